@@ -1,0 +1,5 @@
+//! HNSW following VecSim/hnswlib.
+
+pub mod params;
+
+pub use params::HnswParams;

@@ -1,0 +1,153 @@
+//! Vector storage seen by graph indexes: prepare a query once, then score many stored rows.
+//!
+//! Graph algorithms (HNSW, Vamana) are generic over [`VectorStore`], so the hot loop is
+//! monomorphised per element type or codec. Distances follow the crate convention (smaller is
+//! closer, Redis semantics). Inputs to `scorer` must already be preprocessed for the metric
+//! (normalised for COSINE); [`FullPrecisionStore::from_matrix`] does that for stored rows.
+
+use crate::element::Element;
+use crate::error::CoreError;
+use crate::matrix::Matrix;
+use crate::metric::Metric;
+
+/// Scores stored rows against one prepared query.
+pub trait QueryScorer {
+    /// Distance from the prepared query to stored row `id`, using the primary (traversal)
+    /// representation.
+    fn distance(&self, id: u32) -> f32;
+
+    /// Distance used to re-rank final candidates: two-level codecs (LVQ4x4, LVQ4x8, LeanVec)
+    /// add the residual or the full-dimension secondary here. One-level stores use the
+    /// primary distance.
+    fn rerank_distance(&self, id: u32) -> f32 {
+        self.distance(id)
+    }
+}
+
+/// A read-only collection of stored vectors that a graph index traverses.
+pub trait VectorStore: Send + Sync {
+    type Scorer<'a>: QueryScorer
+    where
+        Self: 'a;
+
+    /// Number of stored rows.
+    fn len(&self) -> usize;
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Vector dimension.
+    fn dim(&self) -> usize;
+
+    fn metric(&self) -> Metric;
+
+    /// Prepares an external query (already preprocessed for the metric).
+    fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a>;
+
+    /// Prepares stored row `id` as a query (used while building the graph).
+    fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a>;
+
+    /// Row `id` decoded to f32 (lossy for compressed stores).
+    fn decode_row(&self, id: u32, out: &mut Vec<f32>);
+
+    /// Bytes held by the stored vectors (codes plus per-vector constants).
+    fn vector_bytes(&self) -> u64;
+
+    /// Bytes of shared codec state (means, scales, projection matrices).
+    fn codec_bytes(&self) -> u64 {
+        0
+    }
+
+    /// Whether [`QueryScorer::rerank_distance`] uses a second level (changes SVS's default
+    /// search buffer capacity to floor(1.5 × window)).
+    fn is_two_level(&self) -> bool {
+        false
+    }
+}
+
+/// Uncompressed rows stored as `E` (FP32, FP16 or BF16).
+#[derive(Debug, Clone)]
+pub struct FullPrecisionStore<E: Element> {
+    dim: usize,
+    metric: Metric,
+    data: Vec<E>,
+}
+
+impl<E: Element> FullPrecisionStore<E> {
+    /// Converts (and for COSINE normalises) every row of `m`.
+    ///
+    /// Errors on non-finite values, and on zero vectors under COSINE.
+    pub fn from_matrix(m: &Matrix, metric: Metric) -> Result<Self, CoreError> {
+        if let Some((row, col)) = m.find_non_finite() {
+            return Err(CoreError::NonFinite { row, col });
+        }
+        let mut data = Vec::with_capacity(m.as_slice().len());
+        let mut buf = vec![0.0f32; m.dim()];
+        for (row, v) in m.iter_rows().enumerate() {
+            buf.copy_from_slice(v);
+            if metric.normalizes() && !crate::distance::normalize(&mut buf) {
+                return Err(CoreError::ZeroVectorUnderCosine { row });
+            }
+            data.extend(buf.iter().map(|&x| E::from_f32(x)));
+        }
+        Ok(Self { dim: m.dim(), metric, data })
+    }
+
+    #[inline]
+    pub fn row(&self, id: u32) -> &[E] {
+        let start = id as usize * self.dim;
+        self.data.get(start..start + self.dim).unwrap_or(&[])
+    }
+}
+
+/// Scorer over a [`FullPrecisionStore`]: the query is held as f32.
+pub struct FullPrecisionScorer<'a, E: Element> {
+    store: &'a FullPrecisionStore<E>,
+    query: Vec<f32>,
+}
+
+impl<E: Element> QueryScorer for FullPrecisionScorer<'_, E> {
+    #[inline]
+    fn distance(&self, id: u32) -> f32 {
+        let row = self.store.row(id);
+        match self.store.metric {
+            Metric::L2 => E::l2sq_f32(&self.query, row),
+            Metric::Ip | Metric::Cosine => 1.0 - E::dot_f32(&self.query, row),
+        }
+    }
+}
+
+impl<E: Element> VectorStore for FullPrecisionStore<E> {
+    type Scorer<'a> = FullPrecisionScorer<'a, E>;
+
+    fn len(&self) -> usize {
+        self.data.len().checked_div(self.dim).unwrap_or(0)
+    }
+
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn metric(&self) -> Metric {
+        self.metric
+    }
+
+    fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a> {
+        FullPrecisionScorer { store: self, query: query.to_vec() }
+    }
+
+    fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
+        let query = self.row(id).iter().map(|x| x.to_f32()).collect();
+        FullPrecisionScorer { store: self, query }
+    }
+
+    fn decode_row(&self, id: u32, out: &mut Vec<f32>) {
+        out.clear();
+        out.extend(self.row(id).iter().map(|x| x.to_f32()));
+    }
+
+    fn vector_bytes(&self) -> u64 {
+        (self.data.len() * std::mem::size_of::<E>()) as u64
+    }
+}

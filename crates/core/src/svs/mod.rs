@@ -1,0 +1,5 @@
+//! SVS-VAMANA as Redis runs it: parameters, validation, the Intel/generic target, memory.
+
+pub mod params;
+
+pub use params::{Compression, SvsParams};

@@ -1,0 +1,161 @@
+//! SVS-VAMANA attributes with Redis names and defaults (spec §1.4, VecSim `svs_utils.h`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::element::ElementType;
+
+pub const DEFAULT_GRAPH_MAX_DEGREE: usize = 32;
+pub const DEFAULT_CONSTRUCTION_WINDOW_SIZE: usize = 200;
+pub const DEFAULT_SEARCH_WINDOW_SIZE: usize = 10;
+pub const DEFAULT_EPSILON: f64 = 0.01;
+pub const DEFAULT_TRAINING_THRESHOLD: usize = 10_240;
+/// TRAINING_THRESHOLD may not be lower than VecSim's DEFAULT_BLOCK_SIZE.
+pub const MIN_TRAINING_THRESHOLD: usize = 1_024;
+/// VecSim silently clamps TRAINING_THRESHOLD to this (svs_tiered.h).
+pub const MAX_TRAINING_THRESHOLD: usize = 102_400;
+
+/// A Redis `COMPRESSION` value. `GlobalSQ8` is output-only in Redis (what FT.INFO reports when a
+/// generic build falls back); annlab can also build it directly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Compression {
+    #[serde(rename = "LVQ4")]
+    Lvq4,
+    #[serde(rename = "LVQ8")]
+    Lvq8,
+    #[serde(rename = "LVQ4x4")]
+    Lvq4x4,
+    #[serde(rename = "LVQ4x8")]
+    Lvq4x8,
+    #[serde(rename = "LeanVec4x8")]
+    LeanVec4x8,
+    #[serde(rename = "LeanVec8x8")]
+    LeanVec8x8,
+    #[serde(rename = "GlobalSQ8")]
+    GlobalSq8,
+}
+
+impl Compression {
+    /// Every value FT.CREATE accepts (GlobalSQ8 is not one of them).
+    pub const ACCEPTED_BY_REDIS: [Compression; 6] = [
+        Compression::Lvq4,
+        Compression::Lvq8,
+        Compression::Lvq4x4,
+        Compression::Lvq4x8,
+        Compression::LeanVec4x8,
+        Compression::LeanVec8x8,
+    ];
+
+    /// The exact enum case Redis and RedisVL use.
+    pub fn redis_name(self) -> &'static str {
+        match self {
+            Compression::Lvq4 => "LVQ4",
+            Compression::Lvq8 => "LVQ8",
+            Compression::Lvq4x4 => "LVQ4x4",
+            Compression::Lvq4x8 => "LVQ4x8",
+            Compression::LeanVec4x8 => "LeanVec4x8",
+            Compression::LeanVec8x8 => "LeanVec8x8",
+            Compression::GlobalSq8 => "GlobalSQ8",
+        }
+    }
+
+    pub fn is_leanvec(self) -> bool {
+        matches!(self, Compression::LeanVec4x8 | Compression::LeanVec8x8)
+    }
+
+    /// Two-level codecs re-rank with a residual or secondary; their default search buffer
+    /// capacity is floor(1.5 × window).
+    pub fn is_two_level(self) -> bool {
+        matches!(
+            self,
+            Compression::Lvq4x4 | Compression::Lvq4x8 | Compression::LeanVec4x8 | Compression::LeanVec8x8
+        )
+    }
+}
+
+impl fmt::Display for Compression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.redis_name())
+    }
+}
+
+/// The compression name is not one Redis accepts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown compression `{0}` (expected LVQ4, LVQ8, LVQ4x4, LVQ4x8, LeanVec4x8 or LeanVec8x8)")]
+pub struct UnknownCompression(pub String);
+
+impl FromStr for Compression {
+    type Err = UnknownCompression;
+
+    /// Case-insensitive, like the server. `GlobalSQ8` parses too (annlab-only input).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        [
+            Compression::Lvq4,
+            Compression::Lvq8,
+            Compression::Lvq4x4,
+            Compression::Lvq4x8,
+            Compression::LeanVec4x8,
+            Compression::LeanVec8x8,
+            Compression::GlobalSq8,
+        ]
+        .into_iter()
+        .find(|c| c.redis_name().eq_ignore_ascii_case(t))
+        .ok_or_else(|| UnknownCompression(s.to_string()))
+    }
+}
+
+/// SVS-VAMANA attributes. Build-time ones go into FT.CREATE; `search_*`/`use_search_history`
+/// are query-time (SEARCH_WINDOW_SIZE is both: an index default and a query override).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SvsParams {
+    pub element_type: ElementType,
+    pub graph_max_degree: usize,
+    pub construction_window_size: usize,
+    pub search_window_size: usize,
+    pub epsilon: f64,
+    pub compression: Option<Compression>,
+    /// `None` means the default (10,240) when compressed.
+    pub training_threshold: Option<usize>,
+    /// LeanVec target dimension; `None` means DIM/2.
+    pub reduce: Option<usize>,
+    /// Seed for anything random in build or training.
+    pub seed: u64,
+}
+
+impl Default for SvsParams {
+    fn default() -> Self {
+        Self {
+            element_type: ElementType::Float32,
+            graph_max_degree: DEFAULT_GRAPH_MAX_DEGREE,
+            construction_window_size: DEFAULT_CONSTRUCTION_WINDOW_SIZE,
+            search_window_size: DEFAULT_SEARCH_WINDOW_SIZE,
+            epsilon: DEFAULT_EPSILON,
+            compression: None,
+            training_threshold: None,
+            reduce: None,
+            seed: 42,
+        }
+    }
+}
+
+/// Query-time SVS parameters (spec §1.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SvsRuntime {
+    pub search_window_size: Option<usize>,
+    /// Ignored unless `search_window_size` is also set (as in Redis).
+    pub search_buffer_capacity: Option<usize>,
+    pub use_search_history: SearchHistory,
+}
+
+/// `USE_SEARCH_HISTORY ON|OFF|AUTO`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum SearchHistory {
+    On,
+    Off,
+    #[default]
+    Auto,
+}

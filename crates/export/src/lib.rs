@@ -1,0 +1,1 @@
+//! Migration plan export (to be filled in).

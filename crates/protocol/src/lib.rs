@@ -1,0 +1,12 @@
+//! annlab-protocol: what the CLI, the Web Workers and the plan exporter agree on.
+//!
+//! - [`report`]: the `annlab compare --json` document (names are a stable contract).
+//! - [`spec`]: `--hnsw` / `--svs` spec strings (Redis attribute names, runtime sweeps).
+//! - [`runner`]: builds one index, sweeps its runtime parameters, measures recall, latency and
+//!   memory. Timing comes from a caller-supplied [`runner::Clock`], so the same code runs
+//!   natively and in a worker.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod report;
+pub mod runner;
+pub mod spec;

@@ -1,0 +1,154 @@
+//! The result model: the `annlab compare --json` contract.
+//!
+//! Field names are stable; checks, the app's export and the migration plan read them. New
+//! information goes into new optional fields, never into renamed ones.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The whole `--json` document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareReport {
+    pub dataset: DatasetInfo,
+    pub runs: Vec<RunReport>,
+}
+
+/// The data set the runs were measured on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    /// Base vectors indexed.
+    pub n: usize,
+    pub dim: usize,
+    /// `l2`, `ip` or `cosine`.
+    pub metric: String,
+    /// Number of queries searched.
+    pub queries: usize,
+    pub k: usize,
+}
+
+/// Which index a run built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Algorithm {
+    #[serde(rename = "FLAT")]
+    Flat,
+    #[serde(rename = "HNSW")]
+    Hnsw,
+    #[serde(rename = "SVS-VAMANA")]
+    SvsVamana,
+}
+
+impl Algorithm {
+    pub fn redis_name(self) -> &'static str {
+        match self {
+            Algorithm::Flat => "FLAT",
+            Algorithm::Hnsw => "HNSW",
+            Algorithm::SvsVamana => "SVS-VAMANA",
+        }
+    }
+}
+
+/// The hardware/build an SVS run models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// Intel CPU with Redis's proprietary SVS optimisations: LVQ and LeanVec are real.
+    #[default]
+    Intel,
+    /// Redis Open Source or a non-Intel CPU: every COMPRESSION becomes GlobalSQ8.
+    Generic,
+}
+
+/// One built index and its runtime sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub algorithm: Algorithm,
+    /// Build parameters with Redis attribute names in lower snake case, as requested.
+    pub params: Map<String, Value>,
+    pub target: Target,
+    pub build_seconds: f64,
+    pub memory: MemoryReport,
+    pub search: Vec<SearchPoint>,
+    /// What the index actually ran as, when that differs from what was asked (e.g. GlobalSQ8
+    /// under the generic target, or the flat buffer below TRAINING_THRESHOLD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective: Option<EffectiveConfig>,
+    /// Human-readable notes about this run (fallbacks, clamped values).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Memory of one index. `index_bytes = vector_bytes + graph_bytes + other_bytes` (our own
+/// structures, exact); the Redis figures come from documented models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MemoryReport {
+    pub vector_bytes: u64,
+    pub graph_bytes: u64,
+    pub other_bytes: u64,
+    pub index_bytes: u64,
+    /// What Redis's `vector_index_sz_mb` would report for this index (a documented model).
+    pub redis_index_bytes_estimate: u64,
+    /// Raw vector blobs kept in the HASH documents (not part of the index).
+    pub document_bytes: u64,
+}
+
+impl MemoryReport {
+    pub fn from_breakdown(
+        b: annlab_core::MemoryBreakdown,
+        redis_index_bytes_estimate: u64,
+        document_bytes: u64,
+    ) -> Self {
+        Self {
+            vector_bytes: b.vector_bytes,
+            graph_bytes: b.graph_bytes,
+            other_bytes: b.other_bytes,
+            index_bytes: b.index_bytes(),
+            redis_index_bytes_estimate,
+            document_bytes,
+        }
+    }
+}
+
+/// Measurements at one runtime setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchPoint {
+    /// Runtime parameters with Redis names in lower snake case (`ef_runtime`,
+    /// `search_window_size`, `search_buffer_capacity`, …).
+    pub runtime: Map<String, Value>,
+    pub recall_at_k: f64,
+    pub tie_aware_recall_at_k: f64,
+    /// Queries per second, one query at a time on one thread.
+    pub qps: f64,
+    pub latency_us: Latency,
+    pub distance_computations_mean: f64,
+    /// Recall of this run's results against the HNSW run's results at the same position in
+    /// the report (the "vs HNSW baseline" view), when an HNSW run exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recall_vs_hnsw: Option<f64>,
+}
+
+/// Per-query latency percentiles in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+/// What an index really ran as.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EffectiveConfig {
+    /// The compression actually built (`NO_COMPRESSION`, `GlobalSQ8`, `LVQ4x8`, …), as FT.INFO
+    /// would report it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<String>,
+    /// LeanVec's reduced dimension, when LeanVec really ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reduced_dim: Option<usize>,
+    /// TRAINING_THRESHOLD in force (after Redis's clamp), when compression is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_threshold: Option<usize>,
+    /// True when Redis would still answer from the flat buffer (n < threshold): the graph
+    /// shown is what Redis builds once the threshold is reached.
+    #[serde(default)]
+    pub redis_serves_flat_buffer: bool,
+}

@@ -1,0 +1,217 @@
+//! Run orchestration shared by the CLI and the Web Workers.
+//!
+//! One *run* = build one index, then search every query one at a time for each runtime setting
+//! of its sweep, timing each query with the caller's [`Clock`] and scoring results against the
+//! exact ground truth. Index-specific arms live in their own files ([`flat`], and the HNSW and
+//! SVS arms); this module holds what they share.
+
+use annlab_core::distance;
+use annlab_core::flat;
+use annlab_core::{CoreError, Matrix, Metric, Neighbor};
+use serde_json::{Map, Value};
+
+use crate::report::{Latency, SearchPoint};
+
+/// A monotonic clock in seconds (`Instant` natively, `performance.now()` in a worker).
+pub trait Clock {
+    fn now_seconds(&self) -> f64;
+}
+
+/// Errors a run can end with. Messages are shown to users as they are.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// A parameter was rejected (the text follows the Redis server's error where one exists).
+    #[error("{0}")]
+    InvalidParameter(String),
+    #[error("ground truth has {got} rows but there are {expected} queries")]
+    GroundTruthRows { expected: usize, got: usize },
+    #[error("ground truth row {row} has {got} ids, fewer than k = {k}")]
+    GroundTruthTooShort { row: usize, got: usize, k: usize },
+    #[error("ground truth row {row} names base row {id}, but the base has {n} rows")]
+    GroundTruthIdOutOfRange { row: usize, id: usize, n: usize },
+    #[error("build cancelled")]
+    Cancelled,
+    #[error("{0}")]
+    Index(String),
+}
+
+/// Exact neighbours of each query (ids nearest first; at least k per query).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroundTruth {
+    pub ids: Vec<Vec<u32>>,
+}
+
+impl GroundTruth {
+    /// Computes exact ground truth with the FLAT engine.
+    pub fn exact(base: &Matrix, queries: &Matrix, metric: Metric, k: usize) -> Result<Self, RunError> {
+        let hits = flat::exact_knn(base, queries, metric, k)?;
+        Ok(Self { ids: hits.into_iter().map(|row| row.into_iter().map(|n| n.id).collect()).collect() })
+    }
+}
+
+/// Everything a run is measured against: base and queries (preprocessed copies for exact
+/// distances), the metric, k and the ground truth.
+#[derive(Debug, Clone)]
+pub struct EvalSet {
+    /// Base vectors as given (indexes apply their own preprocessing).
+    pub base: Matrix,
+    /// Queries as given.
+    pub queries: Matrix,
+    pub metric: Metric,
+    pub k: usize,
+    pub truth: GroundTruth,
+    prepared_base: Matrix,
+    prepared_queries: Matrix,
+    /// Exact distance of each query's k-th true neighbour (tie-aware recall threshold).
+    kth_true_distance: Vec<f32>,
+}
+
+impl EvalSet {
+    /// Validates shapes and ground truth and precomputes the tie-aware thresholds.
+    pub fn new(
+        base: Matrix,
+        queries: Matrix,
+        metric: Metric,
+        k: usize,
+        truth: GroundTruth,
+    ) -> Result<Self, RunError> {
+        if k == 0 {
+            return Err(CoreError::ZeroK.into());
+        }
+        if base.dim() != queries.dim() {
+            return Err(CoreError::DimensionMismatch { expected: base.dim(), got: queries.dim() }.into());
+        }
+        if base.is_empty() || queries.is_empty() {
+            return Err(CoreError::Empty.into());
+        }
+        if truth.ids.len() != queries.rows() {
+            return Err(RunError::GroundTruthRows { expected: queries.rows(), got: truth.ids.len() });
+        }
+        for (row, ids) in truth.ids.iter().enumerate() {
+            if ids.len() < k {
+                return Err(RunError::GroundTruthTooShort { row, got: ids.len(), k });
+            }
+            if let Some(&id) = ids.iter().find(|&&id| id as usize >= base.rows()) {
+                return Err(RunError::GroundTruthIdOutOfRange { row, id: id as usize, n: base.rows() });
+            }
+        }
+        let prepared_base = flat::prepared(&base, metric)?;
+        let prepared_queries = flat::prepared(&queries, metric)?;
+        let kth_true_distance = truth
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(q, ids)| {
+                let id = ids[k - 1] as usize;
+                distance::metric_distance(metric, prepared_queries.row(q), prepared_base.row(id))
+            })
+            .collect();
+        Ok(Self { base, queries, metric, k, truth, prepared_base, prepared_queries, kth_true_distance })
+    }
+
+    /// Exact distance between query `q` and base row `id`.
+    pub fn true_distance(&self, q: usize, id: u32) -> f32 {
+        distance::metric_distance(self.metric, self.prepared_queries.row(q), self.prepared_base.row(id as usize))
+    }
+
+    /// Recall@k by set overlap and tie-aware recall@k of one query's results.
+    ///
+    /// Tie-aware (as ann-benchmarks): a returned id counts when its exact distance is ≤ the
+    /// k-th true distance + 1e-6 relative (absolute 1e-6 near zero).
+    pub fn score_query(&self, q: usize, returned: &[Neighbor]) -> (f64, f64) {
+        let k = self.k;
+        let truth = &self.truth.ids[q][..k];
+        let top = &returned[..returned.len().min(k)];
+        let hits = top.iter().filter(|n| truth.contains(&n.id)).count();
+        let threshold = self.kth_true_distance[q];
+        let slack = 1e-6 * threshold.abs().max(1.0);
+        let tie_hits = top.iter().filter(|n| self.true_distance(q, n.id) <= threshold + slack).count();
+        (hits as f64 / k as f64, tie_hits as f64 / k as f64)
+    }
+}
+
+/// What one search call returns: hits (best first) and how many distances it computed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchOutput {
+    pub hits: Vec<Neighbor>,
+    pub distance_computations: usize,
+}
+
+/// Runs every query once through `search` (one at a time, timed individually) and scores the
+/// results. Returns the measured point and the result ids per query (for cross-index recall).
+pub fn measure_search<F>(
+    eval: &EvalSet,
+    clock: &dyn Clock,
+    runtime: Map<String, Value>,
+    mut search: F,
+) -> Result<(SearchPoint, Vec<Vec<u32>>), RunError>
+where
+    F: FnMut(&[f32]) -> Result<SearchOutput, RunError>,
+{
+    let nq = eval.queries.rows();
+    let mut latencies = Vec::with_capacity(nq);
+    let mut results = Vec::with_capacity(nq);
+    let mut recall_sum = 0.0;
+    let mut tie_sum = 0.0;
+    let mut dist_sum = 0usize;
+    let started = clock.now_seconds();
+    for q in 0..nq {
+        let t0 = clock.now_seconds();
+        let out = search(eval.queries.row(q))?;
+        let t1 = clock.now_seconds();
+        latencies.push((t1 - t0) * 1e6);
+        let (r, t) = eval.score_query(q, &out.hits);
+        recall_sum += r;
+        tie_sum += t;
+        dist_sum += out.distance_computations;
+        results.push(out.hits.iter().map(|n| n.id).collect());
+    }
+    let total_search: f64 = latencies.iter().sum::<f64>() / 1e6;
+    let wall = clock.now_seconds() - started;
+    // QPS over the time spent inside search calls (scoring excluded); fall back to wall time
+    // when the clock is too coarse to see individual queries.
+    let busy = if total_search > 0.0 { total_search } else { wall };
+    let qps = if busy > 0.0 { nq as f64 / busy } else { 0.0 };
+    let point = SearchPoint {
+        runtime,
+        recall_at_k: recall_sum / nq as f64,
+        tie_aware_recall_at_k: tie_sum / nq as f64,
+        qps,
+        latency_us: latency_percentiles(&mut latencies),
+        distance_computations_mean: dist_sum as f64 / nq as f64,
+        recall_vs_hnsw: None,
+    };
+    Ok((point, results))
+}
+
+/// p50/p95/p99 by the nearest-rank method.
+pub fn latency_percentiles(samples: &mut [f64]) -> Latency {
+    if samples.is_empty() {
+        return Latency::default();
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let pick = |p: f64| {
+        let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
+        samples[rank.clamp(1, samples.len()) - 1]
+    };
+    Latency { p50: pick(50.0), p95: pick(95.0), p99: pick(99.0) }
+}
+
+/// Mean recall@k of `results` measured against `baseline` (e.g. SVS against HNSW).
+pub fn recall_against(results: &[Vec<u32>], baseline: &[Vec<u32>], k: usize) -> f64 {
+    annlab_core::recall::recall_at_k(results, baseline, k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let mut v: Vec<f64> = (1..=100).map(f64::from).collect();
+        let l = latency_percentiles(&mut v);
+        assert_eq!((l.p50, l.p95, l.p99), (50.0, 95.0, 99.0));
+    }
+}
