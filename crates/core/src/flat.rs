@@ -21,7 +21,10 @@ pub fn exact_knn(
         return Err(CoreError::ZeroK);
     }
     if base.dim() != queries.dim() {
-        return Err(CoreError::DimensionMismatch { expected: base.dim(), got: queries.dim() });
+        return Err(CoreError::DimensionMismatch {
+            expected: base.dim(),
+            got: queries.dim(),
+        });
     }
     let base = prepared(base, metric)?;
     let queries = prepared(queries, metric)?;
@@ -30,7 +33,10 @@ pub fn exact_knn(
         .map(|q| {
             let mut top = TopK::new(k);
             for (i, row) in base.iter_rows().enumerate() {
-                top.push(Neighbor::new(i as u32, distance::metric_distance(metric, q, row)));
+                top.push(Neighbor::new(
+                    i as u32,
+                    distance::metric_distance(metric, q, row),
+                ));
             }
             top.into_sorted_vec()
         })

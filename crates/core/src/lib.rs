@@ -8,7 +8,10 @@
 //! - L2: squared Euclidean distance.
 //! - IP: `1 - dot(a, b)`.
 //! - COSINE: `1 - dot(a, b)` on vectors normalised at insert (and the query normalised at search).
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod control;
 pub mod distance;

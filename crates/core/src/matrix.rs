@@ -16,7 +16,10 @@ impl Matrix {
             return Err(CoreError::ZeroDimension);
         }
         if data.len() % dim != 0 {
-            return Err(CoreError::RaggedData { len: data.len(), dim });
+            return Err(CoreError::RaggedData {
+                len: data.len(),
+                dim,
+            });
         }
         Ok(Self { dim, data })
     }
@@ -48,7 +51,9 @@ impl Matrix {
     #[inline]
     pub fn row_mut(&mut self, i: usize) -> &mut [f32] {
         let start = i * self.dim;
-        self.data.get_mut(start..start + self.dim).unwrap_or(&mut [])
+        self.data
+            .get_mut(start..start + self.dim)
+            .unwrap_or(&mut [])
     }
 
     pub fn iter_rows(&self) -> impl ExactSizeIterator<Item = &[f32]> + '_ {
@@ -66,7 +71,10 @@ impl Matrix {
     /// Appends a row, checking its length.
     pub fn push_row(&mut self, row: &[f32]) -> Result<(), CoreError> {
         if row.len() != self.dim {
-            return Err(CoreError::DimensionMismatch { expected: self.dim, got: row.len() });
+            return Err(CoreError::DimensionMismatch {
+                expected: self.dim,
+                got: row.len(),
+            });
         }
         self.data.extend_from_slice(row);
         Ok(())
@@ -77,7 +85,10 @@ impl Matrix {
         let mut out = Vec::with_capacity(ids.len() * self.dim);
         for &id in ids {
             if id >= self.rows() {
-                return Err(CoreError::IdOutOfRange { id, len: self.rows() });
+                return Err(CoreError::IdOutOfRange {
+                    id,
+                    len: self.rows(),
+                });
             }
             out.extend_from_slice(self.row(id));
         }

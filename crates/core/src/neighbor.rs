@@ -52,7 +52,10 @@ pub struct TopK {
 
 impl TopK {
     pub fn new(k: usize) -> Self {
-        Self { k, heap: BinaryHeap::with_capacity(k + 1) }
+        Self {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
     }
 
     /// The distance a candidate must beat to enter (infinite until `k` are held).
@@ -90,7 +93,11 @@ impl TopK {
 
     /// The kept neighbours, best first.
     pub fn into_sorted_vec(self) -> Vec<Neighbor> {
-        self.heap.into_sorted_vec().into_iter().map(|w| w.0).collect()
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|w| w.0)
+            .collect()
     }
 }
 

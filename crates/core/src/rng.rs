@@ -28,7 +28,9 @@ pub fn sample_indices(n: usize, count: usize, seed: u64) -> Vec<usize> {
 pub fn synthetic_clustered(rows: usize, dim: usize, clusters: usize, seed: u64) -> Vec<f32> {
     let mut rng = seeded(seed);
     let clusters = clusters.max(1);
-    let centers: Vec<f32> = (0..clusters * dim).map(|_| gaussian(&mut rng) * 2.0).collect();
+    let centers: Vec<f32> = (0..clusters * dim)
+        .map(|_| gaussian(&mut rng) * 2.0)
+        .collect();
     let mut out = Vec::with_capacity(rows * dim);
     for _ in 0..rows {
         let c = rng.random_range(0..clusters);

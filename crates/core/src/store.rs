@@ -91,7 +91,11 @@ impl<E: Element> FullPrecisionStore<E> {
             }
             data.extend(buf.iter().map(|&x| E::from_f32(x)));
         }
-        Ok(Self { dim: m.dim(), metric, data })
+        Ok(Self {
+            dim: m.dim(),
+            metric,
+            data,
+        })
     }
 
     #[inline]
@@ -134,7 +138,10 @@ impl<E: Element> VectorStore for FullPrecisionStore<E> {
     }
 
     fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a> {
-        FullPrecisionScorer { store: self, query: query.to_vec() }
+        FullPrecisionScorer {
+            store: self,
+            query: query.to_vec(),
+        }
     }
 
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {

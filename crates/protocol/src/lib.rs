@@ -5,7 +5,10 @@
 //! - [`runner`]: builds one index, sweeps its runtime parameters, measures recall, latency and
 //!   memory. Timing comes from a caller-supplied [`runner::Clock`], so the same code runs
 //!   natively and in a worker.
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod report;
 pub mod runner;

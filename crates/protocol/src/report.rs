@@ -47,16 +47,7 @@ impl Algorithm {
     }
 }
 
-/// The hardware/build an SVS run models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Target {
-    /// Intel CPU with Redis's proprietary SVS optimisations: LVQ and LeanVec are real.
-    #[default]
-    Intel,
-    /// Redis Open Source or a non-Intel CPU: every COMPRESSION becomes GlobalSQ8.
-    Generic,
-}
+pub use annlab_core::svs::Target;
 
 /// One built index and its runtime sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

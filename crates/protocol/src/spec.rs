@@ -25,11 +25,19 @@ pub enum SpecError {
     #[error("attribute `{key}` has an empty value")]
     EmptyValue { key: String },
     #[error("unknown attribute `{key}` for {algorithm} (known: {known})")]
-    UnknownKey { key: String, algorithm: &'static str, known: String },
+    UnknownKey {
+        key: String,
+        algorithm: &'static str,
+        known: String,
+    },
     #[error("attribute `{key}` takes one value, not a sweep")]
     NotSweepable { key: String },
     #[error("attribute `{key}`: `{value}` is not a valid {expected}")]
-    BadValue { key: String, value: String, expected: &'static str },
+    BadValue {
+        key: String,
+        value: String,
+        expected: &'static str,
+    },
 }
 
 /// Splits a spec into entries. Keys are lower-cased; an empty spec gives no entries.
@@ -40,9 +48,10 @@ pub fn parse_entries(spec: &str) -> Result<Vec<SpecEntry>, SpecError> {
         if raw.is_empty() {
             continue;
         }
-        let (key, value) = raw
-            .split_once('=')
-            .ok_or_else(|| SpecError::NotKeyValue { position: position + 1, entry: raw.to_string() })?;
+        let (key, value) = raw.split_once('=').ok_or_else(|| SpecError::NotKeyValue {
+            position: position + 1,
+            entry: raw.to_string(),
+        })?;
         let key = key.trim().to_ascii_lowercase();
         if out.iter().any(|e| e.key == key) {
             return Err(SpecError::Duplicate { key });
@@ -61,7 +70,9 @@ impl SpecEntry {
     pub fn single(&self) -> Result<&str, SpecError> {
         match self.values.as_slice() {
             [one] => Ok(one),
-            _ => Err(SpecError::NotSweepable { key: self.key.clone() }),
+            _ => Err(SpecError::NotSweepable {
+                key: self.key.clone(),
+            }),
         }
     }
 
@@ -89,8 +100,17 @@ mod tests {
         let e = parse_entries("M=16, ef_runtime=10/20/50").unwrap();
         assert_eq!(e[0].key, "m");
         assert_eq!(e[1].usizes().unwrap(), vec![10, 20, 50]);
-        assert!(matches!(parse_entries("m=1,m=2"), Err(SpecError::Duplicate { .. })));
-        assert!(matches!(parse_entries("m"), Err(SpecError::NotKeyValue { .. })));
-        assert!(matches!(parse_entries("m=1//2"), Err(SpecError::EmptyValue { .. })));
+        assert!(matches!(
+            parse_entries("m=1,m=2"),
+            Err(SpecError::Duplicate { .. })
+        ));
+        assert!(matches!(
+            parse_entries("m"),
+            Err(SpecError::NotKeyValue { .. })
+        ));
+        assert!(matches!(
+            parse_entries("m=1//2"),
+            Err(SpecError::EmptyValue { .. })
+        ));
     }
 }

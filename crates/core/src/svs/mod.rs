@@ -2,4 +2,4 @@
 
 pub mod params;
 
-pub use params::{Compression, SvsParams};
+pub use params::{Compression, SearchHistory, SvsParams, SvsRuntime, Target};

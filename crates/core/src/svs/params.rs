@@ -70,7 +70,10 @@ impl Compression {
     pub fn is_two_level(self) -> bool {
         matches!(
             self,
-            Compression::Lvq4x4 | Compression::Lvq4x8 | Compression::LeanVec4x8 | Compression::LeanVec8x8
+            Compression::Lvq4x4
+                | Compression::Lvq4x8
+                | Compression::LeanVec4x8
+                | Compression::LeanVec8x8
         )
     }
 }
@@ -83,7 +86,9 @@ impl fmt::Display for Compression {
 
 /// The compression name is not one Redis accepts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown compression `{0}` (expected LVQ4, LVQ8, LVQ4x4, LVQ4x8, LeanVec4x8 or LeanVec8x8)")]
+#[error(
+    "unknown compression `{0}` (expected LVQ4, LVQ8, LVQ4x4, LVQ4x8, LeanVec4x8 or LeanVec8x8)"
+)]
 pub struct UnknownCompression(pub String);
 
 impl FromStr for Compression {
@@ -137,6 +142,32 @@ impl Default for SvsParams {
             training_threshold: None,
             reduce: None,
             seed: 42,
+        }
+    }
+}
+
+/// The hardware/build an SVS index runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// Intel CPU with Redis's proprietary SVS optimisations: LVQ and LeanVec are real.
+    #[default]
+    Intel,
+    /// Redis Open Source or a non-Intel CPU: every COMPRESSION becomes GlobalSQ8 and REDUCE is
+    /// ignored.
+    Generic,
+}
+
+impl FromStr for Target {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "intel" => Ok(Target::Intel),
+            "generic" => Ok(Target::Generic),
+            other => Err(format!(
+                "unknown target `{other}` (expected intel or generic)"
+            )),
         }
     }
 }

@@ -6,11 +6,63 @@
 //! SVS arms); this module holds what they share.
 
 use annlab_core::distance;
-use annlab_core::flat;
+use annlab_core::flat as exact;
 use annlab_core::{CoreError, Matrix, Metric, Neighbor};
 use serde_json::{Map, Value};
 
-use crate::report::{Latency, SearchPoint};
+use crate::report::{Latency, RunReport, SearchPoint};
+
+pub mod flat;
+pub mod hnsw;
+pub mod svs;
+
+/// What to build and sweep: the closed set of index kinds at the UI/worker/CLI boundary.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "algorithm", rename_all = "snake_case")]
+pub enum IndexSpec {
+    Flat {
+        element_type: annlab_core::ElementType,
+    },
+    Hnsw {
+        params: annlab_core::hnsw::HnswParams,
+        /// EF_RUNTIME values to sweep (each point is searched with max(ef, k)).
+        ef_sweep: Vec<usize>,
+    },
+    Svs {
+        params: annlab_core::svs::SvsParams,
+        target: annlab_core::svs::Target,
+        /// Runtime settings to sweep (SEARCH_WINDOW_SIZE, SEARCH_BUFFER_CAPACITY, …).
+        runtime_sweep: Vec<annlab_core::svs::SvsRuntime>,
+    },
+}
+
+/// A finished run: its report and, per search point, the result ids of every query (used to
+/// compute recall against another index, e.g. SVS vs HNSW).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutcome {
+    pub report: RunReport,
+    pub results: Vec<Vec<Vec<u32>>>,
+}
+
+/// Builds and measures one index.
+pub fn run_spec(
+    eval: &EvalSet,
+    spec: &IndexSpec,
+    clock: &dyn Clock,
+    control: &mut dyn annlab_core::BuildControl,
+) -> Result<RunOutcome, RunError> {
+    match spec {
+        IndexSpec::Flat { element_type } => flat::run_flat(eval, *element_type, clock),
+        IndexSpec::Hnsw { params, ef_sweep } => {
+            hnsw::run_hnsw(eval, *params, ef_sweep, clock, control)
+        }
+        IndexSpec::Svs {
+            params,
+            target,
+            runtime_sweep,
+        } => svs::run_svs(eval, *params, *target, runtime_sweep, clock, control),
+    }
+}
 
 /// A monotonic clock in seconds (`Instant` natively, `performance.now()` in a worker).
 pub trait Clock {
@@ -45,9 +97,19 @@ pub struct GroundTruth {
 
 impl GroundTruth {
     /// Computes exact ground truth with the FLAT engine.
-    pub fn exact(base: &Matrix, queries: &Matrix, metric: Metric, k: usize) -> Result<Self, RunError> {
-        let hits = flat::exact_knn(base, queries, metric, k)?;
-        Ok(Self { ids: hits.into_iter().map(|row| row.into_iter().map(|n| n.id).collect()).collect() })
+    pub fn exact(
+        base: &Matrix,
+        queries: &Matrix,
+        metric: Metric,
+        k: usize,
+    ) -> Result<Self, RunError> {
+        let hits = exact::exact_knn(base, queries, metric, k)?;
+        Ok(Self {
+            ids: hits
+                .into_iter()
+                .map(|row| row.into_iter().map(|n| n.id).collect())
+                .collect(),
+        })
     }
 }
 
@@ -81,24 +143,39 @@ impl EvalSet {
             return Err(CoreError::ZeroK.into());
         }
         if base.dim() != queries.dim() {
-            return Err(CoreError::DimensionMismatch { expected: base.dim(), got: queries.dim() }.into());
+            return Err(CoreError::DimensionMismatch {
+                expected: base.dim(),
+                got: queries.dim(),
+            }
+            .into());
         }
         if base.is_empty() || queries.is_empty() {
             return Err(CoreError::Empty.into());
         }
         if truth.ids.len() != queries.rows() {
-            return Err(RunError::GroundTruthRows { expected: queries.rows(), got: truth.ids.len() });
+            return Err(RunError::GroundTruthRows {
+                expected: queries.rows(),
+                got: truth.ids.len(),
+            });
         }
         for (row, ids) in truth.ids.iter().enumerate() {
             if ids.len() < k {
-                return Err(RunError::GroundTruthTooShort { row, got: ids.len(), k });
+                return Err(RunError::GroundTruthTooShort {
+                    row,
+                    got: ids.len(),
+                    k,
+                });
             }
             if let Some(&id) = ids.iter().find(|&&id| id as usize >= base.rows()) {
-                return Err(RunError::GroundTruthIdOutOfRange { row, id: id as usize, n: base.rows() });
+                return Err(RunError::GroundTruthIdOutOfRange {
+                    row,
+                    id: id as usize,
+                    n: base.rows(),
+                });
             }
         }
-        let prepared_base = flat::prepared(&base, metric)?;
-        let prepared_queries = flat::prepared(&queries, metric)?;
+        let prepared_base = exact::prepared(&base, metric)?;
+        let prepared_queries = exact::prepared(&queries, metric)?;
         let kth_true_distance = truth
             .ids
             .iter()
@@ -108,12 +185,25 @@ impl EvalSet {
                 distance::metric_distance(metric, prepared_queries.row(q), prepared_base.row(id))
             })
             .collect();
-        Ok(Self { base, queries, metric, k, truth, prepared_base, prepared_queries, kth_true_distance })
+        Ok(Self {
+            base,
+            queries,
+            metric,
+            k,
+            truth,
+            prepared_base,
+            prepared_queries,
+            kth_true_distance,
+        })
     }
 
     /// Exact distance between query `q` and base row `id`.
     pub fn true_distance(&self, q: usize, id: u32) -> f32 {
-        distance::metric_distance(self.metric, self.prepared_queries.row(q), self.prepared_base.row(id as usize))
+        distance::metric_distance(
+            self.metric,
+            self.prepared_queries.row(q),
+            self.prepared_base.row(id as usize),
+        )
     }
 
     /// Recall@k by set overlap and tie-aware recall@k of one query's results.
@@ -127,7 +217,10 @@ impl EvalSet {
         let hits = top.iter().filter(|n| truth.contains(&n.id)).count();
         let threshold = self.kth_true_distance[q];
         let slack = 1e-6 * threshold.abs().max(1.0);
-        let tie_hits = top.iter().filter(|n| self.true_distance(q, n.id) <= threshold + slack).count();
+        let tie_hits = top
+            .iter()
+            .filter(|n| self.true_distance(q, n.id) <= threshold + slack)
+            .count();
         (hits as f64 / k as f64, tie_hits as f64 / k as f64)
     }
 }
@@ -172,7 +265,11 @@ where
     let wall = clock.now_seconds() - started;
     // QPS over the time spent inside search calls (scoring excluded); fall back to wall time
     // when the clock is too coarse to see individual queries.
-    let busy = if total_search > 0.0 { total_search } else { wall };
+    let busy = if total_search > 0.0 {
+        total_search
+    } else {
+        wall
+    };
     let qps = if busy > 0.0 { nq as f64 / busy } else { 0.0 };
     let point = SearchPoint {
         runtime,
@@ -196,7 +293,11 @@ pub fn latency_percentiles(samples: &mut [f64]) -> Latency {
         let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
         samples[rank.clamp(1, samples.len()) - 1]
     };
-    Latency { p50: pick(50.0), p95: pick(95.0), p99: pick(99.0) }
+    Latency {
+        p50: pick(50.0),
+        p95: pick(95.0),
+        p99: pick(99.0),
+    }
 }
 
 /// Mean recall@k of `results` measured against `baseline` (e.g. SVS against HNSW).
