@@ -23,13 +23,13 @@ fi
 
 if ! command -v trunk >/dev/null || ! trunk --version | grep -q "$TRUNK_VERSION"; then
   log "installing trunk $TRUNK_VERSION (crates.io build, a few minutes)"
-  cargo install trunk --version "$TRUNK_VERSION" --locked || cargo install trunk --version "$TRUNK_VERSION"
+  cargo install -q trunk --version "$TRUNK_VERSION" --locked || cargo install -q trunk --version "$TRUNK_VERSION"
 fi
 
 if ! command -v wasm-bindgen >/dev/null || ! wasm-bindgen --version | grep -q "$WASM_BINDGEN_VERSION"; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # No --locked: its lockfile can name crate versions the registry lacks.
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
 apt_packages=()

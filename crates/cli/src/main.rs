@@ -1,1 +1,45 @@
-fn main() {}
+//! `annlab`: inspect vector files, compute exact ground truth, and compare FLAT, HNSW and
+//! SVS-VAMANA indexes on your own data.
+//!
+//! Errors go to stderr with their cause chain and a non-zero exit status; `--json` output is
+//! the only thing written to stdout.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+mod export;
+mod io;
+mod progress;
+mod specs;
+
+#[derive(Debug, Parser)]
+#[command(name = "annlab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Inspect(commands::inspect::Args),
+    Exact(commands::exact::Args),
+    Compare(Box<commands::compare::Args>),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Exact(args) => commands::exact::run(&args),
+        Command::Compare(args) => commands::compare::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -23,10 +23,12 @@ pub mod matrix;
 pub mod memory;
 pub mod metric;
 pub mod neighbor;
+pub mod quant;
 pub mod recall;
 pub mod rng;
 pub mod store;
 pub mod svs;
+pub mod vamana;
 
 pub use control::{BuildControl, Cancelled, NoControl};
 pub use element::{Element, ElementType};

@@ -10,6 +10,8 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod compare;
 pub mod report;
 pub mod runner;
 pub mod spec;
+pub mod worker;

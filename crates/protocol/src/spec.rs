@@ -38,6 +38,9 @@ pub enum SpecError {
         value: String,
         expected: &'static str,
     },
+    /// The Redis server would reject the attribute; `message` is the server's error text.
+    #[error("{message}")]
+    Rejected { key: String, message: String },
 }
 
 /// Splits a spec into entries. Keys are lower-cased; an empty spec gives no entries.

@@ -3,48 +3,171 @@
 //! [`reference`] holds the scalar oracle for every kernel. The public functions here dispatch to
 //! the fastest available path (x86_64 AVX2+FMA detected at run time, wasm32 `simd128` chosen at
 //! compile time) and fall back to the reference. SIMD results differ from the reference only by
-//! float reassociation; the tolerances are named in the tests.
+//! float reassociation (and FMA's single rounding on x86); the tolerances are named in the tests
+//! (`tests/distance_props.rs`).
+//!
+//! Every function accepts slices of any length: the common prefix (the shorter length) is used,
+//! so mismatched inputs never panic.
 
 use half::{bf16, f16};
 
 use crate::metric::Metric;
 
 pub mod reference;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
-/// `sum(a[i] * b[i])`. Panics are impossible: extra elements of the longer slice are ignored.
+/// Which kernel family the dispatcher uses on this machine/build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelPath {
+    /// The scalar reference loops.
+    Scalar,
+    /// x86_64 AVX2 + FMA for f32 and BF16 (FP16 rows use the reference: no F16C).
+    Avx2Fma,
+    /// x86_64 AVX2 + FMA + F16C: every kernel vectorised.
+    Avx2FmaF16c,
+    /// wasm32 `simd128` (selected at compile time).
+    WasmSimd128,
+}
+
+impl KernelPath {
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelPath::Scalar => "scalar",
+            KernelPath::Avx2Fma => "avx2+fma",
+            KernelPath::Avx2FmaF16c => "avx2+fma+f16c",
+            KernelPath::WasmSimd128 => "wasm-simd128",
+        }
+    }
+}
+
+/// The kernel family selected for this process.
+pub fn kernel_path() -> KernelPath {
+    #[cfg(target_arch = "x86_64")]
+    {
+        x86_level()
+    }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        KernelPath::WasmSimd128
+    }
+    #[cfg(not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    )))]
+    {
+        KernelPath::Scalar
+    }
+}
+
+/// Cached CPU feature detection: 0 = not yet detected, otherwise `1 + KernelPath index`.
+/// A relaxed atomic is enough: every thread computes the same value.
+#[cfg(target_arch = "x86_64")]
+fn x86_level() -> KernelPath {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static LEVEL: AtomicU8 = AtomicU8::new(0);
+    match LEVEL.load(Ordering::Relaxed) {
+        1 => KernelPath::Scalar,
+        2 => KernelPath::Avx2Fma,
+        3 => KernelPath::Avx2FmaF16c,
+        _ => {
+            let (path, code) =
+                if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                    if is_x86_feature_detected!("f16c") {
+                        (KernelPath::Avx2FmaF16c, 3)
+                    } else {
+                        (KernelPath::Avx2Fma, 2)
+                    }
+                } else {
+                    (KernelPath::Scalar, 1)
+                };
+            LEVEL.store(code, Ordering::Relaxed);
+            path
+        }
+    }
+}
+
+/// Dispatches one kernel: `$x86` needs AVX2+FMA (plus F16C when `$f16c` is true).
+macro_rules! dispatch {
+    ($name:ident($($arg:expr),*), f16c = $f16c:expr) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            let level = x86_level();
+            let ok = match level {
+                KernelPath::Avx2FmaF16c => true,
+                KernelPath::Avx2Fma => !$f16c,
+                _ => false,
+            };
+            if ok {
+                // SAFETY: x86_level() confirmed at run time that the CPU supports every feature
+                // the kernel is compiled with (AVX2, FMA, and F16C when required).
+                return unsafe { x86::$name($($arg),*) };
+            }
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        {
+            return wasm::$name($($arg),*);
+        }
+        #[allow(unreachable_code)]
+        reference::$name($($arg),*)
+    }};
+}
+
+/// `sum(a[i] * b[i])`. Extra elements of the longer slice are ignored.
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    reference::dot(a, b)
+    dispatch!(dot(a, b), f16c = false)
 }
 
 /// `sum((a[i] - b[i])^2)`.
 #[inline]
 pub fn l2sq(a: &[f32], b: &[f32]) -> f32 {
-    reference::l2sq(a, b)
+    dispatch!(l2sq(a, b), f16c = false)
 }
 
 /// Mixed-precision dot product: f32 query, FP16 row.
 #[inline]
 pub fn dot_f16(q: &[f32], x: &[f16]) -> f32 {
-    reference::dot_f16(q, x)
+    dispatch!(dot_f16(q, x), f16c = true)
 }
 
 /// Mixed-precision squared L2: f32 query, FP16 row.
 #[inline]
 pub fn l2sq_f16(q: &[f32], x: &[f16]) -> f32 {
-    reference::l2sq_f16(q, x)
+    dispatch!(l2sq_f16(q, x), f16c = true)
 }
 
 /// Mixed-precision dot product: f32 query, BF16 row.
 #[inline]
 pub fn dot_bf16(q: &[f32], x: &[bf16]) -> f32 {
-    reference::dot_bf16(q, x)
+    dispatch!(dot_bf16(q, x), f16c = false)
 }
 
 /// Mixed-precision squared L2: f32 query, BF16 row.
 #[inline]
 pub fn l2sq_bf16(q: &[f32], x: &[bf16]) -> f32 {
-    reference::l2sq_bf16(q, x)
+    dispatch!(l2sq_bf16(q, x), f16c = false)
+}
+
+/// Queries scored together by [`dot_tile`] / [`l2sq_tile`].
+pub const TILE_QUERIES: usize = 4;
+/// Rows scored together by [`dot_tile`] / [`l2sq_tile`].
+pub const TILE_ROWS: usize = 2;
+
+/// `out[q][r] = dot(queries[q], rows[r])` for a 4 × 2 tile: each row chunk is loaded once for
+/// four queries (the exact k-NN microkernel). Uses the common prefix of all six slices.
+#[inline]
+pub fn dot_tile(queries: &[&[f32]; TILE_QUERIES], rows: &[&[f32]; TILE_ROWS]) -> [[f32; 2]; 4] {
+    dispatch!(dot_tile(queries, rows), f16c = false)
+}
+
+/// `out[q][r] = l2sq(queries[q], rows[r])` for a 4 × 2 tile (direct differences, no norm
+/// expansion, so the result matches [`l2sq`] up to reassociation).
+#[inline]
+pub fn l2sq_tile(queries: &[&[f32]; TILE_QUERIES], rows: &[&[f32]; TILE_ROWS]) -> [[f32; 2]; 4] {
+    dispatch!(l2sq_tile(queries, rows), f16c = false)
 }
 
 /// The Redis distance between two f32 vectors that were already preprocessed for `metric`

@@ -1,4 +1,8 @@
 //! Scalar reference kernels: the oracle the SIMD paths are tested against.
+//!
+//! Plain sequential loops over the common prefix of the two slices (extra elements of the longer
+//! one are ignored). A sequential f32 sum cannot be reassociated, so the compiler keeps these
+//! scalar: they are also the "scalar path" of the benchmarks.
 
 use half::{bf16, f16};
 
@@ -42,4 +46,14 @@ pub fn l2sq_bf16(q: &[f32], x: &[bf16]) -> f32 {
             d * d
         })
         .sum()
+}
+
+/// Dot products of four queries against two rows: `out[q][r] = dot(queries[q], rows[r])`.
+pub fn dot_tile(queries: &[&[f32]; 4], rows: &[&[f32]; 2]) -> [[f32; 2]; 4] {
+    queries.map(|q| rows.map(|r| dot(q, r)))
+}
+
+/// Squared L2 distances of four queries against two rows: `out[q][r] = l2sq(queries[q], rows[r])`.
+pub fn l2sq_tile(queries: &[&[f32]; 4], rows: &[&[f32]; 2]) -> [[f32; 2]; 4] {
+    queries.map(|q| rows.map(|r| l2sq(q, r)))
 }

@@ -48,3 +48,120 @@ impl HnswParams {
         self.ef_construction.max(self.m)
     }
 }
+
+/// VecSim rejects an M whose level-0 bound 2M does not fit its 16-bit link counter.
+pub const MAX_M: usize = 65535 / 2;
+
+impl HnswParams {
+    /// Upper-level degree bound (M itself).
+    pub fn max_upper_degree(&self) -> usize {
+        self.m
+    }
+
+    /// The level multiplier 1/ln(M): a node reaches level ≥ l with probability M^−l.
+    pub fn level_multiplier(&self) -> f64 {
+        1.0 / (self.m as f64).ln()
+    }
+
+    /// The beam used for a KNN query: max(EF_RUNTIME, k), as VecSim does.
+    pub fn effective_ef_runtime(ef_runtime: usize, k: usize) -> usize {
+        ef_runtime.max(k)
+    }
+
+    /// Checks the values the way Redis and VecSim do.
+    ///
+    /// FT.CREATE accepts `M ≥ 1`, `EF_CONSTRUCTION ≥ 1`, `EF_RUNTIME ≥ 1` and `EPSILON ≥ 0`;
+    /// VecSim's HNSW constructor then throws for `M ≤ 1` and for `2M > 65535` (the level-0
+    /// link count is a `u16`).
+    pub fn validate(&self) -> Result<(), super::HnswError> {
+        use super::HnswError;
+        if self.m <= 1 {
+            return Err(HnswError::InvalidM {
+                m: self.m,
+                reason: "M must be at least 2 (VecSim rejects M <= 1)",
+            });
+        }
+        if 2 * self.m > 65535 {
+            return Err(HnswError::InvalidM {
+                m: self.m,
+                reason: "2*M must fit in 65535 (the level-0 link count is 16-bit)",
+            });
+        }
+        if self.ef_construction == 0 {
+            return Err(HnswError::InvalidParameter {
+                name: "EF_CONSTRUCTION",
+                value: self.ef_construction.to_string(),
+            });
+        }
+        if self.ef_runtime == 0 {
+            return Err(HnswError::InvalidParameter {
+                name: "EF_RUNTIME",
+                value: self.ef_runtime.to_string(),
+            });
+        }
+        if !(self.epsilon.is_finite() && self.epsilon >= 0.0) {
+            return Err(HnswError::InvalidParameter {
+                name: "EPSILON",
+                value: self.epsilon.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hnsw::HnswError;
+
+    #[test]
+    fn validation_mirrors_vecsim() {
+        let ok = HnswParams::default();
+        assert_eq!(ok.validate(), Ok(()));
+        for m in [0, 1, MAX_M + 1] {
+            let p = HnswParams { m, ..ok };
+            assert!(
+                matches!(p.validate(), Err(HnswError::InvalidM { .. })),
+                "m = {m}"
+            );
+        }
+        assert_eq!(HnswParams { m: MAX_M, ..ok }.validate(), Ok(()));
+        assert!(HnswParams {
+            ef_construction: 0,
+            ..ok
+        }
+        .validate()
+        .is_err());
+        assert!(HnswParams {
+            ef_runtime: 0,
+            ..ok
+        }
+        .validate()
+        .is_err());
+        assert!(HnswParams {
+            epsilon: -0.1,
+            ..ok
+        }
+        .validate()
+        .is_err());
+        assert!(HnswParams {
+            epsilon: f64::NAN,
+            ..ok
+        }
+        .validate()
+        .is_err());
+    }
+
+    #[test]
+    fn effective_values_follow_vecsim() {
+        let p = HnswParams {
+            m: 300,
+            ef_construction: 200,
+            ..HnswParams::default()
+        };
+        assert_eq!(p.effective_ef_construction(), 300);
+        assert_eq!(p.m0(), 600);
+        assert_eq!(HnswParams::effective_ef_runtime(10, 50), 50);
+        assert!((HnswParams::default().level_multiplier() - 1.0 / 16f64.ln()).abs() < 1e-15);
+    }
+}

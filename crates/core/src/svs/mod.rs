@@ -1,5 +1,13 @@
-//! SVS-VAMANA as Redis runs it: parameters, validation, the Intel/generic target, memory.
+//! SVS-VAMANA as Redis runs it: parameters, validation, the Intel/generic target, memory, and
+//! the index itself.
 
+pub mod index;
+pub mod memory;
 pub mod params;
+pub mod target;
+pub mod validate;
 
+pub use index::{SvsError, SvsIndex};
 pub use params::{Compression, SearchHistory, SvsParams, SvsRuntime, Target};
+pub use target::{effective_config, EffectiveSvs};
+pub use validate::{validate_attributes, validate_params, SvsParamError, ValidatedSvs};

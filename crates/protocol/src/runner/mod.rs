@@ -245,32 +245,29 @@ where
 {
     let nq = eval.queries.rows();
     let mut latencies = Vec::with_capacity(nq);
-    let mut results = Vec::with_capacity(nq);
-    let mut recall_sum = 0.0;
-    let mut tie_sum = 0.0;
-    let mut dist_sum = 0usize;
+    let mut outputs = Vec::with_capacity(nq);
+    // Search first, score afterwards, so QPS covers only the searches (wall time of the whole
+    // loop: robust to coarse browser clocks, where single queries may read as 0 µs).
     let started = clock.now_seconds();
     for q in 0..nq {
         let t0 = clock.now_seconds();
         let out = search(eval.queries.row(q))?;
-        let t1 = clock.now_seconds();
-        latencies.push((t1 - t0) * 1e6);
+        latencies.push((clock.now_seconds() - t0) * 1e6);
+        outputs.push(out);
+    }
+    let wall = clock.now_seconds() - started;
+    let qps = if wall > 0.0 { nq as f64 / wall } else { 0.0 };
+    let mut recall_sum = 0.0;
+    let mut tie_sum = 0.0;
+    let mut dist_sum = 0usize;
+    let mut results = Vec::with_capacity(nq);
+    for (q, out) in outputs.into_iter().enumerate() {
         let (r, t) = eval.score_query(q, &out.hits);
         recall_sum += r;
         tie_sum += t;
         dist_sum += out.distance_computations;
         results.push(out.hits.iter().map(|n| n.id).collect());
     }
-    let total_search: f64 = latencies.iter().sum::<f64>() / 1e6;
-    let wall = clock.now_seconds() - started;
-    // QPS over the time spent inside search calls (scoring excluded); fall back to wall time
-    // when the clock is too coarse to see individual queries.
-    let busy = if total_search > 0.0 {
-        total_search
-    } else {
-        wall
-    };
-    let qps = if busy > 0.0 { nq as f64 / busy } else { 0.0 };
     let point = SearchPoint {
         runtime,
         recall_at_k: recall_sum / nq as f64,

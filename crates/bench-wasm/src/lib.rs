@@ -1,0 +1,124 @@
+//! Exact k-NN benchmark for wasm32, driven from Node by `bench/flat-wasm.mjs`.
+//!
+//! The crate is built twice, with and without `-C target-feature=+simd128`; the same exports
+//! then measure the simd128 kernels and the scalar reference. No wasm-bindgen: plain `extern "C"`
+//! exports, and the host supplies `env.now()` (milliseconds, `performance.now()`).
+//!
+//! Natively (`cargo test`) a monotonic clock is not available in this platform-free setting, so
+//! `now` is only imported on wasm32; elsewhere the timing exports return 0.
+
+use annlab_core::distance::{self, reference, KernelPath};
+use annlab_core::flat::{exact_knn, flops_per_distance};
+use annlab_core::{rng, Matrix, Metric};
+
+#[cfg(target_arch = "wasm32")]
+#[link(wasm_import_module = "env")]
+extern "C" {
+    /// Host clock in milliseconds.
+    fn now() -> f64;
+}
+
+fn clock_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        // SAFETY: `now` is a host import with no arguments and no memory access.
+        unsafe { now() }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
+}
+
+/// 1 when this build uses the simd128 kernels, 0 for the scalar reference.
+#[no_mangle]
+pub extern "C" fn uses_simd() -> u32 {
+    u32::from(distance::kernel_path() == KernelPath::WasmSimd128)
+}
+
+/// Runs exact k-NN on seeded synthetic data (`rows × dim` base, `queries` queries, metric 0 = L2,
+/// 1 = IP) `repeats` times and returns the best GFLOP/s, or a negative value on bad input.
+#[no_mangle]
+pub extern "C" fn bench_exact_knn(
+    rows: u32,
+    dim: u32,
+    queries: u32,
+    k: u32,
+    metric: u32,
+    repeats: u32,
+) -> f64 {
+    let metric = if metric == 0 { Metric::L2 } else { Metric::Ip };
+    let (rows, dim, nq) = (rows as usize, dim as usize, queries as usize);
+    let Ok(base) = Matrix::new(dim, rng::synthetic_clustered(rows, dim, 16, 42)) else {
+        return -1.0;
+    };
+    let Ok(qs) = Matrix::new(dim, rng::synthetic_clustered(nq, dim, 16, 43)) else {
+        return -1.0;
+    };
+    let flops = (rows * nq) as f64 * flops_per_distance(metric, dim) as f64;
+    let mut best_ms = f64::INFINITY;
+    for _ in 0..repeats.max(1) {
+        let start = clock_ms();
+        if exact_knn(&base, &qs, metric, k as usize).is_err() {
+            return -2.0;
+        }
+        best_ms = best_ms.min(clock_ms() - start);
+    }
+    if best_ms > 0.0 {
+        flops / (best_ms * 1e6)
+    } else {
+        0.0
+    }
+}
+
+/// Compares every dispatched kernel with the scalar reference on seeded data of awkward lengths
+/// (and bit-exactly on small integers). Returns the number of failed checks (0 = all good).
+#[no_mangle]
+pub extern "C" fn self_check() -> u32 {
+    let mut failures = 0;
+    for len in [
+        0usize, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 127, 384, 767, 1100,
+    ] {
+        let a = rng::synthetic_clustered(1, len, 1, len as u64);
+        let b = rng::synthetic_clustered(1, len, 1, len as u64 + 1000);
+        let ints_a: Vec<f32> = a.iter().map(|v| v.round()).collect();
+        let ints_b: Vec<f32> = b.iter().map(|v| v.round()).collect();
+        let abs_sum: f32 = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x * y).abs() + (x - y) * (x - y))
+            .sum();
+        let tol = 2.0 * (len as f32 + 2.0) * f32::EPSILON * abs_sum + 1e-30;
+        let h: Vec<half::f16> = b.iter().map(|&x| half::f16::from_f32(x)).collect();
+        let bh: Vec<half::bf16> = b.iter().map(|&x| half::bf16::from_f32(x)).collect();
+        let close = [
+            (distance::dot(&a, &b), reference::dot(&a, &b)),
+            (distance::l2sq(&a, &b), reference::l2sq(&a, &b)),
+            (distance::dot_f16(&a, &h), reference::dot_f16(&a, &h)),
+            (distance::l2sq_f16(&a, &h), reference::l2sq_f16(&a, &h)),
+            (distance::dot_bf16(&a, &bh), reference::dot_bf16(&a, &bh)),
+            (distance::l2sq_bf16(&a, &bh), reference::l2sq_bf16(&a, &bh)),
+        ];
+        failures += close.iter().filter(|(x, y)| (x - y).abs() > tol).count() as u32;
+        let hi: Vec<half::f16> = ints_b.iter().map(|&x| half::f16::from_f32(x)).collect();
+        let q = [&ints_a[..], &ints_b[..], &ints_a[..], &ints_b[..]];
+        let r = [&ints_b[..], &ints_a[..]];
+        let exact = [
+            distance::dot(&ints_a, &ints_b) == reference::dot(&ints_a, &ints_b),
+            distance::l2sq(&ints_a, &ints_b) == reference::l2sq(&ints_a, &ints_b),
+            distance::l2sq_f16(&ints_a, &hi) == reference::l2sq_f16(&ints_a, &hi),
+            distance::dot_tile(&q, &r) == reference::dot_tile(&q, &r),
+            distance::l2sq_tile(&q, &r) == reference::l2sq_tile(&q, &r),
+        ];
+        failures += exact.iter().filter(|ok| !**ok).count() as u32;
+    }
+    failures
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn self_check_passes_natively() {
+        assert_eq!(super::self_check(), 0);
+    }
+}

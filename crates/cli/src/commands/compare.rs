@@ -1,0 +1,261 @@
+//! `annlab compare`: build FLAT / HNSW / SVS-VAMANA indexes on your data and measure recall,
+//! speed and memory (the orchestration is `annlab_protocol::compare`).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use annlab_core::svs::Target;
+use annlab_core::{ElementType, Metric};
+use annlab_protocol::compare::{self as orchestration, CompareData, CompareRequest};
+use annlab_protocol::report::{CompareReport, RunReport};
+use annlab_protocol::runner::{GroundTruth, IndexSpec};
+use anyhow::{Context, Result};
+use serde_json::{Map, Value};
+
+use crate::export::{self, ExportContext, FactsArgs};
+use crate::progress::{InstantClock, Progress};
+use crate::{io, specs};
+
+/// Compare indexes on your vectors: recall@k, QPS and latency (one query at a time, one
+/// thread), build time and memory.
+///
+/// Without --hnsw and --svs, FLAT runs alone. With them, FLAT runs only when --flat is given.
+/// Without --queries, a seeded sample of the base is held out (removed from the base) and used
+/// as queries. Without --ground-truth, ground truth is computed exactly.
+///
+/// SPEC: comma-separated key=value pairs with Redis attribute names in lower snake case;
+/// runtime sweeps separated by '/':
+///   --hnsw m=16,ef_construction=200,ef_runtime=10/20/50/100,type=float32
+///   --svs  graph_max_degree=32,construction_window_size=200,search_window_size=10/50/100,compression=LVQ4x8
+///
+/// recall_vs_hnsw (FLAT and SVS points) is measured against the results of the first --hnsw run
+/// at its highest-recall setting.
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Base vectors (.npy, .fvecs, .bvecs, .json, .csv, .tsv).
+    #[arg(long)]
+    base: PathBuf,
+    /// Query vectors [default: hold out a seeded sample of the base].
+    #[arg(long)]
+    queries: Option<PathBuf>,
+    /// Ground-truth ids (.ivecs or integer .npy), rows of --base nearest first; needs --queries.
+    #[arg(long, requires = "queries")]
+    ground_truth: Option<PathBuf>,
+    /// Distance metric: l2, ip or cosine.
+    #[arg(long)]
+    metric: Metric,
+    /// Neighbours per query.
+    #[arg(long, default_value_t = orchestration::DEFAULT_K)]
+    k: usize,
+    /// Seed of the held-out query sample.
+    #[arg(long, default_value_t = orchestration::DEFAULT_SEED)]
+    seed: u64,
+    /// Queries to hold out without --queries [default: min(200, rows / 10), at least 1].
+    #[arg(long)]
+    holdout: Option<usize>,
+    /// An HNSW run (repeatable).
+    #[arg(long = "hnsw", value_name = "SPEC")]
+    hnsw: Vec<String>,
+    /// An SVS-VAMANA run (repeatable).
+    #[arg(long = "svs", value_name = "SPEC")]
+    svs: Vec<String>,
+    /// Also run FLAT when --hnsw/--svs are given (it always runs when neither is).
+    #[arg(long)]
+    flat: bool,
+    /// Vector type of the FLAT run.
+    #[arg(long, default_value = "float32")]
+    flat_type: ElementType,
+    /// Hardware to model: intel (LVQ/LeanVec real) or generic (every compression becomes
+    /// GlobalSQ8).
+    #[arg(long, default_value = "intel")]
+    target: Target,
+    /// Print exactly one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Write compare.json and, with an --hnsw and an --svs run, the HNSW -> SVS migration plan
+    /// (PLAN.md, migrate.redis, ..., plan.zip) into this directory. The exported SVS config is
+    /// the fastest point whose recall_vs_hnsw reaches --recall-threshold (else the closest to
+    /// HNSW), unless --export-point names one.
+    #[arg(long, value_name = "DIR")]
+    export: Option<PathBuf>,
+    #[command(flatten)]
+    facts: FactsArgs,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let index_specs = build_specs(args)?;
+    let base = io::read_matrix(&args.base, "base")?;
+    let base_rows = base.rows();
+    let queries = match &args.queries {
+        Some(path) => {
+            let q = io::read_matrix(path, "queries")?;
+            io::check_same_dim(&base, &q)?;
+            Some(q)
+        }
+        None => None,
+    };
+    let ground_truth = match &args.ground_truth {
+        Some(path) => Some(GroundTruth {
+            ids: io::read_neighbors(path)?.ids,
+        }),
+        None => None,
+    };
+    let request = CompareRequest {
+        k: args.k,
+        seed: args.seed,
+        holdout_queries: args
+            .holdout
+            .unwrap_or_else(|| orchestration::default_holdout(base_rows)),
+        target: args.target,
+        specs: index_specs,
+    };
+    let data = CompareData {
+        base,
+        queries,
+        ground_truth,
+        metric: args.metric,
+    };
+    let eval =
+        orchestration::build_eval_set(data, &request).context("cannot set up the comparison")?;
+
+    let clock = InstantClock::new();
+    let mut progress = Progress::stderr();
+    let result = orchestration::run_compare(&eval, &request, &clock, &mut progress);
+    progress.finish();
+    let (report, _outcomes) = result?;
+
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", table(&report));
+    }
+    if let Some(dir) = &args.export {
+        let ctx = ExportContext {
+            report: &report,
+            specs: &request.specs,
+            metric: args.metric,
+            target: args.target,
+            base_rows,
+        };
+        let written = export::write_export(dir, &ctx, &args.facts)?;
+        eprintln!("exported to {}: {}", dir.display(), written.join(", "));
+    }
+    Ok(())
+}
+
+/// FLAT (when asked or alone), then the HNSW specs, then the SVS specs.
+fn build_specs(args: &Args) -> Result<Vec<IndexSpec>> {
+    let mut out = Vec::new();
+    if args.flat || (args.hnsw.is_empty() && args.svs.is_empty()) {
+        out.push(IndexSpec::Flat {
+            element_type: args.flat_type,
+        });
+    }
+    for spec in &args.hnsw {
+        out.push(specs::hnsw(spec)?);
+    }
+    for spec in &args.svs {
+        out.push(specs::svs(spec, args.target)?);
+    }
+    Ok(out)
+}
+
+fn params_text(params: &Map<String, Value>) -> String {
+    params
+        .iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.2} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+/// The human-readable report.
+fn table(report: &CompareReport) -> String {
+    let d = &report.dataset;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "dataset: n={} dim={} metric={} queries={} k={}",
+        d.n, d.dim, d.metric, d.queries, d.k
+    );
+    for run in &report.runs {
+        run_table(&mut out, run, d.k);
+    }
+    out
+}
+
+fn run_table(out: &mut String, run: &RunReport, k: usize) {
+    let m = &run.memory;
+    let _ = writeln!(
+        out,
+        "\n{} [{}] target={} build={:.3}s",
+        run.algorithm.redis_name(),
+        params_text(&run.params),
+        serde_json::to_value(run.target)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        run.build_seconds
+    );
+    let _ = writeln!(
+        out,
+        "  memory: index {} (vectors {}, graph {}, other {}); redis estimate {}; documents {}",
+        mib(m.index_bytes),
+        mib(m.vector_bytes),
+        mib(m.graph_bytes),
+        mib(m.other_bytes),
+        mib(m.redis_index_bytes_estimate),
+        mib(m.document_bytes)
+    );
+    if let Some(e) = &run.effective {
+        if let Some(c) = &e.compression {
+            let _ = writeln!(out, "  effective compression: {c}");
+        }
+    }
+    for note in &run.notes {
+        let _ = writeln!(out, "  note: {note}");
+    }
+    let _ = writeln!(
+        out,
+        "  {:<28} {:>9} {:>9} {:>10} {:>9} {:>9} {:>9} {:>10} {:>8}",
+        "runtime",
+        format!("recall@{k}"),
+        "tie-aware",
+        "qps",
+        "p50 us",
+        "p95 us",
+        "p99 us",
+        "dist/query",
+        "vs HNSW"
+    );
+    for p in &run.search {
+        let runtime = if p.runtime.is_empty() {
+            "-".to_string()
+        } else {
+            params_text(&p.runtime)
+        };
+        let vs = p
+            .recall_vs_hnsw
+            .map_or("-".to_string(), |r| format!("{r:.4}"));
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>9.4} {:>9.4} {:>10.1} {:>9.1} {:>9.1} {:>9.1} {:>10.1} {:>8}",
+            runtime,
+            p.recall_at_k,
+            p.tie_aware_recall_at_k,
+            p.qps,
+            p.latency_us.p50,
+            p.latency_us.p95,
+            p.latency_us.p99,
+            p.distance_computations_mean,
+            vs
+        );
+    }
+}

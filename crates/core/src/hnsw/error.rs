@@ -1,0 +1,25 @@
+//! Errors of the HNSW index.
+
+use crate::control::Cancelled;
+use crate::error::CoreError;
+
+/// Why an HNSW build or query failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HnswError {
+    #[error("invalid HNSW M = {m}: {reason}")]
+    InvalidM { m: usize, reason: &'static str },
+    #[error("invalid HNSW {name} = {value}")]
+    InvalidParameter { name: &'static str, value: String },
+    #[error("the store holds {len} vectors; HNSW ids are 32-bit")]
+    TooManyVectors { len: usize },
+    #[error("query has dimension {got}, the index has {expected}")]
+    QueryDimension { expected: usize, got: usize },
+    #[error("the query is a zero or non-finite vector, which COSINE cannot normalise")]
+    QueryNotNormalizable,
+    #[error("k must be at least 1")]
+    ZeroK,
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    #[error("{0}")]
+    Cancelled(#[from] Cancelled),
+}

@@ -1,0 +1,190 @@
+//! The traversal kernels shared by build and query: greedy descent (ef = 1) through the upper
+//! levels, the ef-bounded beam on one level, and VecSim's epsilon range walk on level 0.
+//!
+//! Every kernel takes the distance as a closure over node ids, so the build (a stored row as
+//! query) and searches (a preprocessed external query) share the code and monomorphise.
+
+use std::collections::BinaryHeap;
+
+use super::graph::Graph;
+use super::heap::{Cand, Far, Near};
+use super::visited::VisitedSet;
+
+/// Reusable per-searcher buffers. Keep one per thread/worker and pass it to every query, so
+/// searches do not allocate beyond their result vector.
+#[derive(Debug, Clone, Default)]
+pub struct SearchScratch {
+    pub(crate) visited: VisitedSet,
+    pub(crate) candidates: BinaryHeap<Near>,
+    pub(crate) results: BinaryHeap<Far>,
+    /// The preprocessed (normalised for COSINE) query.
+    pub(crate) query: Vec<f32>,
+    /// Unvisited neighbours of the node being expanded (prefetched, then scored).
+    pub(crate) pending: Vec<u32>,
+}
+
+impl SearchScratch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes currently held (the visited tags dominate: 2 bytes per node).
+    pub fn bytes(&self) -> u64 {
+        self.visited.bytes()
+            + (self.candidates.capacity() * std::mem::size_of::<Near>()
+                + self.results.capacity() * std::mem::size_of::<Far>()
+                + self.query.capacity() * std::mem::size_of::<f32>()) as u64
+    }
+}
+
+/// Greedy descent from `start` (at `graph.max_level()`) down to `stop_level + 1`: on each level,
+/// move to any closer neighbour until none is closer. Returns the closest node found and adds
+/// the distances computed to `count`.
+#[inline]
+pub(crate) fn greedy_descent<D: FnMut(u32) -> f32>(
+    graph: &Graph,
+    mut cur: Cand,
+    from_level: usize,
+    stop_level: usize,
+    dist: &mut D,
+    count: &mut usize,
+) -> Cand {
+    let mut level = from_level;
+    while level > stop_level {
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for &nb in graph.neighbors(cur.id, level) {
+                let d = dist(nb);
+                *count += 1;
+                if d < cur.dist {
+                    cur = Cand::new(nb, d);
+                    changed = true;
+                }
+            }
+        }
+        level -= 1;
+    }
+    cur
+}
+
+/// Buffers of one beam search.
+pub(crate) struct Beam<'a> {
+    pub visited: &'a mut VisitedSet,
+    pub candidates: &'a mut BinaryHeap<Near>,
+    pub results: &'a mut BinaryHeap<Far>,
+    pub pending: &'a mut Vec<u32>,
+}
+
+/// The ef-bounded best-first beam on one level (hnswlib's `searchBaseLayer`). On return,
+/// `results` holds up to `ef` nearest nodes found (a max-heap). The visited set must be reset
+/// by the caller. The unvisited neighbours of each expanded node are prefetched as a batch
+/// before any of them is scored, so their loads overlap.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn search_level<D: FnMut(u32) -> f32, P: Fn(u32)>(
+    graph: &Graph,
+    level: usize,
+    entry: Cand,
+    ef: usize,
+    beam: Beam<'_>,
+    dist: &mut D,
+    prefetch: &P,
+    count: &mut usize,
+) {
+    let Beam {
+        visited,
+        candidates,
+        results,
+        pending,
+    } = beam;
+    candidates.clear();
+    results.clear();
+    visited.insert(entry.id);
+    candidates.push(Near(entry));
+    results.push(Far(entry));
+    let mut bound = entry.dist;
+    while let Some(Near(cur)) = candidates.pop() {
+        if cur.dist > bound && results.len() >= ef {
+            break;
+        }
+        pending.clear();
+        for &nb in graph.neighbors(cur.id, level) {
+            if visited.insert(nb) {
+                prefetch(nb);
+                pending.push(nb);
+            }
+        }
+        for &nb in pending.iter() {
+            let d = dist(nb);
+            *count += 1;
+            if results.len() < ef || d < bound {
+                let c = Cand::new(nb, d);
+                candidates.push(Near(c));
+                results.push(Far(c));
+                if results.len() > ef {
+                    results.pop();
+                }
+                if let Some(Far(worst)) = results.peek() {
+                    bound = worst.dist;
+                }
+            }
+        }
+    }
+}
+
+/// VecSim's level-0 range walk (`searchRangeBottomLayer`): collects every visited node within
+/// `radius` into `out`.
+///
+/// The walk keeps a *dynamic range*, initially the entry's distance (or `radius` when the entry
+/// is inside it). Expanding a candidate closer than the dynamic range but still ≥ `radius`
+/// shrinks the range to that distance, so it never drops below `radius`. A neighbour becomes a
+/// candidate when its distance is < range·(1 + epsilon), and the walk stops when the nearest
+/// open candidate is beyond that boundary. Larger epsilon explores further past the radius
+/// (better recall, more distances).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn range_level0<D: FnMut(u32) -> f32>(
+    graph: &Graph,
+    entry: Cand,
+    radius: f32,
+    epsilon: f64,
+    visited: &mut VisitedSet,
+    candidates: &mut BinaryHeap<Near>,
+    dist: &mut D,
+    count: &mut usize,
+    out: &mut Vec<Cand>,
+) {
+    let widen = |range: f32| (f64::from(range) * (1.0 + epsilon)) as f32;
+    candidates.clear();
+    visited.insert(entry.id);
+    let mut range = entry.dist;
+    if entry.dist <= radius {
+        out.push(entry);
+        range = radius;
+    }
+    let mut boundary = widen(range);
+    candidates.push(Near(entry));
+    while let Some(Near(cur)) = candidates.peek().copied() {
+        if cur.dist > boundary {
+            break;
+        }
+        candidates.pop();
+        if cur.dist < range && cur.dist >= radius {
+            range = cur.dist;
+            boundary = widen(range);
+        }
+        for &nb in graph.neighbors(cur.id, 0) {
+            if !visited.insert(nb) {
+                continue;
+            }
+            let d = dist(nb);
+            *count += 1;
+            if d < boundary {
+                candidates.push(Near(Cand::new(nb, d)));
+                if d <= radius {
+                    out.push(Cand::new(nb, d));
+                }
+            }
+        }
+    }
+}

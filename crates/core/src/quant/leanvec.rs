@@ -1,0 +1,273 @@
+//! LeanVec4x8 / LeanVec8x8 (spec §3.5): a PCA-projected LVQ primary plus a full-dimension LVQ8
+//! secondary.
+//!
+//! Training: μ = per-dimension mean of the training rows; `W` (d′×d, orthonormal rows) = the d′
+//! leading eigenvectors of their covariance ([`super::pca`], LeanVec-ID; no query sample, as in
+//! Redis). Each row `x` is stored as `[LVQ-B of y = W(x − μ) : P_B(d′) bytes][LVQ8 of x − μ :
+//! d + 5 bytes]`. The projected data are centred by construction (their training mean is
+//! `W·0`), so the primary uses no second mean.
+//!
+//! Primary distance (graph traversal), with `ŷ` the decoded primary and the query projected once:
+//! - IP/COSINE: `1 − (q·μ + (Wq)·ŷ)`, i.e. the inner product with `μ + Wᵀŷ`;
+//! - L2: `‖W(q − μ) − ŷ‖² + (‖q − μ‖² − ‖W(q − μ)‖²)`: the squared distance to `μ + Wᵀŷ`, whose
+//!   second term (the query's energy outside the subspace) is a per-query constant that keeps
+//!   primary distances on the scale of true distances.
+//!
+//! `rerank_distance` scores the LVQ8 secondary exactly like an LVQ8 store.
+//!
+//! REDUCE: 0 is rejected ([`QuantError::ZeroReduce`]); REDUCE ≥ DIM (UNCERTAIN what SVS does) is
+//! clamped to DIM, so the primary is a PCA rotation of the full vector.
+
+use crate::control::BuildControl;
+use crate::metric::Metric;
+use crate::store::{QueryScorer, VectorStore};
+
+use super::error::QuantError;
+use super::lvq::{encode_one_level, PreparedOneLevel};
+use super::lvq_codec::{decode_primary, padded_dims, primary_code_bytes, primary_record_bytes};
+use super::pca::principal_directions;
+use super::prep::{dataset_mean, report, CHUNK_ROWS};
+use super::simd::{self, Isa};
+
+/// Bits of the full-dimension secondary.
+const SECONDARY_BITS: u32 = 8;
+
+/// The reduced dimension LeanVec actually uses for a requested REDUCE (clamped to DIM).
+pub fn effective_reduced_dim(reduce: usize, dim: usize) -> usize {
+    reduce.min(dim)
+}
+
+/// LeanVec rows.
+#[derive(Debug, Clone)]
+pub struct LeanVecStore {
+    dim: usize,
+    reduced_dim: usize,
+    metric: Metric,
+    primary_bits: u32,
+    mean: Vec<f32>,
+    /// Row-major `reduced_dim × dim`.
+    projection: Vec<f32>,
+    primary_code_bytes: usize,
+    primary_bytes: usize,
+    stride: usize,
+    data: Vec<u8>,
+    isa: Isa,
+}
+
+impl LeanVecStore {
+    /// Trains μ and the projection on the first `training` preprocessed rows, then encodes every
+    /// row.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn train(
+        rows: &[f32],
+        dim: usize,
+        metric: Metric,
+        primary_bits: u32,
+        reduce: usize,
+        training: usize,
+        control: &mut dyn BuildControl,
+    ) -> Result<Self, QuantError> {
+        if reduce == 0 {
+            return Err(QuantError::ZeroReduce);
+        }
+        let reduced_dim = effective_reduced_dim(reduce, dim);
+        let mean = dataset_mean(rows, dim, training, control)?;
+        let projection = principal_directions(rows, dim, &mean, training, reduced_dim, control)?;
+        let primary_code_bytes = primary_code_bytes(primary_bits, reduced_dim);
+        let primary_bytes = primary_record_bytes(primary_bits, reduced_dim);
+        let stride = primary_bytes + primary_record_bytes(SECONDARY_BITS, dim);
+        let isa = Isa::detect();
+        let total = rows.len() / dim.max(1);
+        let mut data = vec![0u8; total * stride];
+        let mut centred = vec![0.0f32; dim];
+        let mut projected = vec![0.0f32; reduced_dim];
+        for (row, (x, record)) in rows
+            .chunks_exact(dim)
+            .zip(data.chunks_exact_mut(stride))
+            .enumerate()
+        {
+            for ((c, &v), &m) in centred.iter_mut().zip(x).zip(&mean) {
+                *c = v - m;
+            }
+            project(isa, &projection, dim, &centred, &mut projected);
+            let (head, tail) = record.split_at_mut(primary_bytes);
+            encode_one_level(primary_bits, &projected, head, row)?;
+            encode_one_level(SECONDARY_BITS, &centred, tail, row)?;
+            if (row + 1) % CHUNK_ROWS == 0 || row + 1 == total {
+                report(control, "encoding", row + 1, total)?;
+            }
+        }
+        Ok(Self {
+            dim,
+            reduced_dim,
+            metric,
+            primary_bits,
+            mean,
+            projection,
+            primary_code_bytes,
+            primary_bytes,
+            stride,
+            data,
+            isa,
+        })
+    }
+
+    /// d′, the dimension of the primary.
+    pub fn reduced_dim(&self) -> usize {
+        self.reduced_dim
+    }
+
+    /// Bits of the primary codes (4 or 8).
+    pub fn primary_bits(&self) -> u32 {
+        self.primary_bits
+    }
+
+    /// The trained per-dimension mean μ.
+    pub fn mean(&self) -> &[f32] {
+        &self.mean
+    }
+
+    /// The projection `W`, row-major `reduced_dim × dim`.
+    pub fn projection(&self) -> &[f32] {
+        &self.projection
+    }
+
+    /// `W·v` (d′ values).
+    pub fn project(&self, v: &[f32], out: &mut Vec<f32>) {
+        out.clear();
+        out.resize(self.reduced_dim, 0.0);
+        project(self.isa, &self.projection, self.dim, v, out);
+    }
+
+    #[inline]
+    fn record(&self, id: u32) -> &[u8] {
+        let start = id as usize * self.stride;
+        self.data.get(start..start + self.stride).unwrap_or(&[])
+    }
+
+    /// The decoded primary `ŷ` of row `id` in the reduced space (d′ values).
+    pub fn decode_primary_reduced(&self, id: u32, out: &mut Vec<f32>) {
+        out.clear();
+        out.resize(self.reduced_dim, 0.0);
+        decode_primary(self.primary_bits, self.record(id), out);
+    }
+
+    fn prepare(&self, query: &[f32]) -> LeanVecScorer<'_> {
+        let full: Vec<f32> = (0..self.dim)
+            .map(|i| query.get(i).copied().unwrap_or(0.0))
+            .collect();
+        let padded = padded_dims(self.primary_bits, self.reduced_dim);
+        let mut q = Vec::with_capacity(padded);
+        let (sum_q, offset) = if self.metric.is_inner_product() {
+            self.project(&full, &mut q);
+            (q.iter().sum(), crate::distance::dot(&full, &self.mean))
+        } else {
+            let centred: Vec<f32> = full.iter().zip(&self.mean).map(|(v, m)| v - m).collect();
+            self.project(&centred, &mut q);
+            let outside = crate::distance::dot(&centred, &centred) - crate::distance::dot(&q, &q);
+            (0.0, outside.max(0.0))
+        };
+        q.resize(padded, 0.0);
+        let primary = PreparedOneLevel {
+            q,
+            sum_q,
+            offset,
+            pad: (padded - self.reduced_dim) as f32,
+        };
+        let secondary = PreparedOneLevel::new(self.metric, SECONDARY_BITS, &full, &self.mean);
+        LeanVecScorer {
+            store: self,
+            primary,
+            secondary,
+        }
+    }
+}
+
+/// `out[r] = W[r]·v`.
+fn project(isa: Isa, projection: &[f32], dim: usize, v: &[f32], out: &mut [f32]) {
+    for (o, w) in out.iter_mut().zip(projection.chunks_exact(dim.max(1))) {
+        *o = simd::dot_f32(isa, w, v);
+    }
+}
+
+/// A query prepared for [`LeanVecStore`]: projected once for the primary, kept at full
+/// dimension for the secondary.
+pub struct LeanVecScorer<'a> {
+    store: &'a LeanVecStore,
+    primary: PreparedOneLevel,
+    secondary: PreparedOneLevel,
+}
+
+impl QueryScorer for LeanVecScorer<'_> {
+    #[inline]
+    fn distance(&self, id: u32) -> f32 {
+        let s = self.store;
+        let record = s.record(id);
+        if record.is_empty() {
+            return f32::INFINITY;
+        }
+        self.primary.score(
+            s.isa,
+            s.metric,
+            s.primary_bits,
+            record,
+            s.primary_code_bytes,
+        )
+    }
+
+    fn rerank_distance(&self, id: u32) -> f32 {
+        let s = self.store;
+        let Some(secondary) = s.record(id).get(s.primary_bytes..) else {
+            return f32::INFINITY;
+        };
+        self.secondary
+            .score(s.isa, s.metric, SECONDARY_BITS, secondary, s.dim)
+    }
+}
+
+impl VectorStore for LeanVecStore {
+    type Scorer<'a> = LeanVecScorer<'a>;
+
+    fn len(&self) -> usize {
+        self.data.len().checked_div(self.stride).unwrap_or(0)
+    }
+
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn metric(&self) -> Metric {
+        self.metric
+    }
+
+    fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a> {
+        self.prepare(query)
+    }
+
+    fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
+        let mut row = Vec::with_capacity(self.dim);
+        self.decode_row(id, &mut row);
+        self.prepare(&row)
+    }
+
+    /// The best reconstruction: `μ +` the LVQ8 secondary.
+    fn decode_row(&self, id: u32, out: &mut Vec<f32>) {
+        out.clear();
+        out.resize(self.dim, 0.0);
+        let secondary = self.record(id).get(self.primary_bytes..).unwrap_or(&[]);
+        decode_primary(SECONDARY_BITS, secondary, out);
+        out.iter_mut().zip(&self.mean).for_each(|(o, m)| *o += m);
+    }
+
+    fn vector_bytes(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    fn codec_bytes(&self) -> u64 {
+        ((self.mean.len() + self.projection.len()) * std::mem::size_of::<f32>()) as u64
+    }
+
+    fn is_two_level(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,330 @@
+//! LVQ-B one-level (LVQ4, LVQ8) and two-level (LVQ4x4, LVQ4x8) stores (spec §3.3, §3.4).
+//!
+//! Every row is centred on the global per-dimension mean μ of the training rows and encoded
+//! per vector (see [`super::lvq_codec`] for the record layout). A row's record is the one-level
+//! primary (`P_B(d)` bytes) followed, for two-level codecs, by the residual (`⌈R·d/8⌉` bytes).
+//!
+//! Scoring never decodes: with `x̂ = μ + bias + scale·c (+ δ·(k − centre))`,
+//! - IP/COSINE: `1 − (q·μ + bias·Σq + scale·Σ q_i c_i [+ δ·Σ q_i k_i − δ·centre·Σq])`, with `q·μ`
+//!   and `Σq` prepared once per query;
+//! - L2: `Σ (q_i − μ_i − bias − scale·c_i)²` over the codes, with `q − μ` prepared once. Padding
+//!   dimensions of 4-bit blocks (query 0, code 0) each add exactly `bias²`, which is subtracted.
+
+use crate::control::BuildControl;
+use crate::metric::Metric;
+use crate::store::{QueryScorer, VectorStore};
+
+use super::error::QuantError;
+use super::lvq_codec::{
+    self, add_residual, decode_primary, encode_primary, encode_residual, padded_dims, primary_code,
+    primary_code_bytes, primary_record_bytes, read_constants, residual_bytes, residual_centre,
+    residual_code, residual_step,
+};
+use super::prep::{dataset_mean, report, CHUNK_ROWS};
+use super::simd::{self, Isa};
+
+/// A query prepared for scoring one-level LVQ records of one code space.
+#[derive(Debug, Clone)]
+pub(crate) struct PreparedOneLevel {
+    /// IP: the query; L2: the query minus the code space's mean. Zero-padded to the code
+    /// dimensions.
+    pub q: Vec<f32>,
+    /// IP: `Σ q` over real dimensions.
+    pub sum_q: f32,
+    /// Added to the similarity (IP: `q·μ`) or to the distance (L2: terms outside the codes).
+    pub offset: f32,
+    /// Number of padding dimensions (L2 correction).
+    pub pad: f32,
+}
+
+impl PreparedOneLevel {
+    /// Prepares `query` against codes of `bits` bits over `dim` dimensions centred on `mean`.
+    pub fn new(metric: Metric, bits: u32, query: &[f32], mean: &[f32]) -> Self {
+        let dim = mean.len();
+        let padded = padded_dims(bits, dim);
+        let mut q = Vec::with_capacity(padded);
+        q.extend((0..dim).map(|i| query.get(i).copied().unwrap_or(0.0)));
+        let (sum_q, offset) = if metric.is_inner_product() {
+            (q.iter().sum::<f32>(), crate::distance::dot(&q, mean))
+        } else {
+            q.iter_mut().zip(mean).for_each(|(v, m)| *v -= m);
+            (0.0, 0.0)
+        };
+        q.resize(padded, 0.0);
+        Self {
+            q,
+            sum_q,
+            offset,
+            pad: (padded - dim) as f32,
+        }
+    }
+
+    /// Distance to a one-level record (codes of `code_bytes` bytes, then the constants).
+    #[inline(always)]
+    pub fn score(
+        &self,
+        isa: Isa,
+        metric: Metric,
+        bits: u32,
+        record: &[u8],
+        code_bytes: usize,
+    ) -> f32 {
+        let (scale, bias) = read_constants(record, code_bytes);
+        let codes = record.get(..code_bytes).unwrap_or(&[]);
+        if metric.is_inner_product() {
+            let dot = if bits == 4 {
+                simd::dot_u4_blocked(isa, &self.q, codes)
+            } else {
+                simd::dot_u8(isa, &self.q, codes)
+            };
+            1.0 - (self.offset + bias * self.sum_q + scale * dot)
+        } else {
+            let l2 = if bits == 4 {
+                simd::l2_u4_blocked(isa, &self.q, bias, scale, codes) - self.pad * bias * bias
+            } else {
+                simd::l2_u8(isa, &self.q, bias, scale, codes)
+            };
+            l2.max(0.0) + self.offset
+        }
+    }
+}
+
+/// Encodes one centred row into a one-level record, mapping the f16 range error to `row`.
+pub(crate) fn encode_one_level(
+    bits: u32,
+    centred: &[f32],
+    record: &mut [u8],
+    row: usize,
+) -> Result<(f32, f32), QuantError> {
+    encode_primary(bits, centred, record)
+        .map_err(|lvq_codec::OutOfHalfRange| QuantError::OutOfHalfRange { row })
+}
+
+/// LVQ-B rows (one level, or two levels with an R-bit residual).
+#[derive(Debug, Clone)]
+pub struct LvqStore {
+    dim: usize,
+    metric: Metric,
+    primary_bits: u32,
+    /// 0 for one-level codecs.
+    residual_bits: u32,
+    mean: Vec<f32>,
+    code_bytes: usize,
+    primary_bytes: usize,
+    stride: usize,
+    data: Vec<u8>,
+    isa: Isa,
+}
+
+impl LvqStore {
+    /// Trains μ on the first `training` preprocessed rows and encodes every row.
+    pub(crate) fn train(
+        rows: &[f32],
+        dim: usize,
+        metric: Metric,
+        primary_bits: u32,
+        residual_bits: u32,
+        training: usize,
+        control: &mut dyn BuildControl,
+    ) -> Result<Self, QuantError> {
+        let mean = dataset_mean(rows, dim, training, control)?;
+        let code_bytes = primary_code_bytes(primary_bits, dim);
+        let primary_bytes = primary_record_bytes(primary_bits, dim);
+        let stride = primary_bytes + residual_bytes(residual_bits, dim);
+        let total = rows.len() / dim.max(1);
+        let mut data = vec![0u8; total * stride];
+        let mut centred = vec![0.0f32; dim];
+        let mut primary = vec![0.0f32; dim];
+        for (row, (x, record)) in rows
+            .chunks_exact(dim)
+            .zip(data.chunks_exact_mut(stride))
+            .enumerate()
+        {
+            for ((c, &v), &m) in centred.iter_mut().zip(x).zip(&mean) {
+                *c = v - m;
+            }
+            let (head, tail) = record.split_at_mut(primary_bytes);
+            let (scale, _) = encode_one_level(primary_bits, &centred, head, row)?;
+            if residual_bits > 0 {
+                decode_primary(primary_bits, head, &mut primary);
+                encode_residual(residual_bits, &centred, &primary, scale, tail);
+            }
+            if (row + 1) % CHUNK_ROWS == 0 || row + 1 == total {
+                report(control, "encoding", row + 1, total)?;
+            }
+        }
+        Ok(Self {
+            dim,
+            metric,
+            primary_bits,
+            residual_bits,
+            mean,
+            code_bytes,
+            primary_bytes,
+            stride,
+            data,
+            isa: Isa::detect(),
+        })
+    }
+
+    /// Bits of the primary codes (4 or 8).
+    pub fn primary_bits(&self) -> u32 {
+        self.primary_bits
+    }
+
+    /// Bits of the residual codes (0 for one-level codecs).
+    pub fn residual_bits(&self) -> u32 {
+        self.residual_bits
+    }
+
+    /// The trained per-dimension mean μ.
+    pub fn mean(&self) -> &[f32] {
+        &self.mean
+    }
+
+    /// The record of row `id` (empty when out of range).
+    #[inline]
+    pub fn record(&self, id: u32) -> &[u8] {
+        let start = id as usize * self.stride;
+        self.data.get(start..start + self.stride).unwrap_or(&[])
+    }
+
+    /// The stored `(scale, bias)` of row `id`.
+    pub fn constants(&self, id: u32) -> (f32, f32) {
+        read_constants(self.record(id), self.code_bytes)
+    }
+
+    /// Row `id` reconstructed from the primary level only (`μ + bias + scale·c`): what
+    /// [`QueryScorer::distance`] scores against.
+    pub fn decode_primary_row(&self, id: u32, out: &mut Vec<f32>) {
+        out.clear();
+        out.resize(self.dim, 0.0);
+        decode_primary(self.primary_bits, self.record(id), out);
+        out.iter_mut().zip(&self.mean).for_each(|(o, m)| *o += m);
+    }
+
+    fn prepare(&self, query: &[f32]) -> LvqScorer<'_> {
+        LvqScorer {
+            store: self,
+            prepared: PreparedOneLevel::new(self.metric, self.primary_bits, query, &self.mean),
+        }
+    }
+}
+
+/// A query prepared for [`LvqStore`].
+pub struct LvqScorer<'a> {
+    store: &'a LvqStore,
+    prepared: PreparedOneLevel,
+}
+
+impl LvqScorer<'_> {
+    /// Two-level L2: one fused pass over primary and residual codes.
+    fn rerank_l2(&self, record: &[u8], scale: f32, bias: f32) -> f32 {
+        let s = self.store;
+        let codes = record.get(..s.code_bytes).unwrap_or(&[]);
+        let residual = record.get(s.primary_bytes..).unwrap_or(&[]);
+        let step = residual_step(s.residual_bits, scale);
+        let base = bias - step * residual_centre(s.residual_bits);
+        let mut acc = 0.0f32;
+        for (i, &q) in self.prepared.q.iter().take(s.dim).enumerate() {
+            let c = f32::from(primary_code(s.primary_bits, codes, i));
+            let k = f32::from(residual_code(s.residual_bits, residual, i));
+            let t = q - base - scale * c - step * k;
+            acc += t * t;
+        }
+        acc
+    }
+}
+
+impl QueryScorer for LvqScorer<'_> {
+    #[inline]
+    fn distance(&self, id: u32) -> f32 {
+        let s = self.store;
+        let record = s.record(id);
+        if record.is_empty() {
+            return f32::INFINITY;
+        }
+        self.prepared
+            .score(s.isa, s.metric, s.primary_bits, record, s.code_bytes)
+    }
+
+    fn rerank_distance(&self, id: u32) -> f32 {
+        let s = self.store;
+        if s.residual_bits == 0 {
+            return self.distance(id);
+        }
+        let record = s.record(id);
+        if record.is_empty() {
+            return f32::INFINITY;
+        }
+        let (scale, bias) = read_constants(record, s.code_bytes);
+        if !s.metric.is_inner_product() {
+            return self.rerank_l2(record, scale, bias);
+        }
+        let p = &self.prepared;
+        let codes = record.get(..s.code_bytes).unwrap_or(&[]);
+        let residual = record.get(s.primary_bytes..).unwrap_or(&[]);
+        let primary_dot = simd::dot_u4_blocked(s.isa, &p.q, codes);
+        let real_q = p.q.get(..s.dim).unwrap_or(&p.q);
+        let residual_dot = if s.residual_bits == 4 {
+            simd::dot_u4_seq(s.isa, real_q, residual)
+        } else {
+            simd::dot_u8(s.isa, real_q, residual)
+        };
+        let step = residual_step(s.residual_bits, scale);
+        let base = bias - step * residual_centre(s.residual_bits);
+        1.0 - (p.offset + base * p.sum_q + scale * primary_dot + step * residual_dot)
+    }
+}
+
+impl VectorStore for LvqStore {
+    type Scorer<'a> = LvqScorer<'a>;
+
+    fn len(&self) -> usize {
+        self.data.len().checked_div(self.stride).unwrap_or(0)
+    }
+
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn metric(&self) -> Metric {
+        self.metric
+    }
+
+    fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a> {
+        self.prepare(query)
+    }
+
+    fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
+        let mut row = Vec::with_capacity(self.dim);
+        self.decode_row(id, &mut row);
+        self.prepare(&row)
+    }
+
+    /// The best reconstruction: `μ + primary (+ residual)`.
+    fn decode_row(&self, id: u32, out: &mut Vec<f32>) {
+        out.clear();
+        out.resize(self.dim, 0.0);
+        let record = self.record(id);
+        decode_primary(self.primary_bits, record, out);
+        if self.residual_bits > 0 {
+            let (scale, _) = read_constants(record, self.code_bytes);
+            let residual = record.get(self.primary_bytes..).unwrap_or(&[]);
+            add_residual(self.residual_bits, residual, scale, out);
+        }
+        out.iter_mut().zip(&self.mean).for_each(|(o, m)| *o += m);
+    }
+
+    fn vector_bytes(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    fn codec_bytes(&self) -> u64 {
+        (self.mean.len() * std::mem::size_of::<f32>()) as u64
+    }
+
+    fn is_two_level(&self) -> bool {
+        self.residual_bits > 0
+    }
+}

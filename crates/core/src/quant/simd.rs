@@ -1,0 +1,250 @@
+//! Code-domain kernels: an f32 query against u8 / packed 4-bit codes, without decoding.
+//!
+//! Every kernel has one portable body written with fixed 16-lane accumulators over
+//! `as_chunks` arrays, which LLVM vectorises for SSE2, AVX2 and wasm `simd128` alike. On x86_64
+//! the same body is also compiled under `#[target_feature(enable = "avx2,fma")]` and chosen at
+//! run time ([`Isa::detect`]); with FMA enabled it uses fused multiply-adds. The portable body
+//! compiled without FMA is the oracle (`*_scalar`) the tests compare against; results differ
+//! only by float reassociation / fusion.
+
+// Lane-indexed loops over fixed-size arrays are the form LLVM vectorises most reliably.
+#![allow(clippy::needless_range_loop)]
+
+/// Lanes per accumulator block.
+const LANES: usize = 16;
+
+/// The instruction set a store's kernels run with, detected once when the store is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    /// Portable code (auto-vectorised for the compile-time target features).
+    Portable,
+    /// x86_64 with AVX2 and FMA, detected at run time.
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma,
+}
+
+impl Isa {
+    /// The fastest kernel set this CPU supports.
+    pub fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                return Isa::Avx2Fma;
+            }
+        }
+        Isa::Portable
+    }
+}
+
+#[inline(always)]
+fn madd<const FMA: bool>(a: f32, b: f32, acc: f32) -> f32 {
+    if FMA {
+        a.mul_add(b, acc)
+    } else {
+        a * b + acc
+    }
+}
+
+#[inline(always)]
+fn reduce(acc: &[f32; LANES]) -> f32 {
+    // Pairwise so the result does not depend on how wide the vector unit is.
+    let mut a = *acc;
+    let mut width = LANES / 2;
+    while width > 0 {
+        for i in 0..width {
+            a[i] += a[i + width];
+        }
+        width /= 2;
+    }
+    a[0]
+}
+
+/// `Σ q[i]·c[i]` over `min(q.len(), c.len())` components.
+#[inline(always)]
+fn dot_u8_body<const FMA: bool>(q: &[f32], c: &[u8]) -> f32 {
+    let n = q.len().min(c.len());
+    let (q, c) = (&q[..n], &c[..n]);
+    let (qa, qt) = q.as_chunks::<LANES>();
+    let (ca, ct) = c.as_chunks::<LANES>();
+    let mut acc = [0.0f32; LANES];
+    for (qs, cs) in qa.iter().zip(ca) {
+        for l in 0..LANES {
+            acc[l] = madd::<FMA>(qs[l], f32::from(cs[l]), acc[l]);
+        }
+    }
+    let mut tail = 0.0f32;
+    for (a, b) in qt.iter().zip(ct) {
+        tail = madd::<FMA>(*a, f32::from(*b), tail);
+    }
+    reduce(&acc) + tail
+}
+
+/// `Σ (q[i] − bias − step·c[i])²`.
+#[inline(always)]
+fn l2_u8_body<const FMA: bool>(q: &[f32], bias: f32, step: f32, c: &[u8]) -> f32 {
+    let n = q.len().min(c.len());
+    let (q, c) = (&q[..n], &c[..n]);
+    let (qa, qt) = q.as_chunks::<LANES>();
+    let (ca, ct) = c.as_chunks::<LANES>();
+    let mut acc = [0.0f32; LANES];
+    for (qs, cs) in qa.iter().zip(ca) {
+        for l in 0..LANES {
+            let t = madd::<FMA>(-step, f32::from(cs[l]), qs[l] - bias);
+            acc[l] = madd::<FMA>(t, t, acc[l]);
+        }
+    }
+    let mut tail = 0.0f32;
+    for (a, b) in qt.iter().zip(ct) {
+        let t = madd::<FMA>(-step, f32::from(*b), *a - bias);
+        tail = madd::<FMA>(t, t, tail);
+    }
+    reduce(&acc) + tail
+}
+
+/// Blocked 4-bit layout: per 128-dimension block, 64 bytes; byte `j` holds dimension `j` in the
+/// low nibble and dimension `64 + j` in the high nibble. `q` covers the padded dimensions.
+#[inline(always)]
+fn dot_u4_blocked_body<const FMA: bool>(q: &[f32], c: &[u8]) -> f32 {
+    let (qb, _) = q.as_chunks::<128>();
+    let (cb, _) = c.as_chunks::<64>();
+    let mut acc = [0.0f32; LANES];
+    for (qs, cs) in qb.iter().zip(cb) {
+        let (lo_q, hi_q) = qs.split_at(64);
+        for k in 0..64 / LANES {
+            for l in 0..LANES {
+                let j = k * LANES + l;
+                let byte = cs[j];
+                acc[l] = madd::<FMA>(lo_q[j], f32::from(byte & 0x0f), acc[l]);
+                acc[l] = madd::<FMA>(hi_q[j], f32::from(byte >> 4), acc[l]);
+            }
+        }
+    }
+    reduce(&acc)
+}
+
+/// `Σ (q[i] − bias − step·c[i])²` over every padded dimension of the blocked 4-bit layout.
+#[inline(always)]
+fn l2_u4_blocked_body<const FMA: bool>(q: &[f32], bias: f32, step: f32, c: &[u8]) -> f32 {
+    let (qb, _) = q.as_chunks::<128>();
+    let (cb, _) = c.as_chunks::<64>();
+    let mut acc = [0.0f32; LANES];
+    for (qs, cs) in qb.iter().zip(cb) {
+        let (lo_q, hi_q) = qs.split_at(64);
+        for k in 0..64 / LANES {
+            for l in 0..LANES {
+                let j = k * LANES + l;
+                let byte = cs[j];
+                let t_lo = madd::<FMA>(-step, f32::from(byte & 0x0f), lo_q[j] - bias);
+                let t_hi = madd::<FMA>(-step, f32::from(byte >> 4), hi_q[j] - bias);
+                acc[l] = madd::<FMA>(t_lo, t_lo, acc[l]);
+                acc[l] = madd::<FMA>(t_hi, t_hi, acc[l]);
+            }
+        }
+    }
+    reduce(&acc)
+}
+
+/// Sequential 4-bit layout: byte `i` holds dimension `2i` (low nibble) and `2i + 1` (high).
+#[inline(always)]
+fn dot_u4_seq_body<const FMA: bool>(q: &[f32], c: &[u8]) -> f32 {
+    let (qa, qt) = q.as_chunks::<{ 2 * LANES }>();
+    let (ca, _) = c.as_chunks::<LANES>();
+    let mut acc = [0.0f32; LANES];
+    for (qs, cs) in qa.iter().zip(ca) {
+        for l in 0..LANES {
+            let byte = cs[l];
+            acc[l] = madd::<FMA>(qs[2 * l], f32::from(byte & 0x0f), acc[l]);
+            acc[l] = madd::<FMA>(qs[2 * l + 1], f32::from(byte >> 4), acc[l]);
+        }
+    }
+    let mut tail = 0.0f32;
+    let done = qa.len() * 2 * LANES;
+    for (i, a) in qt.iter().enumerate() {
+        let dim = done + i;
+        let byte = c.get(dim / 2).copied().unwrap_or(0);
+        let code = if dim.is_multiple_of(2) {
+            byte & 0x0f
+        } else {
+            byte >> 4
+        };
+        tail = madd::<FMA>(*a, f32::from(code), tail);
+    }
+    reduce(&acc) + tail
+}
+
+macro_rules! dispatch_kernel {
+    ($(#[$doc:meta])* $name:ident, $scalar:ident, $avx:ident, $body:ident, ($($arg:ident: $ty:ty),*)) => {
+        $(#[$doc])*
+        #[inline]
+        pub fn $name(isa: Isa, $($arg: $ty),*) -> f32 {
+            match isa {
+                Isa::Portable => $body::<false>($($arg),*),
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `Isa::Avx2Fma` is only constructed by `Isa::detect` after
+                // confirming AVX2 and FMA at run time.
+                Isa::Avx2Fma => unsafe { $avx($($arg),*) },
+            }
+        }
+
+        /// The portable body without fused multiply-adds: the oracle for the tests.
+        pub fn $scalar($($arg: $ty),*) -> f32 {
+            $body::<false>($($arg),*)
+        }
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        fn $avx($($arg: $ty),*) -> f32 {
+            $body::<true>($($arg),*)
+        }
+    };
+}
+
+dispatch_kernel!(
+    /// `Σ q[i]·c[i]` over u8 codes.
+    dot_u8, dot_u8_scalar, dot_u8_avx2, dot_u8_body, (q: &[f32], c: &[u8])
+);
+dispatch_kernel!(
+    /// `Σ (q[i] − bias − step·c[i])²` over u8 codes.
+    l2_u8, l2_u8_scalar, l2_u8_avx2, l2_u8_body, (q: &[f32], bias: f32, step: f32, c: &[u8])
+);
+dispatch_kernel!(
+    /// `Σ q[i]·c[i]` over the blocked 4-bit layout (`q` padded to whole 128-blocks).
+    dot_u4_blocked, dot_u4_blocked_scalar, dot_u4_blocked_avx2, dot_u4_blocked_body,
+    (q: &[f32], c: &[u8])
+);
+dispatch_kernel!(
+    /// `Σ (q[i] − bias − step·c[i])²` over every padded dimension of the blocked 4-bit layout.
+    l2_u4_blocked, l2_u4_blocked_scalar, l2_u4_blocked_avx2, l2_u4_blocked_body,
+    (q: &[f32], bias: f32, step: f32, c: &[u8])
+);
+dispatch_kernel!(
+    /// `Σ q[i]·c[i]` over the sequential 4-bit layout.
+    dot_u4_seq, dot_u4_seq_scalar, dot_u4_seq_avx2, dot_u4_seq_body, (q: &[f32], c: &[u8])
+);
+
+/// Dot product of two f32 slices with the same dispatch (used for projections).
+#[inline(always)]
+fn dot_f32_body<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let (aa, at) = a.as_chunks::<LANES>();
+    let (ba, bt) = b.as_chunks::<LANES>();
+    let mut acc = [0.0f32; LANES];
+    for (x, y) in aa.iter().zip(ba) {
+        for l in 0..LANES {
+            acc[l] = madd::<FMA>(x[l], y[l], acc[l]);
+        }
+    }
+    let mut tail = 0.0f32;
+    for (x, y) in at.iter().zip(bt) {
+        tail = madd::<FMA>(*x, *y, tail);
+    }
+    reduce(&acc) + tail
+}
+
+dispatch_kernel!(
+    /// `Σ a[i]·b[i]` in f32.
+    dot_f32, dot_f32_scalar, dot_f32_avx2, dot_f32_body, (a: &[f32], b: &[f32])
+);

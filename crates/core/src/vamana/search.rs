@@ -1,0 +1,199 @@
+//! Greedy beam search over a [`VamanaGraph`] (spec §3.2, §1.8).
+//!
+//! The buffer keeps `capacity` candidates; the search expands the best `window` of them and
+//! stops once all of those are expanded. Two-level codecs traverse with primary codes and then
+//! re-rank every buffered candidate with the full representation (which is why their default
+//! capacity is 1.5 × window).
+//!
+//! Search history (`USE_SEARCH_HISTORY`): with history, a visited set (epoch tags) makes each
+//! node score at most once per query. Without it, a node reached again is re-scored and then
+//! recognised by the buffer (same id, same distance), so results are identical and only the
+//! number of distance computations grows. Redis's `AUTO` means "algorithm default"; annlab
+//! resolves it to ON because the tag array is cheaper than re-scoring.
+
+use crate::neighbor::Neighbor;
+use crate::store::{QueryScorer, VectorStore};
+
+use super::buffer::SearchBuffer;
+use super::graph::VamanaGraph;
+use super::visited::VisitedSet;
+
+/// Resolved query-time settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchParams {
+    /// SEARCH_WINDOW_SIZE: how many of the best candidates are expanded.
+    pub window: usize,
+    /// SEARCH_BUFFER_CAPACITY: how many candidates are kept (≥ window).
+    pub capacity: usize,
+    /// USE_SEARCH_HISTORY resolved to on/off.
+    pub use_history: bool,
+}
+
+impl SearchParams {
+    /// Window `w`, capacity `w`, history on.
+    pub fn with_window(window: usize) -> Self {
+        Self {
+            window,
+            capacity: window,
+            use_history: true,
+        }
+    }
+
+    /// The sizes actually used for a top-`k` query: a buffer smaller than `k` grows to `k`
+    /// (window and capacity both, as SVS's dynamic index does).
+    pub fn for_k(&self, k: usize) -> (usize, usize) {
+        let window = self.window.max(1);
+        let capacity = self.capacity.max(window);
+        if capacity < k {
+            (k, k)
+        } else {
+            (window, capacity)
+        }
+    }
+}
+
+/// Reusable per-thread search scratch (buffer, visited tags, re-rank space).
+#[derive(Debug, Clone, Default)]
+pub struct VamanaSearcher {
+    pub(crate) buffer: SearchBuffer,
+    pub(crate) visited: VisitedSet,
+    rerank: Vec<Neighbor>,
+}
+
+impl VamanaSearcher {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fills the buffer by greedy search from the entry point. Every scored candidate is also
+    /// appended to `history` when given (SVS's "full search history" used while building).
+    /// Returns the number of distances computed.
+    pub(crate) fn greedy<Q: QueryScorer>(
+        &mut self,
+        graph: &VamanaGraph,
+        scorer: &Q,
+        window: usize,
+        capacity: usize,
+        use_history: bool,
+        mut history: Option<&mut Vec<Neighbor>>,
+    ) -> usize {
+        self.buffer.reset(window, capacity);
+        if graph.is_empty() {
+            return 0;
+        }
+        if use_history {
+            self.visited.reset(graph.len());
+        }
+        let entry = graph.entry_point();
+        let d = scorer.distance(entry);
+        let mut computed = 1;
+        if use_history {
+            self.visited.insert(entry);
+        }
+        if let Some(h) = history.as_deref_mut() {
+            h.push(Neighbor::new(entry, d));
+        }
+        self.buffer.insert(Neighbor::new(entry, d));
+        while let Some(id) = self.buffer.next_unexpanded() {
+            for &nb in graph.neighbors(id) {
+                if use_history && !self.visited.insert(nb) {
+                    continue;
+                }
+                let d = scorer.distance(nb);
+                computed += 1;
+                if let Some(h) = history.as_deref_mut() {
+                    h.push(Neighbor::new(nb, d));
+                }
+                self.buffer.insert(Neighbor::new(nb, d));
+            }
+        }
+        computed
+    }
+
+    /// Top-`k` search for a query already preprocessed for the metric (normalised for COSINE).
+    /// Returns hits (best first, Redis distances) and the number of distances computed,
+    /// re-ranking included.
+    pub fn search<S: VectorStore>(
+        &mut self,
+        graph: &VamanaGraph,
+        store: &S,
+        query: &[f32],
+        k: usize,
+        params: &SearchParams,
+    ) -> (Vec<Neighbor>, usize) {
+        if k == 0 {
+            return (Vec::new(), 0);
+        }
+        let scorer = store.scorer(query);
+        let (window, capacity) = params.for_k(k);
+        let mut computed = self.greedy(graph, &scorer, window, capacity, params.use_history, None);
+        let hits = if store.is_two_level() {
+            computed += self.rerank_buffer(&scorer);
+            self.rerank.iter().take(k).copied().collect()
+        } else {
+            self.buffer.iter().take(k).collect()
+        };
+        (hits, computed)
+    }
+
+    /// Re-scores every buffered candidate with the full representation into `self.rerank`,
+    /// sorted best first.
+    fn rerank_buffer<Q: QueryScorer>(&mut self, scorer: &Q) -> usize {
+        self.rerank.clear();
+        self.rerank.extend(
+            self.buffer
+                .iter()
+                .map(|n| Neighbor::new(n.id, scorer.rerank_distance(n.id))),
+        );
+        self.rerank.sort_by(|a, b| a.cmp_by_distance(b));
+        self.rerank.len()
+    }
+
+    /// Range query (`VECTOR_RANGE radius` with `$EPSILON`): every vector within `radius` that
+    /// the search reaches, best first.
+    ///
+    /// Boundary rule (documented approximation of VecSim's range search): search with the
+    /// window, and while the buffer is full and its worst candidate is still inside the
+    /// boundary `radius + |radius|·epsilon`, double the window and search again. Results are
+    /// then filtered to `distance ≤ radius` (re-ranked distances for two-level codecs), so a
+    /// larger EPSILON explores further but never admits results outside the radius.
+    pub fn range_search<S: VectorStore>(
+        &mut self,
+        graph: &VamanaGraph,
+        store: &S,
+        query: &[f32],
+        radius: f32,
+        epsilon: f64,
+        params: &SearchParams,
+    ) -> (Vec<Neighbor>, usize) {
+        let scorer = store.scorer(query);
+        let boundary = radius + radius.abs() * epsilon.max(0.0) as f32;
+        let n = graph.len().max(1);
+        let mut window = params.window.max(1).min(n);
+        let mut computed = 0;
+        loop {
+            let capacity = params.capacity.max(window).min(n.max(window));
+            computed += self.greedy(graph, &scorer, window, capacity, params.use_history, None);
+            let full = self.buffer.len() >= capacity;
+            let inside = self.buffer.worst_distance().is_some_and(|w| w <= boundary);
+            if !(full && inside) || window >= n {
+                break;
+            }
+            window = (window * 2).min(n);
+        }
+        let hits = if store.is_two_level() {
+            computed += self.rerank_buffer(&scorer);
+            self.rerank
+                .iter()
+                .filter(|h| h.distance <= radius)
+                .copied()
+                .collect()
+        } else {
+            self.buffer
+                .iter()
+                .filter(|h| h.distance <= radius)
+                .collect()
+        };
+        (hits, computed)
+    }
+}

@@ -1,0 +1,250 @@
+//! Vamana graph behaviour on seeded synthetic data: recall floors per metric, determinism,
+//! progress and cancellation, search-buffer rules, search history, range search.
+
+use annlab_core::flat::exact_knn;
+use annlab_core::metric::Metric;
+use annlab_core::rng::synthetic_clustered;
+use annlab_core::store::{FullPrecisionStore, VectorStore};
+use annlab_core::vamana::{
+    build_vamana, BuildConfig, SearchParams, VamanaBuilder, VamanaError, VamanaGraph,
+    VamanaSearcher,
+};
+use annlab_core::{distance, Matrix, NoControl};
+
+const SEED: u64 = 20_240_521;
+
+fn data(rows: usize, dim: usize, seed: u64) -> Matrix {
+    Matrix::new(dim, synthetic_clustered(rows, dim, 8, seed)).unwrap()
+}
+
+struct Fixture {
+    store: FullPrecisionStore<f32>,
+    graph: VamanaGraph,
+    queries: Matrix,
+    truth: Vec<Vec<u32>>,
+}
+
+fn fixture(metric: Metric, seed: u64) -> Fixture {
+    let all = data(2_100, 24, seed);
+    let base = all.select_rows(&(0..2_000).collect::<Vec<_>>()).unwrap();
+    let mut queries = all.select_rows(&(2_000..2_100).collect::<Vec<_>>()).unwrap();
+    let truth = exact_knn(&base, &queries, metric, 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.into_iter().map(|n| n.id).collect())
+        .collect();
+    if metric.normalizes() {
+        for i in 0..queries.rows() {
+            distance::normalize(queries.row_mut(i));
+        }
+    }
+    let store = FullPrecisionStore::<f32>::from_matrix(&base, metric).unwrap();
+    let graph = build_vamana(&store, BuildConfig::redis(16, 64, metric), &mut NoControl).unwrap();
+    Fixture {
+        store,
+        graph,
+        queries,
+        truth,
+    }
+}
+
+fn recall(f: &Fixture, params: &SearchParams) -> (f64, f64) {
+    let mut searcher = VamanaSearcher::new();
+    let mut hits = 0usize;
+    let mut dist = 0usize;
+    for (q, truth) in f.queries.iter_rows().zip(&f.truth) {
+        let (res, c) = searcher.search(&f.graph, &f.store, q, 10, params);
+        hits += res.iter().filter(|n| truth.contains(&n.id)).count();
+        dist += c;
+    }
+    let nq = f.queries.rows() as f64;
+    (hits as f64 / (nq * 10.0), dist as f64 / nq)
+}
+
+#[test]
+fn recall_floor_for_every_metric() {
+    for metric in [Metric::L2, Metric::Ip, Metric::Cosine] {
+        let f = fixture(metric, SEED);
+        assert!(f.graph.mean_degree() <= 16.0);
+        let (r, _) = recall(&f, &SearchParams::with_window(64));
+        assert!(
+            r >= 0.95,
+            "metric {metric}, seed {SEED}, R=16 L=64 W=64: recall {r:.3} < 0.95"
+        );
+    }
+}
+
+#[test]
+fn same_seed_same_graph_and_degree_bound() {
+    let a = fixture(Metric::L2, SEED);
+    let b = fixture(Metric::L2, SEED);
+    assert_eq!(a.graph, b.graph, "seed {SEED}: graphs differ");
+    for id in 0..a.graph.len() as u32 {
+        let nb = a.graph.neighbors(id);
+        assert!(nb.len() <= 16);
+        assert!(!nb.contains(&id), "self loop at {id}");
+        let mut sorted = nb.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), nb.len(), "duplicate edge at {id}");
+    }
+    assert_eq!(a.graph.bytes(), 2_000 * 17 * 4);
+}
+
+#[test]
+fn entry_point_is_the_row_nearest_the_mean() {
+    let f = fixture(Metric::L2, SEED);
+    let n = f.store.len();
+    let dim = f.store.dim();
+    let mut mean = vec![0.0f64; dim];
+    let mut row = Vec::new();
+    for id in 0..n as u32 {
+        f.store.decode_row(id, &mut row);
+        mean.iter_mut().zip(&row).for_each(|(m, &x)| *m += f64::from(x));
+    }
+    let mean: Vec<f32> = mean.iter().map(|m| (m / n as f64) as f32).collect();
+    let best = (0..n as u32)
+        .min_by(|&a, &b| {
+            let (mut ra, mut rb) = (Vec::new(), Vec::new());
+            f.store.decode_row(a, &mut ra);
+            f.store.decode_row(b, &mut rb);
+            distance::l2sq(&mean, &ra).total_cmp(&distance::l2sq(&mean, &rb))
+        })
+        .unwrap();
+    assert_eq!(f.graph.entry_point(), best);
+}
+
+#[test]
+fn progress_runs_two_passes_and_cancel_stops() {
+    let base = data(500, 8, 3);
+    let store = FullPrecisionStore::<f32>::from_matrix(&base, Metric::L2).unwrap();
+    let mut phases = Vec::new();
+    let mut control = |phase: &str, done: usize, total: usize| {
+        assert!(done <= total);
+        phases.push(phase.to_string());
+        true
+    };
+    build_vamana(&store, BuildConfig::redis(8, 20, Metric::L2), &mut control).unwrap();
+    assert!(phases.iter().any(|p| p == "pass 1/2"));
+    assert_eq!(phases.last().map(String::as_str), Some("pass 2/2"));
+
+    let mut calls = 0;
+    let mut cancel = |_: &str, _: usize, _: usize| {
+        calls += 1;
+        calls < 3
+    };
+    let err = build_vamana(&store, BuildConfig::redis(8, 20, Metric::L2), &mut cancel);
+    assert_eq!(err, Err(VamanaError::Cancelled));
+
+    let mut b = VamanaBuilder::new(&store, BuildConfig::redis(8, 20, Metric::L2)).unwrap();
+    let p = b.step(10);
+    assert_eq!((p.phase, p.done, p.total, p.finished), ("pass 1/2", 10, 500, false));
+}
+
+#[test]
+fn invalid_configs_are_errors() {
+    let base = data(10, 4, 1);
+    let store = FullPrecisionStore::<f32>::from_matrix(&base, Metric::L2).unwrap();
+    let mut c = BuildConfig::redis(0, 10, Metric::L2);
+    assert_eq!(
+        VamanaBuilder::new(&store, c).err(),
+        Some(VamanaError::ZeroDegree)
+    );
+    c.graph_max_degree = 4;
+    c.window_size = 0;
+    assert_eq!(
+        VamanaBuilder::new(&store, c).err(),
+        Some(VamanaError::ZeroWindow)
+    );
+    let empty = FullPrecisionStore::<f32>::from_matrix(&Matrix::with_dim(4).unwrap(), Metric::L2)
+        .unwrap();
+    assert_eq!(
+        VamanaBuilder::new(&empty, BuildConfig::redis(4, 10, Metric::L2)).err(),
+        Some(VamanaError::Empty)
+    );
+}
+
+#[test]
+fn redis_build_defaults() {
+    let l2 = BuildConfig::redis(32, 200, Metric::L2);
+    assert_eq!(l2.alpha, 1.2);
+    assert_eq!(l2.max_candidate_pool_size, 600);
+    assert_eq!(l2.prune_to, 28);
+    assert!(l2.use_full_search_history);
+    assert_eq!(BuildConfig::redis(32, 200, Metric::Ip).alpha, 0.95);
+    assert_eq!(BuildConfig::redis(32, 200, Metric::Cosine).alpha, 0.95);
+    assert_eq!(annlab_core::vamana::build::batch_count(10_000), 40);
+    assert_eq!(annlab_core::vamana::build::batch_count(1_000_000), 245);
+}
+
+#[test]
+fn history_off_gives_same_hits_with_more_distances() {
+    let f = fixture(Metric::L2, SEED);
+    let on = SearchParams::with_window(50);
+    let off = SearchParams {
+        use_history: false,
+        ..on
+    };
+    let mut s = VamanaSearcher::new();
+    let (mut on_total, mut off_total) = (0, 0);
+    for q in f.queries.iter_rows() {
+        let (a, ca) = s.search(&f.graph, &f.store, q, 10, &on);
+        let (b, cb) = s.search(&f.graph, &f.store, q, 10, &off);
+        assert_eq!(a, b, "seed {SEED}: history changed the hits");
+        on_total += ca;
+        off_total += cb;
+    }
+    assert!(off_total > on_total, "{off_total} <= {on_total}");
+}
+
+#[test]
+fn larger_window_is_not_worse_and_buffer_grows_to_k() {
+    let f = fixture(Metric::L2, SEED);
+    let (r10, d10) = recall(&f, &SearchParams::with_window(10));
+    let (r100, d100) = recall(&f, &SearchParams::with_window(100));
+    assert!(r100 >= r10 && d100 > d10, "{r10} {r100} {d10} {d100}");
+    // A window of 2 with k = 10 still returns 10 hits (buffer grown to k).
+    let mut s = VamanaSearcher::new();
+    let q = f.queries.row(0);
+    let (hits, _) = s.search(&f.graph, &f.store, q, 10, &SearchParams::with_window(2));
+    assert_eq!(hits.len(), 10);
+    assert_eq!(SearchParams::with_window(2).for_k(10), (10, 10));
+    let p = SearchParams {
+        window: 10,
+        capacity: 15,
+        use_history: true,
+    };
+    assert_eq!(p.for_k(12), (10, 15));
+    // Hits are sorted and carry Redis distances.
+    for w in hits.windows(2) {
+        assert!(w[0].distance <= w[1].distance);
+    }
+    let exact = distance::l2sq(q, f.store.row(hits[0].id));
+    assert!((hits[0].distance - exact).abs() <= 1e-3 * exact.max(1.0));
+}
+
+#[test]
+fn range_search_matches_brute_force() {
+    for metric in [Metric::L2, Metric::Cosine] {
+        let f = fixture(metric, SEED);
+        let mut s = VamanaSearcher::new();
+        let params = SearchParams::with_window(20);
+        let (mut found, mut expected) = (0usize, 0usize);
+        for q in f.queries.iter_rows() {
+            let scorer = annlab_core::store::VectorStore::scorer(&f.store, q);
+            let mut all: Vec<f32> = (0..f.store.len() as u32)
+                .map(|id| annlab_core::store::QueryScorer::distance(&scorer, id))
+                .collect();
+            all.sort_by(f32::total_cmp);
+            // A radius holding about 30 vectors.
+            let radius = all[29];
+            let truth = all.iter().filter(|&&d| d <= radius).count();
+            let (hits, _) = s.range_search(&f.graph, &f.store, q, radius, 0.01, &params);
+            assert!(hits.iter().all(|h| h.distance <= radius), "metric {metric}");
+            found += hits.len();
+            expected += truth;
+        }
+        let r = found as f64 / expected as f64;
+        assert!(r >= 0.95, "metric {metric}, seed {SEED}: range recall {r:.3}");
+    }
+}

@@ -1,0 +1,140 @@
+//! Memory now and projected to production, from the measured report.
+//!
+//! Formula (stated in PLAN.md as well): bytes(N) = N × bytes_per_vector, where
+//! bytes_per_vector = measured bytes / measured n. Linear scaling ignores the fixed parts
+//! (block rounding, codec parameters, the SVS flat frontend), which are small at production
+//! sizes. Growth: N(h) = N_now × (1 + g)^h for g per month over h months.
+
+use annlab_core::svs::params;
+use annlab_protocol::report::RunReport;
+
+use crate::input::PlanInput;
+
+/// Bytes per vector and totals for one index.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IndexMemory {
+    /// annlab's own structures, measured exactly (`index_bytes / n`).
+    pub annlab_per_vector: f64,
+    /// The documented model of Redis's `vector_index_sz_mb` (`redis_index_bytes_estimate / n`).
+    pub redis_per_vector: f64,
+    /// Redis model at today's document count.
+    pub redis_now: u64,
+    /// Redis model at the horizon.
+    pub redis_horizon: u64,
+}
+
+/// The memory section of the plan.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Projection {
+    pub measured_n: usize,
+    pub n_now: u64,
+    pub n_horizon: u64,
+    pub hnsw: IndexMemory,
+    pub svs: IndexMemory,
+    /// Raw vector blob per document today (DIM × sizeof(TYPE)).
+    pub blob_per_vector: u64,
+    /// The re-encoded blob per document, when re-encoding.
+    pub new_blob_per_vector: Option<u64>,
+    pub docs_now: u64,
+    pub docs_horizon: u64,
+    pub new_docs_now: u64,
+    /// HNSW + SVS + documents (+ re-encoded copies) while both indexes exist.
+    pub peak_now: u64,
+    /// Full-precision vectors the SVS frontend holds before the graph is built.
+    pub frontend_bytes: u64,
+}
+
+fn scale(per_vector: f64, n: u64) -> u64 {
+    (per_vector * n as f64).round() as u64
+}
+
+fn index_memory(run: &RunReport, measured_n: usize, n_now: u64, n_horizon: u64) -> IndexMemory {
+    let n = measured_n.max(1) as f64;
+    let annlab_per_vector = run.memory.index_bytes as f64 / n;
+    let redis_per_vector = run.memory.redis_index_bytes_estimate as f64 / n;
+    IndexMemory {
+        annlab_per_vector,
+        redis_per_vector,
+        redis_now: scale(redis_per_vector, n_now),
+        redis_horizon: scale(redis_per_vector, n_horizon),
+    }
+}
+
+impl Projection {
+    pub fn new(input: &PlanInput, hnsw: &RunReport, svs: &RunReport, reencode: bool) -> Self {
+        let p = &input.production;
+        let measured_n = input.report.dataset.n;
+        let n_now = p.document_count;
+        let factor = (1.0 + p.monthly_growth).powi(p.growth_horizon_months as i32);
+        let n_horizon = (n_now as f64 * factor).round() as u64;
+        let hnsw = index_memory(hnsw, measured_n, n_now, n_horizon);
+        let svs_mem = index_memory(svs, measured_n, n_now, n_horizon);
+        let blob_per_vector = (p.dim * p.vector_type.size_bytes()) as u64;
+        let new_blob_per_vector =
+            reencode.then(|| (p.dim * input.svs.element_type.size_bytes()) as u64);
+        let docs_now = blob_per_vector * n_now;
+        let docs_horizon = match new_blob_per_vector {
+            // After the migration only the new copies are needed.
+            Some(b) => b * n_horizon,
+            None => blob_per_vector * n_horizon,
+        };
+        let new_docs_now = new_blob_per_vector.map_or(0, |b| b * n_now);
+        // Compressed: TRAINING_THRESHOLD (clamped like VecSim); uncompressed: one 1,024 batch.
+        let threshold = match input.svs.compression {
+            Some(_) => input
+                .svs
+                .training_threshold
+                .unwrap_or(params::DEFAULT_TRAINING_THRESHOLD)
+                .min(params::MAX_TRAINING_THRESHOLD),
+            None => params::MIN_TRAINING_THRESHOLD,
+        } as u64;
+        let frontend_bytes = threshold.min(n_now) * (p.dim * 4) as u64;
+        Self {
+            measured_n,
+            n_now,
+            n_horizon,
+            hnsw,
+            svs: svs_mem,
+            blob_per_vector,
+            new_blob_per_vector,
+            docs_now,
+            docs_horizon,
+            new_docs_now,
+            peak_now: hnsw.redis_now + svs_mem.redis_now + docs_now + new_docs_now,
+            frontend_bytes,
+        }
+    }
+
+    /// Extra memory the migration needs on top of what the server holds today.
+    pub fn extra_now(&self) -> u64 {
+        self.svs.redis_now + self.new_docs_now
+    }
+}
+
+/// `1.5 GiB`, `320.0 MiB`, `12.0 KiB`, `900 B`.
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [(&str, f64); 4] = [
+        ("TiB", 1024.0 * 1024.0 * 1024.0 * 1024.0),
+        ("GiB", 1024.0 * 1024.0 * 1024.0),
+        ("MiB", 1024.0 * 1024.0),
+        ("KiB", 1024.0),
+    ];
+    for (unit, size) in UNITS {
+        if b as f64 >= size {
+            return format!("{:.1} {unit}", b as f64 / size);
+        }
+    }
+    format!("{b} B")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes_units() {
+        assert_eq!(human_bytes(900), "900 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
+    }
+}

@@ -1,0 +1,81 @@
+//! Server-side rules for the chosen SVS attributes (spec §1.4), with the server's error texts:
+//! `annlab_core::svs::validate_params` on the typed config, `validate_attributes` on the exact
+//! tokens FT.CREATE will carry, plus the exporter's own rule that REDUCE < DIM.
+
+use annlab_core::svs::{validate_attributes, validate_params, SvsParams};
+
+use crate::error::ExportError;
+
+/// Rejects what FT.CREATE would reject for `params` at `dim`.
+pub fn check_svs(params: &SvsParams, dim: usize) -> Result<(), ExportError> {
+    validate_params(params, dim).map_err(|e| ExportError::InvalidSvs(e.to_string()))?;
+    if let Some(r) = params.reduce {
+        // Redis does not check this (spec §1.4); RedisVL does, and a reduction that does
+        // not reduce has no meaning.
+        if r >= dim {
+            return Err(ExportError::InvalidSvs(format!(
+                "REDUCE ({r}) must be smaller than DIM ({dim})"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Runs the server's parser rules over the attribute pairs we are about to emit.
+pub fn check_tokens(pairs: &[(&'static str, String)]) -> Result<(), ExportError> {
+    validate_attributes(pairs)
+        .map(|_| ())
+        .map_err(|e| ExportError::InvalidSvs(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use annlab_core::svs::Compression;
+    use annlab_core::ElementType;
+
+    #[test]
+    fn server_rules_with_server_texts() {
+        let ok = SvsParams::default();
+        assert!(check_svs(&ok, 384).is_ok());
+        let tt = SvsParams {
+            training_threshold: Some(10),
+            compression: Some(Compression::Lvq8),
+            ..ok
+        };
+        assert_eq!(
+            check_svs(&tt, 384).unwrap_err().to_string(),
+            "Invalid TRAINING_THRESHOLD: cannot be lower than DEFAULT_BLOCK_SIZE (1024)"
+        );
+        let tt_alone = SvsParams {
+            training_threshold: Some(2048),
+            ..ok
+        };
+        assert!(check_svs(&tt_alone, 384)
+            .unwrap_err()
+            .to_string()
+            .contains("irrelevant"));
+        let reduce = SvsParams {
+            reduce: Some(100),
+            compression: Some(Compression::Lvq4x8),
+            ..ok
+        };
+        assert!(check_svs(&reduce, 384).is_err());
+        let reduce_big = SvsParams {
+            reduce: Some(384),
+            compression: Some(Compression::LeanVec4x8),
+            ..ok
+        };
+        assert!(check_svs(&reduce_big, 384).is_err());
+        let bf16 = SvsParams {
+            element_type: ElementType::Bfloat16,
+            ..ok
+        };
+        assert!(check_svs(&bf16, 384).is_err());
+        let sq8 = SvsParams {
+            compression: Some(Compression::GlobalSq8),
+            ..ok
+        };
+        assert!(check_svs(&sq8, 384).is_err());
+    }
+}

@@ -1,0 +1,462 @@
+//! Multi-run orchestration behind `annlab compare` (and the app's compare view).
+//!
+//! 1. [`build_eval_set`]: the data set as measured. Without queries, a seeded sample of the
+//!    base is held out (removed from the base) and used as queries; without ground truth, it is
+//!    computed exactly.
+//! 2. [`run_compare`]: builds and measures every [`IndexSpec`] in order, then fills
+//!    `recall_vs_hnsw` (see [`attach_recall_vs_hnsw`]).
+//!
+//! Platform-free: timing comes from the caller's [`Clock`], progress goes to its
+//! [`BuildControl`].
+
+use annlab_core::svs::Target;
+use annlab_core::{BuildControl, CoreError, Matrix, Metric};
+
+use crate::report::{Algorithm, CompareReport, DatasetInfo};
+use crate::runner::{self, Clock, EvalSet, GroundTruth, IndexSpec, RunError, RunOutcome};
+
+/// Default k of `annlab compare`.
+pub const DEFAULT_K: usize = 10;
+/// Default seed of `annlab compare`.
+pub const DEFAULT_SEED: u64 = 42;
+/// Most queries held out by default.
+pub const MAX_DEFAULT_HOLDOUT: usize = 200;
+
+/// What to compare and how.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CompareRequest {
+    pub k: usize,
+    /// Seed of the held-out query sample.
+    pub seed: u64,
+    /// Queries to hold out of the base when no query file is given.
+    pub holdout_queries: usize,
+    /// Hardware the comparison models; FLAT and HNSW runs are labelled with it (SVS specs
+    /// carry their own target, which changes what they build).
+    pub target: Target,
+    pub specs: Vec<IndexSpec>,
+}
+
+impl CompareRequest {
+    /// A request with the CLI defaults for a base of `n` rows.
+    pub fn with_defaults(n: usize, specs: Vec<IndexSpec>) -> Self {
+        Self {
+            k: DEFAULT_K,
+            seed: DEFAULT_SEED,
+            holdout_queries: default_holdout(n),
+            target: Target::default(),
+            specs,
+        }
+    }
+}
+
+/// Default number of held-out queries for a base of `n` rows: `min(200, n / 10)`, at least 1.
+pub fn default_holdout(n: usize) -> usize {
+    (n / 10).clamp(1, MAX_DEFAULT_HOLDOUT)
+}
+
+/// Why a comparison could not be set up or run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CompareError {
+    #[error("cannot hold out {requested} queries from a base of {n} rows (at least one row must stay in the base)")]
+    HoldoutTooLarge { requested: usize, n: usize },
+    #[error("at least one query must be held out")]
+    ZeroHoldout,
+    #[error("a ground-truth file needs an explicit query file (held-out queries change the base row numbers)")]
+    GroundTruthWithoutQueries,
+    #[error("k = {k} is larger than the {n} base rows")]
+    KTooLarge { k: usize, n: usize },
+    #[error("nothing to compare: no index specs")]
+    NoSpecs,
+    #[error("{algorithm} run {position}: {source}")]
+    Run {
+        algorithm: &'static str,
+        /// 1-based position among the specs.
+        position: usize,
+        source: RunError,
+    },
+    #[error(transparent)]
+    Eval(#[from] RunError),
+}
+
+impl From<CoreError> for CompareError {
+    fn from(e: CoreError) -> Self {
+        Self::Eval(RunError::Core(e))
+    }
+}
+
+/// The base split into what is indexed and what is searched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldOut {
+    /// The base without the held-out rows, in original order.
+    pub base: Matrix,
+    pub queries: Matrix,
+    /// Original base row of each query, ascending.
+    pub query_rows: Vec<usize>,
+}
+
+/// Removes a seeded sample of `count` rows from `base` to serve as queries.
+pub fn hold_out_queries(base: &Matrix, count: usize, seed: u64) -> Result<HeldOut, CompareError> {
+    let n = base.rows();
+    if count == 0 {
+        return Err(CompareError::ZeroHoldout);
+    }
+    if count >= n {
+        return Err(CompareError::HoldoutTooLarge {
+            requested: count,
+            n,
+        });
+    }
+    let query_rows = annlab_core::rng::sample_indices(n, count, seed);
+    let mut held = vec![false; n];
+    for &r in &query_rows {
+        held[r] = true;
+    }
+    let kept: Vec<usize> = (0..n).filter(|&r| !held[r]).collect();
+    Ok(HeldOut {
+        base: base.select_rows(&kept)?,
+        queries: base.select_rows(&query_rows)?,
+        query_rows,
+    })
+}
+
+/// The data a comparison starts from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareData {
+    pub base: Matrix,
+    /// `None`: hold out [`CompareRequest::holdout_queries`] base rows.
+    pub queries: Option<Matrix>,
+    /// `None`: computed exactly. Ids refer to rows of `base`; needs `queries`.
+    pub ground_truth: Option<GroundTruth>,
+    pub metric: Metric,
+}
+
+/// Turns the data into an [`EvalSet`]: holds out queries if needed, computes or validates the
+/// ground truth (shape, row count, ids in range, at least k per query).
+pub fn build_eval_set(
+    data: CompareData,
+    request: &CompareRequest,
+) -> Result<EvalSet, CompareError> {
+    let CompareData {
+        base,
+        queries,
+        ground_truth,
+        metric,
+    } = data;
+    let (base, queries) = match queries {
+        Some(q) => (base, q),
+        None => {
+            if ground_truth.is_some() {
+                return Err(CompareError::GroundTruthWithoutQueries);
+            }
+            let h = hold_out_queries(&base, request.holdout_queries, request.seed)?;
+            (h.base, h.queries)
+        }
+    };
+    if request.k > base.rows() {
+        return Err(CompareError::KTooLarge {
+            k: request.k,
+            n: base.rows(),
+        });
+    }
+    if base.dim() != queries.dim() {
+        return Err(CoreError::DimensionMismatch {
+            expected: base.dim(),
+            got: queries.dim(),
+        }
+        .into());
+    }
+    let truth = match ground_truth {
+        Some(t) => t,
+        None => GroundTruth::exact(&base, &queries, metric, request.k)?,
+    };
+    Ok(EvalSet::new(base, queries, metric, request.k, truth)?)
+}
+
+/// The `dataset` block of the report.
+pub fn dataset_info(eval: &EvalSet) -> DatasetInfo {
+    DatasetInfo {
+        n: eval.base.rows(),
+        dim: eval.base.dim(),
+        metric: eval.metric.lower_name().to_string(),
+        queries: eval.queries.rows(),
+        k: eval.k,
+    }
+}
+
+/// Short label of a spec, for progress lines and errors.
+pub fn spec_algorithm(spec: &IndexSpec) -> Algorithm {
+    match spec {
+        IndexSpec::Flat { .. } => Algorithm::Flat,
+        IndexSpec::Hnsw { .. } => Algorithm::Hnsw,
+        IndexSpec::Svs { .. } => Algorithm::SvsVamana,
+    }
+}
+
+/// Builds and measures every spec of `request` on `eval`, in order.
+///
+/// Before each run, `control.progress(label, i, total)` is called with a label such as
+/// `"HNSW (2/3)"`, `i` runs done of `total`; the runners then report their own build phases.
+/// Returning `false` there cancels the comparison.
+pub fn run_compare(
+    eval: &EvalSet,
+    request: &CompareRequest,
+    clock: &dyn Clock,
+    control: &mut dyn BuildControl,
+) -> Result<(CompareReport, Vec<RunOutcome>), CompareError> {
+    if request.specs.is_empty() {
+        return Err(CompareError::NoSpecs);
+    }
+    let total = request.specs.len();
+    let mut outcomes = Vec::with_capacity(total);
+    for (i, spec) in request.specs.iter().enumerate() {
+        let algorithm = spec_algorithm(spec).redis_name();
+        let label = format!("{algorithm} ({}/{total})", i + 1);
+        let run_error = |source| CompareError::Run {
+            algorithm,
+            position: i + 1,
+            source,
+        };
+        if !control.progress(&label, i, total) {
+            return Err(run_error(RunError::Cancelled));
+        }
+        let mut outcome = runner::run_spec(eval, spec, clock, control).map_err(run_error)?;
+        if !matches!(spec, IndexSpec::Svs { .. }) {
+            outcome.report.target = request.target;
+        }
+        outcomes.push(outcome);
+    }
+    attach_recall_vs_hnsw(&mut outcomes, eval.k);
+    let report = CompareReport {
+        dataset: dataset_info(eval),
+        runs: outcomes.iter().map(|o| o.report.clone()).collect(),
+    };
+    Ok((report, outcomes))
+}
+
+/// Index of the search point with the highest tie-aware recall (the later one on ties: a
+/// larger runtime setting is the stronger baseline).
+pub fn best_point(outcome: &RunOutcome) -> Option<usize> {
+    outcome
+        .report
+        .search
+        .iter()
+        .enumerate()
+        .max_by(|a, b| {
+            a.1.tie_aware_recall_at_k
+                .total_cmp(&b.1.tie_aware_recall_at_k)
+                .then(a.0.cmp(&b.0))
+        })
+        .map(|(i, _)| i)
+}
+
+/// Fills `recall_vs_hnsw` on every search point of every non-HNSW run.
+///
+/// The baseline is the **first** HNSW run at its **highest-recall** search point (see
+/// [`best_point`]): the answer a tuned HNSW deployment gives, which is what an SVS migration
+/// has to match. Points are compared by recall@k of their result ids against the baseline's.
+/// Nothing is filled when there is no HNSW run.
+pub fn attach_recall_vs_hnsw(outcomes: &mut [RunOutcome], k: usize) {
+    let Some(baseline) = outcomes
+        .iter()
+        .find(|o| o.report.algorithm == Algorithm::Hnsw)
+        .and_then(|o| best_point(o).and_then(|p| o.results.get(p)).cloned())
+    else {
+        return;
+    };
+    for outcome in outcomes
+        .iter_mut()
+        .filter(|o| o.report.algorithm != Algorithm::Hnsw)
+    {
+        for (point, ids) in outcome.report.search.iter_mut().zip(&outcome.results) {
+            point.recall_vs_hnsw = Some(runner::recall_against(ids, &baseline, k));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{MemoryReport, RunReport, SearchPoint};
+    use annlab_core::ElementType;
+    use std::cell::Cell;
+
+    struct TickClock(Cell<f64>);
+    impl Clock for TickClock {
+        fn now_seconds(&self) -> f64 {
+            let t = self.0.get() + 1e-6;
+            self.0.set(t);
+            t
+        }
+    }
+
+    fn matrix(rows: usize, dim: usize, seed: u64) -> Matrix {
+        Matrix::new(
+            dim,
+            annlab_core::rng::synthetic_clustered(rows, dim, 3, seed),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn holdout_removes_the_sampled_rows_and_is_seeded() {
+        let base = matrix(100, 4, 1);
+        let h = hold_out_queries(&base, 10, 42).unwrap();
+        assert_eq!(h.base.rows(), 90);
+        assert_eq!(h.queries.rows(), 10);
+        assert_eq!(h, hold_out_queries(&base, 10, 42).unwrap());
+        assert_ne!(
+            h.query_rows,
+            hold_out_queries(&base, 10, 43).unwrap().query_rows
+        );
+        for (q, &row) in h.query_rows.iter().enumerate() {
+            assert_eq!(h.queries.row(q), base.row(row));
+            assert!(!h.base.iter_rows().any(|r| r == base.row(row)), "row {row}");
+        }
+        assert!(matches!(
+            hold_out_queries(&base, 100, 42),
+            Err(CompareError::HoldoutTooLarge { .. })
+        ));
+        assert!(matches!(
+            hold_out_queries(&base, 0, 42),
+            Err(CompareError::ZeroHoldout)
+        ));
+    }
+
+    #[test]
+    fn default_holdout_is_a_tenth_capped_at_200() {
+        assert_eq!(default_holdout(5), 1);
+        assert_eq!(default_holdout(1000), 100);
+        assert_eq!(default_holdout(10_000), 200);
+    }
+
+    #[test]
+    fn eval_set_validates_uploaded_ground_truth() {
+        let req = CompareRequest::with_defaults(50, vec![]);
+        let data = |gt: Vec<Vec<u32>>| CompareData {
+            base: matrix(50, 4, 2),
+            queries: Some(matrix(3, 4, 3)),
+            ground_truth: Some(GroundTruth { ids: gt }),
+            metric: Metric::L2,
+        };
+        let ok: Vec<Vec<u32>> = (0..3).map(|_| (0..10).collect()).collect();
+        assert!(build_eval_set(data(ok.clone()), &req).is_ok());
+        let short: Vec<Vec<u32>> = (0..3).map(|_| (0..5).collect()).collect();
+        assert!(matches!(
+            build_eval_set(data(short), &req),
+            Err(CompareError::Eval(RunError::GroundTruthTooShort { .. }))
+        ));
+        let mut bad_id = ok.clone();
+        bad_id[1][0] = 50;
+        assert!(matches!(
+            build_eval_set(data(bad_id), &req),
+            Err(CompareError::Eval(RunError::GroundTruthIdOutOfRange { .. }))
+        ));
+        assert!(matches!(
+            build_eval_set(data(ok[..2].to_vec()), &req),
+            Err(CompareError::Eval(RunError::GroundTruthRows { .. }))
+        ));
+        let mut no_queries = data(ok);
+        no_queries.queries = None;
+        assert_eq!(
+            build_eval_set(no_queries, &req).unwrap_err(),
+            CompareError::GroundTruthWithoutQueries
+        );
+    }
+
+    #[test]
+    fn flat_compare_report_has_one_exact_point() {
+        let base = matrix(400, 8, 5);
+        let req = CompareRequest {
+            target: Target::Generic,
+            ..CompareRequest::with_defaults(
+                400,
+                vec![IndexSpec::Flat {
+                    element_type: ElementType::Float32,
+                }],
+            )
+        };
+        let data = CompareData {
+            base,
+            queries: None,
+            ground_truth: None,
+            metric: Metric::Cosine,
+        };
+        let eval = build_eval_set(data, &req).unwrap();
+        let mut labels = Vec::new();
+        let mut control = |phase: &str, _: usize, _: usize| {
+            labels.push(phase.to_string());
+            true
+        };
+        let (report, outcomes) =
+            run_compare(&eval, &req, &TickClock(Cell::new(0.0)), &mut control).unwrap();
+        assert_eq!(labels.first().map(String::as_str), Some("FLAT (1/1)"));
+        assert_eq!(report.dataset.n, 360);
+        assert_eq!(report.dataset.queries, 40);
+        assert_eq!(report.dataset.metric, "cosine");
+        assert_eq!(report.runs.len(), 1);
+        assert_eq!(report.runs[0].target, Target::Generic);
+        assert_eq!(report.runs[0].search[0].tie_aware_recall_at_k, 1.0);
+        assert_eq!(report.runs[0].search[0].recall_vs_hnsw, None);
+        assert_eq!(outcomes.len(), 1);
+    }
+
+    fn fake_outcome(algorithm: Algorithm, points: &[(f64, Vec<Vec<u32>>)]) -> RunOutcome {
+        RunOutcome {
+            report: RunReport {
+                algorithm,
+                params: Default::default(),
+                target: Target::Intel,
+                build_seconds: 0.0,
+                memory: MemoryReport::default(),
+                search: points
+                    .iter()
+                    .map(|(r, _)| SearchPoint {
+                        runtime: Default::default(),
+                        recall_at_k: *r,
+                        tie_aware_recall_at_k: *r,
+                        qps: 0.0,
+                        latency_us: Default::default(),
+                        distance_computations_mean: 0.0,
+                        recall_vs_hnsw: None,
+                    })
+                    .collect(),
+                effective: None,
+                notes: vec![],
+            },
+            results: points.iter().map(|(_, ids)| ids.clone()).collect(),
+        }
+    }
+
+    #[test]
+    fn recall_vs_hnsw_uses_the_best_hnsw_point() {
+        let mut outcomes = vec![
+            fake_outcome(Algorithm::Flat, &[(1.0, vec![vec![1, 2]])]),
+            fake_outcome(
+                Algorithm::Hnsw,
+                &[
+                    (0.5, vec![vec![1, 9]]),
+                    (1.0, vec![vec![1, 2]]),
+                    (0.5, vec![vec![7, 8]]),
+                ],
+            ),
+            fake_outcome(
+                Algorithm::SvsVamana,
+                &[(0.5, vec![vec![1, 3]]), (1.0, vec![vec![2, 1]])],
+            ),
+        ];
+        attach_recall_vs_hnsw(&mut outcomes, 2);
+        assert_eq!(outcomes[0].report.search[0].recall_vs_hnsw, Some(1.0));
+        assert!(outcomes[1]
+            .report
+            .search
+            .iter()
+            .all(|p| p.recall_vs_hnsw.is_none()));
+        let svs: Vec<_> = outcomes[2]
+            .report
+            .search
+            .iter()
+            .map(|p| p.recall_vs_hnsw)
+            .collect();
+        assert_eq!(svs, vec![Some(0.5), Some(1.0)]);
+    }
+}

@@ -1,0 +1,219 @@
+//! The Web Worker message protocol between the app (UI thread) and its workers.
+//!
+//! Messages are serde enums tagged by `type`, serialised to JS objects with serde-wasm-bindgen.
+//! Every message travels in an [`Envelope`] carrying the protocol version and a job id, so a
+//! reply can be matched to its request and replies from a cancelled job can be dropped.
+//!
+//! Big arrays (file bytes, vectors, ground-truth ids) never go through serde: a message names
+//! them by [`Slot`], and the bridge sends the `ArrayBuffer`s next to the message (as
+//! transferables where the sender no longer needs them). This keeps this module platform-free
+//! and a 13 MB matrix free of per-number JS conversions.
+//!
+//! Compatibility: new information goes into new variants or new `#[serde(default)]` fields;
+//! unknown variants are answered with [`WorkerEvent::Error`] rather than a crash.
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::RunReport;
+use crate::runner::IndexSpec;
+
+/// Bumped when a message changes incompatibly.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A message plus its routing data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    /// [`PROTOCOL_VERSION`] of the sender.
+    pub v: u32,
+    /// Job id chosen by the app; every event of a job echoes it.
+    pub job: u64,
+    pub body: T,
+}
+
+impl<T> Envelope<T> {
+    pub fn new(job: u64, body: T) -> Self {
+        Self {
+            v: PROTOCOL_VERSION,
+            job,
+            body,
+        }
+    }
+}
+
+/// Index of an `ArrayBuffer` sent alongside the message.
+pub type Slot = u32;
+
+/// What an uploaded file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileRole {
+    Base,
+    Queries,
+    GroundTruth,
+}
+
+/// A row-major f32 matrix whose values are in buffer `slot` (`rows * dim` little-endian f32).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatrixRef {
+    pub rows: usize,
+    pub dim: usize,
+    pub slot: Slot,
+}
+
+/// Neighbour ids (`rows * k` u32, row-major, nearest first) in buffer `slot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdsRef {
+    pub rows: usize,
+    pub k: usize,
+    pub slot: Slot,
+}
+
+/// Where the queries come from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QuerySource {
+    /// `count` base rows drawn with `seed` and removed from the base (held out).
+    HeldOut { count: usize, seed: u64 },
+    /// An uploaded query matrix.
+    Uploaded { queries: MatrixRef },
+}
+
+/// Requests from the app to a worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WorkerRequest {
+    /// Parse a file whose bytes are in buffer `bytes`.
+    ParseFile {
+        name: String,
+        role: FileRole,
+        bytes: Slot,
+    },
+    /// Split queries off (or take the uploaded ones) and compute exact ground truth, unless
+    /// `ground_truth` is given (it is then checked against the base).
+    Prepare {
+        base: MatrixRef,
+        queries: QuerySource,
+        metric: annlab_core::Metric,
+        k: usize,
+        #[serde(default)]
+        ground_truth: Option<IdsRef>,
+    },
+    /// Build one index on a prepared data set and measure its runtime sweep.
+    Run {
+        spec: IndexSpec,
+        base: MatrixRef,
+        queries: MatrixRef,
+        truth: IdsRef,
+        metric: annlab_core::Metric,
+        k: usize,
+    },
+}
+
+/// Rows with some property: how many, and the first few (0-based).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RowCount {
+    pub count: usize,
+    pub first: Vec<usize>,
+}
+
+/// What the data panel shows about a parsed vector file (measured by `annlab_formats::inspect`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetSummary {
+    pub rows: usize,
+    pub dim: usize,
+    /// `npy`, `fvecs`, …
+    pub format: String,
+    /// The file's element type (`<f4`, `<f2`, `|u1`, `text`, …).
+    pub dtype: String,
+    pub norm_min: f64,
+    pub norm_mean: f64,
+    pub norm_max: f64,
+    /// Every row finite with a norm ≈ 1.
+    pub unit_normalized: bool,
+    /// `cosine` for unit-normalised data, else `l2`.
+    pub suggested_metric: annlab_core::Metric,
+    pub nan_rows: RowCount,
+    pub inf_rows: RowCount,
+    pub zero_rows: RowCount,
+    pub duplicate_ids: RowCount,
+    /// Parser notes (e.g. "transposed a Fortran-order array").
+    #[serde(default)]
+    pub notes: Vec<String>,
+    pub has_texts: bool,
+}
+
+/// Events from a worker to the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WorkerEvent {
+    /// The worker's wasm module is loaded and its handler installed.
+    Ready,
+    /// Work in progress; `phase` names the stage ("parse", "ground truth", "insert", …).
+    Progress {
+        phase: String,
+        done: usize,
+        total: usize,
+    },
+    /// A vector file was parsed; its values are in buffer `vectors.slot`.
+    ParsedVectors {
+        role: FileRole,
+        name: String,
+        vectors: MatrixRef,
+        summary: DatasetSummary,
+        /// Per-row titles/texts, when the file had them.
+        #[serde(default)]
+        texts: Option<Vec<String>>,
+    },
+    /// A ground-truth file was parsed; ids are in buffer `ids.slot`.
+    ParsedNeighbors { name: String, ids: IdsRef },
+    /// The evaluation set is ready. `base`, `queries` and `truth` name buffers.
+    Prepared {
+        base: MatrixRef,
+        queries: MatrixRef,
+        truth: IdsRef,
+        /// For held-out queries: the original file row of each query (to show its title).
+        #[serde(default)]
+        query_rows: Option<Vec<usize>>,
+        /// The original file row of each indexed base row (held-out and dropped rows removed).
+        base_rows: Vec<usize>,
+        /// Rows dropped before building (non-finite values, zero vectors under COSINE).
+        #[serde(default)]
+        dropped_rows: Vec<usize>,
+        /// Seconds spent on exact ground truth (0 when uploaded).
+        ground_truth_seconds: f64,
+    },
+    /// A run finished. `results[point][query]` are the returned ids.
+    RunFinished {
+        report: RunReport,
+        results: Vec<Vec<Vec<u32>>>,
+    },
+    /// The job failed; `message` is shown to the user as is.
+    Error { message: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip_through_json_with_type_tags() {
+        let req = Envelope::new(
+            7,
+            WorkerRequest::Prepare {
+                base: MatrixRef {
+                    rows: 10,
+                    dim: 4,
+                    slot: 0,
+                },
+                queries: QuerySource::HeldOut { count: 2, seed: 1 },
+                metric: annlab_core::Metric::L2,
+                k: 3,
+                ground_truth: None,
+            },
+        );
+        let text = serde_json::to_string(&req).unwrap();
+        assert!(text.contains("\"type\":\"prepare\""), "{text}");
+        let back: Envelope<WorkerRequest> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, req);
+    }
+}

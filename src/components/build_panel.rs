@@ -1,0 +1,113 @@
+//! Build and cancel, with a progress bar and ETA per index.
+
+use leptos::prelude::*;
+
+use crate::state::{format_seconds, AppState, IndexKind, RunState};
+use crate::worker_bridge;
+
+/// Build/cancel buttons and the progress of both workers.
+#[component]
+pub fn BuildPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let busy = move || state.busy();
+    let can_build = move || state.dataset.with(Option::is_some) && !busy();
+    view! {
+        <section class="panel build" aria-labelledby="build-h">
+            <h2 id="build-h">"3 · Build"</h2>
+            <div class="buttons">
+                <button type="submit" class="primary" data-testid="build-button" disabled=move || !can_build()>
+                    "Build both indexes"
+                </button>
+                <button
+                    type="button"
+                    class="secondary"
+                    data-testid="cancel-button"
+                    disabled=move || !busy()
+                    on:click=move |_| worker_bridge::cancel(state)
+                >
+                    "Cancel"
+                </button>
+                {move || {
+                    state
+                        .build_wall_seconds
+                        .get()
+                        .map(|s| {
+                            view! {
+                                <span class="wall" data-testid="build-wall" data-value=s>
+                                    {format!("Both finished in {}", format_seconds(s))}
+                                </span>
+                            }
+                        })
+                }}
+            </div>
+            <p class="help">"Each index builds in its own Web Worker, in parallel; the page stays responsive."</p>
+            {move || {
+                state
+                    .preparing
+                    .get()
+                    .map(|p| {
+                        view! {
+                            <div class="progress-row" data-testid="progress-prepare">
+                                <span class="name">"Queries + exact ground truth"</span>
+                                <progress max="1" value=p.fraction()></progress>
+                                <span class="status">{format!("{} {:.0}%", p.phase, p.fraction() * 100.0)}</span>
+                            </div>
+                        }
+                    })
+            }}
+            {IndexKind::BOTH.into_iter().map(|kind| view! { <RunProgress kind/> }).collect_view()}
+        </section>
+    }
+}
+
+/// One index's progress bar (`progress-hnsw` / `progress-svs`).
+#[component]
+fn RunProgress(kind: IndexKind) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let run = state.run(kind);
+    let value = move || match run.get() {
+        RunState::Running(p) => p.fraction(),
+        RunState::Done(_) => 1.0,
+        _ => 0.0,
+    };
+    let status = move || match run.get() {
+        RunState::Idle => "idle".to_string(),
+        RunState::Preparing => "waiting for ground truth".to_string(),
+        RunState::Running(p) => {
+            let eta = p
+                .eta_seconds
+                .map(|s| format!(" · ETA {}", format_seconds(s)))
+                .unwrap_or_default();
+            if p.total == 0 {
+                p.phase
+            } else {
+                format!("{} {:.0}%{eta}", p.phase, p.fraction() * 100.0)
+            }
+        }
+        RunState::Done(o) => format!("done · built in {}", format_seconds(o.report.build_seconds)),
+        RunState::Failed(e) => format!("failed: {e}"),
+        RunState::Cancelled => "cancelled".to_string(),
+    };
+    let state_name = move || match run.get() {
+        RunState::Idle => "idle",
+        RunState::Preparing => "preparing",
+        RunState::Running(_) => "running",
+        RunState::Done(_) => "done",
+        RunState::Failed(_) => "failed",
+        RunState::Cancelled => "cancelled",
+    };
+    view! {
+        <div class=format!("progress-row {}", kind.id())>
+            <span class="name">{kind.label()}</span>
+            <progress
+                max="1"
+                value=value
+                data-testid=format!("progress-{}", kind.id())
+                data-state=state_name
+                data-value=value
+                aria-label=format!("{} build progress", kind.label())
+            ></progress>
+            <span class="status" role="status">{status}</span>
+        </div>
+    }
+}

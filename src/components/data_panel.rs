@@ -1,0 +1,205 @@
+//! Data in: drop zone, file pickers, samples, the data summary and its warnings.
+
+use annlab_protocol::worker::FileRole;
+use leptos::prelude::*;
+use web_sys::{DragEvent, File, HtmlInputElement, HtmlSelectElement};
+
+use crate::state::{data_warnings, AppState};
+use crate::worker_bridge::{self, SAMPLES};
+
+const ACCEPT: &str = ".npy,.fvecs,.bvecs,.ivecs,.json,.csv,.tsv,.txt";
+
+fn first_file(input: &HtmlInputElement) -> Option<File> {
+    input.files().and_then(|f| f.get(0))
+}
+
+/// The data panel.
+#[component]
+pub fn DataPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let dragging = RwSignal::new(false);
+    let pick = move |role: FileRole| {
+        move |ev: leptos::ev::Event| {
+            let input: HtmlInputElement = event_target(&ev);
+            if let Some(file) = first_file(&input) {
+                worker_bridge::load_file(state, file, role);
+            }
+            // Allow picking the same file again.
+            input.set_value("");
+        }
+    };
+    let on_drop = move |ev: DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(file) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            worker_bridge::load_file(state, file, FileRole::Base);
+        }
+    };
+    let on_sample = move |ev: leptos::ev::Event| {
+        let select: HtmlSelectElement = event_target(&ev);
+        let id = select.value();
+        if !id.is_empty() {
+            worker_bridge::load_sample(state, &id);
+        }
+    };
+    let loading = move || state.loading.get();
+    view! {
+        <section class="panel data" aria-labelledby="data-h">
+            <h2 id="data-h">"1 · Data"</h2>
+            <div
+                class="dropzone"
+                class:dragging=move || dragging.get()
+                on:dragover=move |ev: DragEvent| {
+                    ev.prevent_default();
+                    dragging.set(true);
+                }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop
+            >
+                <p>"Drop a vector file here, or"</p>
+                <label class="button" for="upload-input">"Choose base vectors…"</label>
+                <input
+                    id="upload-input"
+                    class="visually-hidden"
+                    type="file"
+                    accept=ACCEPT
+                    data-testid="upload-input"
+                    on:change=pick(FileRole::Base)
+                />
+                <p class="formats">".npy · .fvecs · .bvecs · .json · .csv · .tsv — parsed in a worker"</p>
+            </div>
+            <div class="field">
+                <label for="sample-select">"…or pick a bundled sample"</label>
+                <select id="sample-select" data-testid="sample-select" on:change=on_sample>
+                    <option value="">"— choose a sample —"</option>
+                    {SAMPLES
+                        .iter()
+                        .map(|s| view! { <option value=s.id>{s.label}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            {move || {
+                loading()
+                    .map(|p| {
+                        view! {
+                            <div class="progress-row" data-testid="progress-load">
+                                <span>{format!("Loading: {}", p.phase)}</span>
+                                <progress max="1" value=p.fraction().max(0.05)></progress>
+                            </div>
+                        }
+                    })
+            }}
+            <Summary/>
+            <details class="extra-files">
+                <summary>"Queries and ground truth (optional)"</summary>
+                <p class="help">
+                    "Without a query file, a seeded sample of the base is held out as queries. \
+                     Without ground truth, exact neighbours are computed in a worker."
+                </p>
+                <div class="field">
+                    <label for="query-upload-input">"Query vectors"</label>
+                    <input
+                        id="query-upload-input"
+                        type="file"
+                        accept=ACCEPT
+                        data-testid="query-upload-input"
+                        on:change=pick(FileRole::Queries)
+                    />
+                    {move || {
+                        state
+                            .query_file
+                            .get()
+                            .map(|f| {
+                                view! {
+                                    <p class="loaded">
+                                        {format!("{}: {} × {}", f.name, f.rows, f.width)}
+                                        <button
+                                            type="button"
+                                            class="link"
+                                            on:click=move |_| worker_bridge::clear_file(state, FileRole::Queries)
+                                        >
+                                            "remove"
+                                        </button>
+                                    </p>
+                                }
+                            })
+                    }}
+                </div>
+                <div class="field">
+                    <label for="gt-upload-input">"Ground truth (.ivecs or integer .npy)"</label>
+                    <input
+                        id="gt-upload-input"
+                        type="file"
+                        accept=".ivecs,.npy"
+                        data-testid="gt-upload-input"
+                        on:change=pick(FileRole::GroundTruth)
+                    />
+                    {move || {
+                        state
+                            .truth_file
+                            .get()
+                            .map(|f| {
+                                view! {
+                                    <p class="loaded">
+                                        {format!("{}: {} queries × top-{}", f.name, f.rows, f.width)}
+                                        <button
+                                            type="button"
+                                            class="link"
+                                            on:click=move |_| worker_bridge::clear_file(state, FileRole::GroundTruth)
+                                        >
+                                            "remove"
+                                        </button>
+                                    </p>
+                                }
+                            })
+                    }}
+                </div>
+            </details>
+        </section>
+    }
+}
+
+/// n, dim, norms, the suggested metric and warnings.
+#[component]
+fn Summary() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let Some(d) = state.dataset.get() else {
+            return view! { <p class="empty">"No data yet."</p> }.into_any();
+        };
+        let s = d.summary.clone();
+        let metric = state.common.with(|c| c.metric);
+        let warnings = data_warnings(&s, metric);
+        view! {
+            <div class="summary" data-testid="dataset-summary">
+                <p class="file-name">{d.name.clone()}</p>
+                <dl>
+                    <div><dt>"n"</dt><dd data-testid="dataset-n" data-value=s.rows>{s.rows.to_string()}</dd></div>
+                    <div><dt>"dim"</dt><dd data-testid="dataset-dim" data-value=s.dim>{s.dim.to_string()}</dd></div>
+                    <div><dt>"format"</dt><dd>{format!("{} ({})", s.format, s.dtype)}</dd></div>
+                    <div><dt>"norms"</dt><dd>{format!("{:.3} … {:.3}", s.norm_min, s.norm_max)}</dd></div>
+                    <div>
+                        <dt>"suggested metric"</dt>
+                        <dd>{s.suggested_metric.redis_name()}</dd>
+                    </div>
+                    <div><dt>"titles"</dt><dd>{if d.titles.is_some() { "yes" } else { "no" }}</dd></div>
+                </dl>
+                <p class="help">
+                    {if s.unit_normalized {
+                        "All norms ≈ 1: normalised embeddings, so COSINE (IP and L2 rank the same way)."
+                    } else {
+                        "Norms vary: magnitudes carry information, so L2 is the safe default."
+                    }}
+                </p>
+                <ul class="warnings">
+                    {warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                </ul>
+            </div>
+        }
+        .into_any()
+    }
+}

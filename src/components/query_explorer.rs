@@ -1,0 +1,112 @@
+//! Pick a query and compare the exact, HNSW and SVS neighbours side by side.
+
+use leptos::prelude::*;
+
+use crate::components::results_table::default_runtime;
+use crate::state::{headline_point, AppState, IndexKind};
+
+/// The query explorer.
+#[component]
+pub fn QueryExplorer() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let query = RwSignal::new(0usize);
+    let title_of = move |file_row: usize| -> String {
+        state.dataset.with(|d| {
+            d.as_ref()
+                .and_then(|d| d.titles.as_ref())
+                .and_then(|t| t.get(file_row).cloned())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| format!("row {file_row}"))
+        })
+    };
+    view! {
+        <section class="panel explorer" aria-labelledby="explorer-h">
+            <h3 id="explorer-h">"Query explorer"</h3>
+            {move || {
+                let Some(eval) = state.eval.get() else {
+                    return view! { <p class="empty">"Build to explore queries."</p> }.into_any();
+                };
+                let nq = eval.truth.len();
+                let q = query.get().min(nq.saturating_sub(1));
+                let query_label = eval
+                    .query_rows
+                    .as_ref()
+                    .and_then(|r| r.get(q).copied())
+                    .map(&title_of)
+                    .unwrap_or_else(|| format!("query {q}"));
+                let exact: Vec<u32> = eval.truth.get(q).cloned().unwrap_or_default();
+                let base_rows = eval.base_rows.clone();
+                let label = move |id: u32| {
+                    base_rows
+                        .get(id as usize)
+                        .map_or_else(|| format!("id {id}"), |&row| title_of(row))
+                };
+                let column = |name: &'static str, ids: Option<Vec<u32>>, is_exact: bool| {
+                    let exact = exact.clone();
+                    let label = label.clone();
+                    view! {
+                        <div class="col">
+                            <h4>{name}</h4>
+                            {match ids {
+                                None => view! { <p class="empty">"not built"</p> }.into_any(),
+                                Some(ids) => {
+                                    let hits = ids.iter().filter(|id| exact.contains(id)).count();
+                                    view! {
+                                        {(!is_exact).then(|| view! { <p class="hits">{format!("{hits}/{} exact neighbours found", exact.len())}</p> })}
+                                        <ol>
+                                            {ids
+                                                .iter()
+                                                .map(|&id| {
+                                                    let found = is_exact || exact.contains(&id);
+                                                    view! {
+                                                        <li class:miss=!found class:hit={found && !is_exact}>
+                                                            <span class="title">{label(id)}</span>
+                                                            {(!found).then(|| view! { <span class="tag">"not in exact top-k"</span> })}
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ol>
+                                    }
+                                    .into_any()
+                                }
+                            }}
+                        </div>
+                    }
+                };
+                let ids_of = |kind: IndexKind| {
+                    state.run(kind).get().outcome().and_then(|o| {
+                        let p = headline_point(&o.report, default_runtime(&state, kind))?;
+                        o.results.get(p)?.get(q).cloned()
+                    })
+                };
+                view! {
+                    <div class="query-pick">
+                        <label for="query-index">{format!("Query (0–{})", nq.saturating_sub(1))}</label>
+                        <input
+                            id="query-index"
+                            type="number"
+                            min="0"
+                            max=nq.saturating_sub(1)
+                            prop:value=q.to_string()
+                            on:input=move |ev| {
+                                if let Ok(v) = event_target_value(&ev).parse::<usize>() {
+                                    query.set(v);
+                                }
+                            }
+                        />
+                        <button type="button" class="secondary" on:click=move |_| query.update(|q| *q = q.saturating_sub(1))>"‹ prev"</button>
+                        <button type="button" class="secondary" on:click=move |_| query.update(|q| *q += 1)>"next ›"</button>
+                    </div>
+                    <p class="query-title">{query_label}</p>
+                    <div class="columns">
+                        {column("Exact", Some(exact.clone()), true)}
+                        {column("HNSW", ids_of(IndexKind::Hnsw), false)}
+                        {column("SVS-VAMANA", ids_of(IndexKind::Svs), false)}
+                    </div>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,19 @@
+//! annlab-app: the browser playground (Leptos CSR). `main.rs` mounts [`app::App`];
+//! `bin/worker.rs` is the Web Worker that parses files and builds indexes.
+//!
+//! Layering: [`state`] holds platform-free models; [`components`] render them and hold no
+//! algorithm code; [`worker_bridge`] is the only module that owns workers; [`browser_io`]
+//! does the remaining browser I/O (files, same-origin fetches, downloads); [`worker_codec`]
+//! and [`worker_jobs`] are the two halves of the worker protocol's plumbing.
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod app;
+pub mod browser_io;
+pub mod components;
+pub mod state;
+pub mod worker_bridge;
+pub mod worker_codec;
+pub mod worker_jobs;

@@ -1,0 +1,796 @@
+//! The only module that owns Web Workers: one for parsing and exact ground truth, one per index
+//! (HNSW and SVS build in parallel). It keeps the big arrays (as `ArrayBuffer`s, never in
+//! signals), turns worker events into [`AppState`] updates, and restarts workers that are
+//! cancelled or crash.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use annlab_protocol::compare::attach_recall_vs_hnsw;
+use annlab_protocol::runner::{IndexSpec, RunOutcome};
+use annlab_protocol::worker::{
+    FileRole, IdsRef, MatrixRef, QuerySource, WorkerEvent, WorkerRequest,
+};
+use js_sys::{Array, ArrayBuffer, Uint32Array};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, File, MessageEvent, Worker};
+
+use crate::browser_io;
+use crate::state::{
+    eta_seconds, AppState, Common, DatasetView, EvalView, IndexKind, LoadedFile, Progress,
+    RunState,
+};
+use crate::worker_codec;
+
+/// Where Trunk's loader shim for the `worker` bin is served.
+const WORKER_URL: &str = "./worker_loader.js";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Role {
+    Data,
+    Index(IndexKind),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Parse(FileRole),
+    Prepare,
+    Run(IndexKind),
+}
+
+struct WorkerSlot {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl Drop for WorkerSlot {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+/// A matrix (or id table) held on the UI thread as an ArrayBuffer.
+#[derive(Clone)]
+struct Held {
+    buffer: ArrayBuffer,
+    rows: usize,
+    width: usize,
+}
+
+/// The evaluation set prepared for a given input.
+struct Prepared {
+    key: String,
+    base: Held,
+    queries: Held,
+    truth: Held,
+    metric: annlab_core::Metric,
+    k: usize,
+}
+
+/// A build waiting for (or using) a prepared evaluation set.
+struct PendingBuild {
+    specs: [(IndexKind, IndexSpec); 2],
+    started_ms: f64,
+}
+
+struct Bridge {
+    state: AppState,
+    workers: HashMap<Role, WorkerSlot>,
+    jobs: HashMap<u64, (Role, Job)>,
+    next_job: u64,
+    base: Option<Held>,
+    base_version: u64,
+    queries: Option<Held>,
+    truth: Option<Held>,
+    prepared: Option<Prepared>,
+    pending: Option<PendingBuild>,
+    phase_started: HashMap<IndexKind, (String, f64)>,
+    load_started: f64,
+}
+
+thread_local! {
+    static BRIDGE: RefCell<Option<Bridge>> = const { RefCell::new(None) };
+}
+
+fn with_bridge<R>(f: impl FnOnce(&mut Bridge) -> R) -> Option<R> {
+    BRIDGE.with(|b| b.try_borrow_mut().ok()?.as_mut().map(f))
+}
+
+fn spawn(role: Role) -> Result<WorkerSlot, String> {
+    let worker = Worker::new(WORKER_URL).map_err(|e| format!("could not start a worker: {e:?}"))?;
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        on_event(role, &e.data());
+    });
+    let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+        e.prevent_default();
+        on_crash(role, e.message());
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    Ok(WorkerSlot {
+        worker,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
+}
+
+/// Starts the three workers. Call once, after the state exists.
+pub fn init(state: AppState) {
+    let mut bridge = Bridge {
+        state,
+        workers: HashMap::new(),
+        jobs: HashMap::new(),
+        next_job: 1,
+        base: None,
+        base_version: 0,
+        queries: None,
+        truth: None,
+        prepared: None,
+        pending: None,
+        phase_started: HashMap::new(),
+        load_started: 0.0,
+    };
+    for role in [
+        Role::Data,
+        Role::Index(IndexKind::Hnsw),
+        Role::Index(IndexKind::Svs),
+    ] {
+        match spawn(role) {
+            Ok(slot) => {
+                bridge.workers.insert(role, slot);
+            }
+            Err(e) => state.push_error(e),
+        }
+    }
+    BRIDGE.with(|b| *b.borrow_mut() = Some(bridge));
+}
+
+impl Bridge {
+    fn send(
+        &mut self,
+        role: Role,
+        job: Job,
+        request: &WorkerRequest,
+        buffers: &[ArrayBuffer],
+        transfer: bool,
+    ) -> Result<(), String> {
+        if !self.workers.contains_key(&role) {
+            self.workers.insert(role, spawn(role)?);
+        }
+        let id = self.next_job;
+        self.next_job += 1;
+        let message = worker_codec::encode_request(id, request, buffers)?;
+        let slot = self.workers.get(&role).ok_or("worker missing")?;
+        let result = if transfer {
+            let list = Array::new();
+            for b in buffers {
+                list.push(b);
+            }
+            slot.worker.post_message_with_transfer(&message, &list)
+        } else {
+            slot.worker.post_message(&message)
+        };
+        result.map_err(|e| format!("could not send to a worker: {e:?}"))?;
+        // Only the newest job of a role is current; replies of older ones are dropped.
+        self.jobs.retain(|_, (r, _)| *r != role);
+        self.jobs.insert(id, (role, job));
+        Ok(())
+    }
+
+    /// Terminates and replaces a worker (cancel, crash).
+    fn restart(&mut self, role: Role) {
+        self.workers.remove(&role);
+        self.jobs.retain(|_, (r, _)| *r != role);
+        match spawn(role) {
+            Ok(slot) => {
+                self.workers.insert(role, slot);
+            }
+            Err(e) => self.state.push_error(e),
+        }
+    }
+
+    fn prepare_key(&self, common: &Common) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            self.base_version,
+            common.metric.lower_name(),
+            common.k,
+            common.queries,
+            common.seed,
+            self.queries.as_ref().map_or(0, |q| q.rows),
+            self.truth.as_ref().map_or(0, |t| t.rows),
+        )
+    }
+
+    fn start_runs(&mut self) {
+        let (Some(pending), Some(prepared)) = (self.pending.as_ref(), self.prepared.as_ref())
+        else {
+            return;
+        };
+        let mut sends = Vec::new();
+        for (kind, spec) in &pending.specs {
+            let request = WorkerRequest::Run {
+                spec: spec.clone(),
+                base: MatrixRef {
+                    rows: prepared.base.rows,
+                    dim: prepared.base.width,
+                    slot: 0,
+                },
+                queries: MatrixRef {
+                    rows: prepared.queries.rows,
+                    dim: prepared.queries.width,
+                    slot: 1,
+                },
+                truth: IdsRef {
+                    rows: prepared.truth.rows,
+                    k: prepared.truth.width,
+                    slot: 2,
+                },
+                metric: prepared.metric,
+                k: prepared.k,
+            };
+            let buffers = [
+                prepared.base.buffer.clone(),
+                prepared.queries.buffer.clone(),
+                prepared.truth.buffer.clone(),
+            ];
+            sends.push((*kind, request, buffers));
+        }
+        let state = self.state;
+        for (kind, request, buffers) in sends {
+            state.run(kind).set(RunState::Running(Progress {
+                phase: "starting".into(),
+                done: 0,
+                total: 0,
+                eta_seconds: None,
+            }));
+            // Structured clone copies the buffers: the UI keeps them for the next build.
+            if let Err(e) = self.send(Role::Index(kind), Job::Run(kind), &request, &buffers, false)
+            {
+                state.run(kind).set(RunState::Failed(e.clone()));
+                state.push_error(e);
+            }
+        }
+    }
+
+    fn finish_if_done(&mut self) {
+        let state = self.state;
+        let hnsw = state.hnsw_run.get_untracked();
+        let svs = state.svs_run.get_untracked();
+        if hnsw.is_busy() || svs.is_busy() {
+            return;
+        }
+        if let Some(p) = self.pending.take() {
+            state
+                .build_wall_seconds
+                .set(Some((browser_io::now_ms() - p.started_ms) / 1000.0));
+        }
+        if let (Some(h), Some(s)) = (hnsw.outcome(), svs.outcome()) {
+            if s.report.search.iter().all(|p| p.recall_vs_hnsw.is_none()) {
+                let k = self.prepared.as_ref().map_or(10, |p| p.k);
+                let mut outcomes = vec![(*h).clone(), (*s).clone()];
+                attach_recall_vs_hnsw(&mut outcomes, k);
+                if let Some(svs_outcome) = outcomes.pop() {
+                    state.svs_run.set(RunState::Done(Arc::new(svs_outcome)));
+                }
+            }
+        }
+    }
+}
+
+fn held_from(buffer: Option<&ArrayBuffer>, rows: usize, width: usize) -> Option<Held> {
+    buffer.map(|b| Held {
+        buffer: b.clone(),
+        rows,
+        width,
+    })
+}
+
+fn on_event(role: Role, data: &JsValue) {
+    let decoded = worker_codec::decode_event(data);
+    with_bridge(|bridge| {
+        let state = bridge.state;
+        let (job_id, event, buffers) = match decoded {
+            Ok(d) => d,
+            Err(e) => {
+                state.push_error(e);
+                return;
+            }
+        };
+        if matches!(event, WorkerEvent::Ready) {
+            return;
+        }
+        let Some(&(_, job)) = bridge.jobs.get(&job_id) else {
+            return; // a reply to a superseded or cancelled job
+        };
+        match event {
+            WorkerEvent::Ready => {}
+            WorkerEvent::Progress { phase, done, total } => {
+                let now = browser_io::now_ms();
+                match job {
+                    Job::Run(kind) => {
+                        let entry = bridge
+                            .phase_started
+                            .entry(kind)
+                            .or_insert_with(|| (phase.clone(), now));
+                        if entry.0 != phase {
+                            *entry = (phase.clone(), now);
+                        }
+                        let eta = eta_seconds((now - entry.1) / 1000.0, done, total);
+                        state.run(kind).set(RunState::Running(Progress {
+                            phase,
+                            done,
+                            total,
+                            eta_seconds: eta,
+                        }));
+                    }
+                    Job::Prepare => {
+                        let eta = eta_seconds((now - bridge.load_started) / 1000.0, done, total);
+                        state.preparing.set(Some(Progress {
+                            phase,
+                            done,
+                            total,
+                            eta_seconds: eta,
+                        }));
+                    }
+                    Job::Parse(_) => {
+                        state.loading.set(Some(Progress {
+                            phase,
+                            done,
+                            total,
+                            eta_seconds: None,
+                        }));
+                    }
+                }
+            }
+            WorkerEvent::ParsedVectors {
+                role: file_role,
+                name,
+                vectors,
+                summary,
+                texts,
+            } => {
+                bridge.jobs.remove(&job_id);
+                state.loading.set(None);
+                let held = held_from(
+                    buffers.get(vectors.slot as usize),
+                    vectors.rows,
+                    vectors.dim,
+                );
+                match file_role {
+                    FileRole::Base => {
+                        bridge.base = held;
+                        bridge.base_version += 1;
+                        bridge.prepared = None;
+                        bridge.queries = None;
+                        bridge.truth = None;
+                        state.query_file.set(None);
+                        state.truth_file.set(None);
+                        state.hnsw_run.set(RunState::Idle);
+                        state.svs_run.set(RunState::Idle);
+                        state.eval.set(None);
+                        state.build_wall_seconds.set(None);
+                        let suggested = summary.suggested_metric;
+                        state.common.update(|c| {
+                            if !c.metric_chosen {
+                                c.metric = suggested;
+                            }
+                        });
+                        let pending_titles = PENDING_TITLES.with(|t| t.borrow_mut().take());
+                        let titles = texts.map(Arc::new).or(pending_titles);
+                        state.dataset.set(Some(DatasetView {
+                            name,
+                            summary,
+                            titles,
+                            version: bridge.base_version,
+                        }));
+                    }
+                    FileRole::Queries => {
+                        bridge.queries = held;
+                        bridge.prepared = None;
+                        state.query_file.set(Some(LoadedFile {
+                            name,
+                            rows: vectors.rows,
+                            width: vectors.dim,
+                        }));
+                    }
+                    FileRole::GroundTruth => {}
+                }
+            }
+            WorkerEvent::ParsedNeighbors { name, ids } => {
+                bridge.jobs.remove(&job_id);
+                state.loading.set(None);
+                bridge.truth = held_from(buffers.get(ids.slot as usize), ids.rows, ids.k);
+                bridge.prepared = None;
+                state.truth_file.set(Some(LoadedFile {
+                    name,
+                    rows: ids.rows,
+                    width: ids.k,
+                }));
+            }
+            WorkerEvent::Prepared {
+                base,
+                queries,
+                truth,
+                query_rows,
+                base_rows,
+                dropped_rows,
+                ground_truth_seconds,
+            } => {
+                bridge.jobs.remove(&job_id);
+                state.preparing.set(None);
+                let (Some(b), Some(q), Some(t)) = (
+                    held_from(buffers.get(base.slot as usize), base.rows, base.dim),
+                    held_from(buffers.get(queries.slot as usize), queries.rows, queries.dim),
+                    held_from(buffers.get(truth.slot as usize), truth.rows, truth.k),
+                ) else {
+                    state.push_error("the prepared data set is incomplete");
+                    return;
+                };
+                let flat = Uint32Array::new(&t.buffer).to_vec();
+                let truth_rows = crate::worker_jobs::ids_to_rows(&flat, truth.k);
+                state.eval.set(Some(EvalView {
+                    query_rows: query_rows.map(Arc::new),
+                    base_rows: Arc::new(base_rows),
+                    truth: Arc::new(truth_rows),
+                    n: base.rows,
+                    queries: queries.rows,
+                    dropped_rows: dropped_rows.len(),
+                    ground_truth_seconds,
+                }));
+                let (metric, k, key) = PREPARE_INPUT.with(|p| p.borrow().clone());
+                bridge.prepared = Some(Prepared {
+                    key,
+                    base: b,
+                    queries: q,
+                    truth: t,
+                    metric,
+                    k,
+                });
+                bridge.start_runs();
+            }
+            WorkerEvent::RunFinished { report, results } => {
+                bridge.jobs.remove(&job_id);
+                if let Job::Run(kind) = job {
+                    bridge.phase_started.remove(&kind);
+                    state
+                        .run(kind)
+                        .set(RunState::Done(Arc::new(RunOutcome { report, results })));
+                }
+                bridge.finish_if_done();
+            }
+            WorkerEvent::Error { message } => {
+                bridge.jobs.remove(&job_id);
+                match job {
+                    Job::Parse(_) => state.loading.set(None),
+                    Job::Prepare => {
+                        state.preparing.set(None);
+                        for kind in IndexKind::BOTH {
+                            state.run(kind).set(RunState::Failed(message.clone()));
+                        }
+                        bridge.pending = None;
+                    }
+                    Job::Run(kind) => {
+                        state.run(kind).set(RunState::Failed(message.clone()));
+                        bridge.finish_if_done();
+                    }
+                }
+                state.push_error(message);
+            }
+        }
+    });
+}
+
+fn on_crash(role: Role, message: String) {
+    with_bridge(|bridge| {
+        let state = bridge.state;
+        let text = format!(
+            "A worker crashed ({}); it was restarted. {message}",
+            match role {
+                Role::Data => "data".to_string(),
+                Role::Index(k) => k.label().to_string(),
+            }
+        );
+        let jobs: Vec<Job> = bridge
+            .jobs
+            .values()
+            .filter(|(r, _)| *r == role)
+            .map(|(_, j)| *j)
+            .collect();
+        for job in jobs {
+            match job {
+                Job::Parse(_) => state.loading.set(None),
+                Job::Prepare => {
+                    state.preparing.set(None);
+                    for kind in IndexKind::BOTH {
+                        state.run(kind).set(RunState::Failed(text.clone()));
+                    }
+                    bridge.pending = None;
+                }
+                Job::Run(kind) => state.run(kind).set(RunState::Failed(text.clone())),
+            }
+        }
+        bridge.restart(role);
+        bridge.finish_if_done();
+        state.push_error(text);
+    });
+}
+
+thread_local! {
+    /// Titles of a sample, attached when its vectors have been parsed.
+    static PENDING_TITLES: RefCell<Option<Arc<Vec<String>>>> = const { RefCell::new(None) };
+    /// Metric, k and cache key of the preparation in flight.
+    static PREPARE_INPUT: RefCell<(annlab_core::Metric, usize, String)> =
+        RefCell::new((annlab_core::Metric::L2, 0, String::new()));
+}
+
+fn send_parse(name: String, role: FileRole, bytes: ArrayBuffer) {
+    with_bridge(|bridge| {
+        bridge.load_started = browser_io::now_ms();
+        bridge.state.loading.set(Some(Progress {
+            phase: "parse".into(),
+            done: 0,
+            total: 2,
+            eta_seconds: None,
+        }));
+        let request = WorkerRequest::ParseFile {
+            name,
+            role,
+            bytes: 0,
+        };
+        if let Err(e) = bridge.send(Role::Data, Job::Parse(role), &request, &[bytes], true) {
+            bridge.state.loading.set(None);
+            bridge.state.push_error(e);
+        }
+    });
+}
+
+/// Reads a picked or dropped file and parses it in the data worker.
+pub fn load_file(state: AppState, file: File, role: FileRole) {
+    state.loading.set(Some(Progress {
+        phase: "read".into(),
+        done: 0,
+        total: 2,
+        eta_seconds: None,
+    }));
+    leptos::task::spawn_local(async move {
+        match browser_io::read_file(&file).await {
+            Ok(bytes) => {
+                if role == FileRole::Base {
+                    PENDING_TITLES.with(|t| *t.borrow_mut() = None);
+                }
+                send_parse(file.name(), role, bytes);
+            }
+            Err(e) => {
+                state.loading.set(None);
+                state.push_error(e);
+            }
+        }
+    });
+}
+
+/// A bundled sample (served from `www/sample/`, fetched only when picked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub vectors: &'static str,
+    pub meta: Option<&'static str>,
+}
+
+pub const SAMPLES: [Sample; 2] = [
+    Sample {
+        id: "netflix-2k",
+        label: "Netflix titles · MiniLM 384-d · 2,000 rows FP16 · cosine",
+        vectors: "sample/netflix-2k.f16.npy",
+        meta: Some("sample/netflix-2k.meta.json"),
+    },
+    Sample {
+        id: "siftsmall-2k",
+        label: "SIFT small · 128-d · 2,000 rows uint8 · L2",
+        vectors: "sample/siftsmall-2k.bvecs",
+        meta: None,
+    },
+];
+
+#[derive(serde::Deserialize)]
+struct SampleMeta {
+    rows: Vec<SampleRow>,
+}
+
+#[derive(serde::Deserialize)]
+struct SampleRow {
+    title: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    year: Option<u32>,
+}
+
+/// Fetches a sample (same origin) and parses it like an upload.
+pub fn load_sample(state: AppState, id: &str) {
+    let Some(sample) = SAMPLES.iter().find(|s| s.id == id).copied() else {
+        return;
+    };
+    state.loading.set(Some(Progress {
+        phase: "download".into(),
+        done: 0,
+        total: 2,
+        eta_seconds: None,
+    }));
+    leptos::task::spawn_local(async move {
+        let titles = match sample.meta {
+            Some(path) => match browser_io::fetch_text(path).await {
+                Ok(text) => serde_json::from_str::<SampleMeta>(&text).ok().map(|m| {
+                    Arc::new(
+                        m.rows
+                            .into_iter()
+                            .map(|r| {
+                                let title = r.title.unwrap_or_default();
+                                match (r.kind, r.year) {
+                                    (Some(k), Some(y)) => format!("{title} ({k}, {y})"),
+                                    _ => title,
+                                }
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                }),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        match browser_io::fetch_bytes(sample.vectors).await {
+            Ok(bytes) => {
+                PENDING_TITLES.with(|t| *t.borrow_mut() = titles);
+                let name = sample.vectors.rsplit('/').next().unwrap_or(sample.id);
+                send_parse(name.to_string(), FileRole::Base, bytes);
+            }
+            Err(e) => {
+                state.loading.set(None);
+                state.push_error(e);
+            }
+        }
+    });
+}
+
+/// Validates the panels and builds both indexes (preparing queries and ground truth first
+/// when the inputs changed).
+pub fn build(state: AppState) {
+    let specs = match state.specs() {
+        Ok(s) => s,
+        Err(errors) => {
+            state.push_error(format!(
+                "Fix the parameters first: {}",
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
+            return;
+        }
+    };
+    let (common, hnsw, svs) = specs;
+    let started = with_bridge(|bridge| {
+        let Some(base) = bridge.base.clone() else {
+            state.push_error("Load vectors first: pick a sample or drop a file.");
+            return;
+        };
+        if state.busy() {
+            return;
+        }
+        state.build_wall_seconds.set(None);
+        bridge.pending = Some(PendingBuild {
+            specs: [(IndexKind::Hnsw, hnsw), (IndexKind::Svs, svs)],
+            started_ms: browser_io::now_ms(),
+        });
+        let key = bridge.prepare_key(&common);
+        if bridge.prepared.as_ref().is_some_and(|p| p.key == key) {
+            bridge.start_runs();
+            return;
+        }
+        for kind in IndexKind::BOTH {
+            state.run(kind).set(RunState::Preparing);
+        }
+        state.preparing.set(Some(Progress {
+            phase: "queries".into(),
+            done: 0,
+            total: 1,
+            eta_seconds: None,
+        }));
+        bridge.load_started = browser_io::now_ms();
+        let mut buffers = vec![base.buffer.clone()];
+        let queries = match &bridge.queries {
+            Some(q) => {
+                buffers.push(q.buffer.clone());
+                QuerySource::Uploaded {
+                    queries: MatrixRef {
+                        rows: q.rows,
+                        dim: q.width,
+                        slot: 1,
+                    },
+                }
+            }
+            None => QuerySource::HeldOut {
+                count: common.queries.min(base.rows.saturating_sub(1)).max(1),
+                seed: common.seed,
+            },
+        };
+        let ground_truth = bridge.truth.as_ref().map(|t| {
+            buffers.push(t.buffer.clone());
+            IdsRef {
+                rows: t.rows,
+                k: t.width,
+                slot: (buffers.len() - 1) as u32,
+            }
+        });
+        PREPARE_INPUT.with(|p| *p.borrow_mut() = (common.metric, common.k, key));
+        let request = WorkerRequest::Prepare {
+            base: MatrixRef {
+                rows: base.rows,
+                dim: base.width,
+                slot: 0,
+            },
+            queries,
+            metric: common.metric,
+            k: common.k,
+            ground_truth,
+        };
+        if let Err(e) = bridge.send(Role::Data, Job::Prepare, &request, &buffers, false) {
+            state.preparing.set(None);
+            for kind in IndexKind::BOTH {
+                state.run(kind).set(RunState::Failed(e.clone()));
+            }
+            bridge.pending = None;
+            state.push_error(e);
+        }
+    });
+    if started.is_none() {
+        state.push_error("The workers are not ready yet; try again.");
+    }
+}
+
+/// Cancels a build: terminates the busy workers and starts fresh ones (instant and robust).
+pub fn cancel(state: AppState) {
+    with_bridge(|bridge| {
+        if state.preparing.get_untracked().is_some() {
+            bridge.restart(Role::Data);
+            state.preparing.set(None);
+        }
+        for kind in IndexKind::BOTH {
+            if state.run(kind).get_untracked().is_busy() {
+                bridge.restart(Role::Index(kind));
+                state.run(kind).set(RunState::Cancelled);
+            }
+        }
+        bridge.pending = None;
+        bridge.phase_started.clear();
+    });
+}
+
+/// Drops the uploaded query or ground-truth file (back to held-out queries / exact truth).
+pub fn clear_file(state: AppState, role: FileRole) {
+    with_bridge(|bridge| {
+        match role {
+            FileRole::Queries => {
+                bridge.queries = None;
+                state.query_file.set(None);
+            }
+            FileRole::GroundTruth => {
+                bridge.truth = None;
+                state.truth_file.set(None);
+            }
+            FileRole::Base => {}
+        }
+        bridge.prepared = None;
+    });
+}
+
+/// Offers `bytes` as a download (the export panel).
+pub fn download(state: AppState, name: &str, bytes: &[u8], mime: &str) {
+    if let Err(e) = browser_io::download(name, bytes, mime) {
+        state.push_error(e);
+    }
+}

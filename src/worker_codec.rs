@@ -1,0 +1,143 @@
+//! Converts worker messages to and from JS values, for both ends of the channel.
+//!
+//! A posted message is a plain object `{ msg, buffers }`: `msg` is the serde
+//! [`Envelope`] (serialised JSON-compatibly, so maps become plain objects), `buffers` is an
+//! array of `ArrayBuffer`s that the message names by slot. Buffers are transferred where the
+//! sender gives them up.
+
+use annlab_protocol::worker::{Envelope, Slot, WorkerEvent, WorkerRequest, PROTOCOL_VERSION};
+use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint32Array, Uint8Array};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::worker_jobs::{Buffer, Reply};
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, String> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| format!("could not encode a worker message: {e}"))
+}
+
+fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| format!("malformed worker message: {e}"))
+}
+
+fn message(msg: JsValue, buffers: &Array) -> Result<JsValue, String> {
+    let obj = Object::new();
+    Reflect::set(&obj, &"msg".into(), &msg).map_err(|_| "could not build a message")?;
+    Reflect::set(&obj, &"buffers".into(), buffers).map_err(|_| "could not build a message")?;
+    Ok(obj.into())
+}
+
+fn parts(data: &JsValue) -> Result<(JsValue, Vec<JsValue>), String> {
+    let msg = Reflect::get(data, &"msg".into()).map_err(|_| "message without `msg`")?;
+    let buffers = Reflect::get(data, &"buffers".into())
+        .ok()
+        .filter(Array::is_array)
+        .map(|b| b.unchecked_into::<Array>().to_vec())
+        .unwrap_or_default();
+    Ok((msg, buffers))
+}
+
+/// Encodes a request; `buffers` are sent as they are (the caller decides what to transfer).
+pub fn encode_request(
+    job: u64,
+    request: &WorkerRequest,
+    buffers: &[ArrayBuffer],
+) -> Result<JsValue, String> {
+    let arr = Array::new();
+    for b in buffers {
+        arr.push(b);
+    }
+    message(to_js(&Envelope::new(job, request))?, &arr)
+}
+
+/// Encodes a worker event; returns the message and its transfer list (every buffer: the worker
+/// no longer needs them).
+pub fn encode_event(job: u64, reply: Reply) -> Result<(JsValue, Array), String> {
+    let arr = Array::new();
+    for b in &reply.buffers {
+        let buffer = match b {
+            Buffer::F32(v) => Float32Array::from(v.as_slice()).buffer(),
+            Buffer::U32(v) => Uint32Array::from(v.as_slice()).buffer(),
+        };
+        arr.push(&buffer);
+    }
+    let msg = message(to_js(&Envelope::new(job, &reply.event))?, &arr)?;
+    Ok((msg, arr))
+}
+
+/// A decoded request and its buffers.
+pub struct Incoming {
+    pub job: u64,
+    pub request: WorkerRequest,
+    pub buffers: Vec<JsValue>,
+}
+
+impl Incoming {
+    fn buffer(&self, slot: Slot) -> Result<&JsValue, String> {
+        self.buffers
+            .get(slot as usize)
+            .ok_or_else(|| format!("buffer slot {slot} is missing"))
+    }
+
+    pub fn bytes(&self, slot: Slot) -> Result<Vec<u8>, String> {
+        Ok(Uint8Array::new(self.buffer(slot)?).to_vec())
+    }
+
+    pub fn f32s(&self, slot: Slot) -> Result<Vec<f32>, String> {
+        let b = self.buffer(slot)?;
+        let len = ArrayBuffer::from(b.clone()).byte_length();
+        if len % 4 != 0 {
+            return Err(format!("buffer slot {slot} is not a whole number of f32"));
+        }
+        Ok(Float32Array::new(b).to_vec())
+    }
+
+    pub fn u32s(&self, slot: Slot) -> Result<Vec<u32>, String> {
+        let b = self.buffer(slot)?;
+        let len = ArrayBuffer::from(b.clone()).byte_length();
+        if len % 4 != 0 {
+            return Err(format!("buffer slot {slot} is not a whole number of u32"));
+        }
+        Ok(Uint32Array::new(b).to_vec())
+    }
+}
+
+/// Decodes a request. On failure returns the job id (0 if unknown) and the message to report.
+pub fn decode_request(data: &JsValue) -> Result<Incoming, (u64, String)> {
+    let (msg, buffers) = parts(data).map_err(|e| (0, e))?;
+    let job = Reflect::get(&msg, &"job".into())
+        .ok()
+        .and_then(|j| j.as_f64())
+        .map_or(0, |j| j as u64);
+    let v = Reflect::get(&msg, &"v".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0);
+    if v as u32 != PROTOCOL_VERSION {
+        return Err((
+            job,
+            format!("worker protocol version {v} is not supported (expected {PROTOCOL_VERSION})"),
+        ));
+    }
+    let envelope: Envelope<WorkerRequest> = from_js(msg).map_err(|e| (job, e))?;
+    Ok(Incoming {
+        job: envelope.job,
+        request: envelope.body,
+        buffers,
+    })
+}
+
+/// Decodes a worker event and its buffers (as `ArrayBuffer`s).
+pub fn decode_event(data: &JsValue) -> Result<(u64, WorkerEvent, Vec<ArrayBuffer>), String> {
+    let (msg, buffers) = parts(data)?;
+    let envelope: Envelope<WorkerEvent> = from_js(msg)?;
+    let buffers = buffers
+        .into_iter()
+        .map(|b| b.dyn_into::<ArrayBuffer>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| "a worker buffer is not an ArrayBuffer".to_string())?;
+    Ok((envelope.job, envelope.body, buffers))
+}

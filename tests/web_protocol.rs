@@ -1,0 +1,142 @@
+//! The worker message protocol through real JS values (serde-wasm-bindgen + ArrayBuffers),
+//! as the app and the worker exchange them. Runs in Node:
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p annlab-app --target wasm32-unknown-unknown --test web_protocol`
+#![cfg(target_arch = "wasm32")]
+
+use annlab_app::worker_codec::{decode_event, decode_request, encode_event, encode_request};
+use annlab_app::worker_jobs::{Buffer, Reply};
+use annlab_core::hnsw::HnswParams;
+use annlab_core::Metric;
+use annlab_protocol::report::{Algorithm, Latency, MemoryReport, RunReport, SearchPoint};
+use annlab_protocol::runner::IndexSpec;
+use annlab_protocol::worker::{FileRole, IdsRef, MatrixRef, WorkerEvent, WorkerRequest};
+use js_sys::{Float32Array, Object, Reflect, Uint32Array};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn run_request() -> WorkerRequest {
+    WorkerRequest::Run {
+        spec: IndexSpec::Hnsw {
+            params: HnswParams::default(),
+            ef_sweep: vec![10, 20],
+        },
+        base: MatrixRef {
+            rows: 2,
+            dim: 3,
+            slot: 0,
+        },
+        queries: MatrixRef {
+            rows: 1,
+            dim: 3,
+            slot: 1,
+        },
+        truth: IdsRef {
+            rows: 1,
+            k: 1,
+            slot: 2,
+        },
+        metric: Metric::Cosine,
+        k: 1,
+    }
+}
+
+#[wasm_bindgen_test]
+fn request_and_buffers_round_trip() {
+    let base = Float32Array::from(&[1.0f32, 0.0, 0.0, 0.0, 1.0, 0.0][..]).buffer();
+    let queries = Float32Array::from(&[1.0f32, 0.1, 0.0][..]).buffer();
+    let truth = Uint32Array::from(&[0u32][..]).buffer();
+    let message = encode_request(42, &run_request(), &[base, queries, truth]).unwrap();
+    let incoming = decode_request(&message).unwrap();
+    assert_eq!(incoming.job, 42);
+    assert_eq!(incoming.request, run_request());
+    assert_eq!(incoming.f32s(0).unwrap(), vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
+    assert_eq!(incoming.u32s(2).unwrap(), vec![0]);
+    assert!(incoming.f32s(7).is_err(), "a missing slot must be an error, not a panic");
+}
+
+#[wasm_bindgen_test]
+fn parse_request_carries_bytes() {
+    let bytes = js_sys::Uint8Array::from(&b"1,2\n3,4\n"[..]).buffer();
+    let request = WorkerRequest::ParseFile {
+        name: "v.csv".into(),
+        role: FileRole::Base,
+        bytes: 0,
+    };
+    let incoming = decode_request(&encode_request(1, &request, &[bytes]).unwrap()).unwrap();
+    assert_eq!(incoming.bytes(0).unwrap(), b"1,2\n3,4\n".to_vec());
+}
+
+#[wasm_bindgen_test]
+fn run_finished_event_round_trips_with_json_maps() {
+    let mut params = serde_json::Map::new();
+    params.insert("m".into(), 16.into());
+    let mut runtime = serde_json::Map::new();
+    runtime.insert("ef_runtime".into(), 10.into());
+    let report = RunReport {
+        algorithm: Algorithm::Hnsw,
+        params,
+        target: Default::default(),
+        build_seconds: 1.5,
+        memory: MemoryReport {
+            vector_bytes: 10,
+            graph_bytes: 5,
+            other_bytes: 1,
+            index_bytes: 16,
+            redis_index_bytes_estimate: 20,
+            document_bytes: 8,
+        },
+        search: vec![SearchPoint {
+            runtime,
+            recall_at_k: 0.9,
+            tie_aware_recall_at_k: 0.9,
+            qps: 1000.0,
+            latency_us: Latency {
+                p50: 1.0,
+                p95: 2.0,
+                p99: 3.0,
+            },
+            distance_computations_mean: 100.0,
+            recall_vs_hnsw: None,
+        }],
+        effective: None,
+        notes: vec![],
+    };
+    let event = WorkerEvent::RunFinished {
+        report,
+        results: vec![vec![vec![3, 1, 2]]],
+    };
+    let (message, transfer) = encode_event(
+        9,
+        Reply {
+            event: event.clone(),
+            buffers: vec![Buffer::U32(vec![5, 6])],
+        },
+    )
+    .unwrap();
+    assert_eq!(transfer.length(), 1);
+    // Maps must arrive as plain JS objects (what a JS reader of the message expects).
+    let msg = Reflect::get(&message, &"msg".into()).unwrap();
+    let body = Reflect::get(&msg, &"body".into()).unwrap();
+    assert_eq!(
+        Reflect::get(&body, &"type".into()).unwrap(),
+        JsValue::from_str("run_finished")
+    );
+    let (job, back, buffers) = decode_event(&message).unwrap();
+    assert_eq!(job, 9);
+    assert_eq!(back, event);
+    assert_eq!(Uint32Array::new(&buffers[0]).to_vec(), vec![5, 6]);
+}
+
+#[wasm_bindgen_test]
+fn foreign_messages_are_errors_not_panics() {
+    assert!(decode_request(&JsValue::from_str("hello")).is_err());
+    let obj = Object::new();
+    let msg = Object::new();
+    Reflect::set(&msg, &"v".into(), &99.into()).unwrap();
+    Reflect::set(&msg, &"job".into(), &3.into()).unwrap();
+    Reflect::set(&obj, &"msg".into(), &msg).unwrap();
+    let err = decode_request(&obj.into()).err().unwrap();
+    assert_eq!(err.0, 3);
+    assert!(err.1.contains("version"), "{}", err.1);
+    assert!(decode_event(&JsValue::NULL).is_err());
+}
