@@ -7,9 +7,11 @@ target="${CARGO_TARGET_DIR:-$repo/target}"
 wasm="annlab_bench_wasm.wasm"
 cd "$repo"
 # Separate target dirs: RUSTFLAGS differ, so sharing one would rebuild everything each time.
+# RUSTFLAGS (even when set) overrides the `+simd128` of .cargo/config.toml, so the scalar build
+# states `-simd128` explicitly.
 RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR="$target/wasm-simd" \
   cargo build --release -p annlab-bench-wasm --target wasm32-unknown-unknown
-RUSTFLAGS="" CARGO_TARGET_DIR="$target/wasm-scalar" \
+RUSTFLAGS="-C target-feature=-simd128" CARGO_TARGET_DIR="$target/wasm-scalar" \
   cargo build --release -p annlab-bench-wasm --target wasm32-unknown-unknown
 node bench/flat-wasm.mjs \
   "$target/wasm-simd/wasm32-unknown-unknown/release/$wasm" \

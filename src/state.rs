@@ -433,17 +433,24 @@ pub fn validate_svs(
     }
     match (r, l, w, errors.is_empty()) {
         (Some(graph_max_degree), Some(construction_window_size), Some(search_window_size), true) => {
+            let params = SvsParams {
+                element_type: common.element_type,
+                graph_max_degree,
+                construction_window_size,
+                search_window_size,
+                compression: form.compression,
+                training_threshold,
+                reduce,
+                ..SvsParams::default()
+            };
+            // The server's own rules (annlab-core), as a last word over the field checks.
+            if let Some(dim) = dim {
+                if let Err(e) = svs::validate_params(&params, dim) {
+                    return Err(vec![field_error("SVS-VAMANA", e.to_string())]);
+                }
+            }
             Ok(IndexSpec::Svs {
-                params: SvsParams {
-                    element_type: common.element_type,
-                    graph_max_degree,
-                    construction_window_size,
-                    search_window_size,
-                    compression: form.compression,
-                    training_threshold,
-                    reduce,
-                    ..SvsParams::default()
-                },
+                params,
                 target: form.target,
                 runtime_sweep: sweep
                     .into_iter()
@@ -534,7 +541,8 @@ pub fn runtime_value(point: &SearchPoint, key: &str) -> Option<usize> {
     point
         .runtime
         .get(key)
-        .and_then(serde_json::Value::as_u64)
+        // A JS number may come back as a float (`10.0`) through serde-wasm-bindgen.
+        .and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f as u64)))
         .map(|v| v as usize)
 }
 

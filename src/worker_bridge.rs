@@ -303,9 +303,12 @@ fn on_event(role: Role, data: &JsValue) {
         if matches!(event, WorkerEvent::Ready) {
             return;
         }
-        let Some(&(_, job)) = bridge.jobs.get(&job_id) else {
+        let Some(&(job_role, job)) = bridge.jobs.get(&job_id) else {
             return; // a reply to a superseded or cancelled job
         };
+        if job_role != role {
+            return;
+        }
         match event {
             WorkerEvent::Ready => {}
             WorkerEvent::Progress { phase, done, total } => {

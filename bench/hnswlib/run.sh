@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side HNSW benchmark: PyPI hnswlib vs annlab on the shared datasets, same M, efC and
 # ef, one thread, one query at a time. Usage (from anywhere):
-#   bench/hnswlib/run.sh [--m 8,16,32] [--efc 200] [--ef 10,20,50,100,200] [--repeat 5] \
+#   bench/hnswlib/run.sh [--m 8,16,32] [--efc 200] [--ef 10,20,50,100,200] [--repeat 3] \
 #                        [--rounds 2] [--dataset netflix,siftsmall]
 # Rounds alternate annlab and hnswlib; the comparison takes the best of each side, which
 # damps the noise of a shared machine.
@@ -13,7 +13,7 @@ venv="$repo/bench/.venv"
 out="$repo/bench/out"
 mkdir -p "$out"
 
-m=8,16,32; efc=200; ef=10,20,50,100,200; repeat=5; datasets=netflix,siftsmall; rounds=2
+m=8,16,32; efc=200; ef=10,20,50,100,200; repeat=3; datasets=netflix,siftsmall; rounds=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --m) m="$2"; shift 2 ;;

@@ -88,6 +88,7 @@ pub fn ParamsSvs() -> impl IntoView {
                 <span class="label">"TYPE"</span>
                 <p class="field-error" role="alert">{move || error_for("TYPE").get().unwrap_or_default()}</p>
             </div>
+            <p class="field-error" role="alert">{move || error_for("SVS-VAMANA").get().unwrap_or_default()}</p>
             <Field
                 id="svs-r"
                 label="GRAPH_MAX_DEGREE"

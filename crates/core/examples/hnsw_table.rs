@@ -7,8 +7,8 @@
 //!     [--k 10] [--repeat 5] [--type float32] [--json out.json]
 //! ```
 //!
-//! One thread, one query at a time; QPS = queries / time of the fastest of `--repeat` passes
-//! (wall and thread CPU time, each the best pass).
+//! One thread, one query at a time; QPS = searches / time of the fastest of `--repeat` passes,
+//! each pass ≥ 1000 searches (wall and thread CPU time, each the best pass).
 
 #[path = "../tests/hnsw_data/mod.rs"]
 mod hnsw_data;
@@ -33,6 +33,9 @@ fn elapsed_cpu(start: Option<f64>) -> Option<f64> {
 fn json_opt(v: Option<f64>) -> String {
     v.map_or_else(|| "null".to_string(), |x| format!("{x:.6}"))
 }
+
+/// Searches per timed pass.
+const QUERIES_PER_PASS: usize = 1000;
 
 fn list(v: &str) -> Vec<usize> {
     v.split(',')
@@ -112,6 +115,9 @@ fn main() {
             let mut points = Vec::new();
             for &ef in &efs {
                 let nq = ds.query_rows();
+                // Each timed pass runs the query set `loops` times (≥ QUERIES_PER_PASS searches)
+                // so short passes do not drown in timer and scheduler noise.
+                let loops = QUERIES_PER_PASS.div_ceil(nq);
                 let mut results = vec![Vec::new(); nq];
                 let mut dist_total = 0usize;
                 // Time every pass; report the fastest (robust to a shared machine's noise).
@@ -120,26 +126,29 @@ fn main() {
                 for _ in 0..repeat {
                     let t = Instant::now();
                     let c = cpu_seconds();
-                    for (q, out) in results.iter_mut().enumerate() {
-                        let hits = index
-                            .search(ds.query(q), k, ef, &mut scratch)
-                            .expect("search");
-                        dist_total += hits.distance_computations;
-                        *out = hits.hits.iter().map(|h| h.id).collect::<Vec<u32>>();
+                    for _ in 0..loops {
+                        for (q, out) in results.iter_mut().enumerate() {
+                            let hits = index
+                                .search(ds.query(q), k, ef, &mut scratch)
+                                .expect("search");
+                            dist_total += hits.distance_computations;
+                            *out = hits.hits.iter().map(|h| h.id).collect::<Vec<u32>>();
+                        }
                     }
                     best_wall = best_wall.min(t.elapsed().as_secs_f64());
                     if let Some(cpu) = elapsed_cpu(c).filter(|&c| c > 0.0) {
                         best_cpu = Some(best_cpu.map_or(cpu, |b: f64| b.min(cpu)));
                     }
                 }
-                let qps = nq as f64 / best_wall;
-                let qps_cpu = best_cpu.map(|c| nq as f64 / c);
+                let per_pass = (nq * loops) as f64;
+                let qps = per_pass / best_wall;
+                let qps_cpu = best_cpu.map(|c| per_pass / c);
                 let recall = hnsw_data::recall(&results, &ds.truth, k);
                 print!(" {recall:.3} / {qps:.0} |");
                 points.push(format!(
                     "{{\"ef\": {ef}, \"recall\": {recall:.6}, \"qps\": {qps:.1}, \"qps_cpu\": {}, \"distances\": {:.1}}}",
                     json_opt(qps_cpu),
-                    dist_total as f64 / (nq * repeat) as f64
+                    dist_total as f64 / (nq * loops * repeat) as f64
                 ));
             }
             println!();

@@ -321,12 +321,6 @@ fn simd_kernels_match_scalar_bodies() {
             l2_oracle,
             "l2_u8_scalar",
         );
-        check(
-            simd::dot_f32(isa, &q, &q),
-            reference::dot(&q, &q),
-            reference::dot(&q, &q),
-            "dot_f32",
-        );
         // Sequential nibbles against a per-dimension oracle.
         let nib: Vec<u8> = c.iter().take(len.div_ceil(2)).copied().collect();
         let seq_oracle: f32 = (0..len)
@@ -495,6 +489,106 @@ fn codecs_rank_neighbours_well() {
             assert!(
                 rr >= rerank_floor,
                 "{kind:?} {metric} (seed 55): reranked recall {rr} < {rerank_floor}"
+            );
+        }
+    }
+}
+
+/// Reads a little-endian f32 `.npy` (C order, 2-D) from the shared data directory.
+fn read_npy_f32(path: &str) -> Option<Matrix> {
+    let bytes = std::fs::read(path).ok()?;
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = std::str::from_utf8(&bytes[10..10 + header_len]).ok()?;
+    assert!(
+        header.contains("'<f4'") && header.contains("False"),
+        "{header}"
+    );
+    let shape = header.split("'shape': (").nth(1)?.split(')').next()?;
+    let dim: usize = shape.split(',').nth(1)?.trim().parse().ok()?;
+    let values = bytes[10 + header_len..]
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    Matrix::new(dim, values).ok()
+}
+
+/// Reads an `.fvecs` file.
+fn read_fvecs(path: &str) -> Option<Matrix> {
+    let bytes = std::fs::read(path).ok()?;
+    let dim = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+    let values = bytes
+        .chunks_exact(4 * (dim + 1))
+        .flat_map(|rec| {
+            rec[4..]
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        })
+        .collect();
+    Matrix::new(dim, values).ok()
+}
+
+/// Brute-force recall of every codec on the shared data sets (skipped when absent).
+/// `cargo test -p annlab-core --test quant_accuracy real_data -- --ignored --nocapture`
+#[test]
+#[ignore = "reads /work/shared/data; run explicitly"]
+fn real_data_recall() {
+    let sets = [
+        (
+            "netflix-minilm",
+            read_npy_f32("/work/shared/data/netflix-minilm/netflix_minilm384_base.npy"),
+            read_npy_f32("/work/shared/data/netflix-minilm/netflix_minilm384_query.npy"),
+            Metric::Cosine,
+        ),
+        (
+            "siftsmall",
+            read_fvecs("/work/shared/data/siftsmall/siftsmall_base.fvecs"),
+            read_fvecs("/work/shared/data/siftsmall/siftsmall_query.fvecs"),
+            Metric::L2,
+        ),
+    ];
+    let k = 10;
+    for (name, base, queries, metric) in sets {
+        let (Some(base), Some(queries)) = (base, queries) else {
+            println!("{name}: not found, skipped");
+            continue;
+        };
+        let n = base.rows();
+        let dim = base.dim();
+        let rows = rows_for(metric, &base);
+        let qs: Vec<Vec<f32>> = rows_for(metric, &queries).into_iter().take(100).collect();
+        let exact: Vec<Vec<u32>> = qs
+            .iter()
+            .map(|q| top_k(n, k, |id| metric_distance(metric, q, &rows[id as usize])))
+            .collect();
+        for kind in [
+            CodecKind::Float16,
+            CodecKind::GlobalSq8,
+            CodecKind::Lvq4,
+            CodecKind::Lvq8,
+            CodecKind::Lvq4x4,
+            CodecKind::Lvq4x8,
+            CodecKind::LeanVec4x8 { reduce: dim / 2 },
+            CodecKind::LeanVec8x8 { reduce: dim / 2 },
+        ] {
+            let store = train(kind, &base, metric, n.min(10_240));
+            let (mut rp, mut rr) = (0.0f32, 0.0f32);
+            annlab_core::with_codec_store!(&store, s => {
+                for (q, exact) in qs.iter().zip(&exact) {
+                    let scorer = s.scorer(q);
+                    let primary = top_k(n, 30, |id| scorer.distance(id));
+                    rp += recall_at(k, exact, &primary[..k]);
+                    let mut reranked = primary.clone();
+                    reranked.sort_by(|&a, &b| {
+                        scorer.rerank_distance(a).total_cmp(&scorer.rerank_distance(b)).then(a.cmp(&b))
+                    });
+                    rr += recall_at(k, exact, &reranked[..k]);
+                }
+            });
+            let m = qs.len() as f32;
+            println!(
+                "{name} {kind:?}: primary recall@10 {:.3}, primary top-30 reranked {:.3}",
+                rp / m,
+                rr / m
             );
         }
     }

@@ -248,3 +248,27 @@ fn range_search_matches_brute_force() {
         assert!(r >= 0.95, "metric {metric}, seed {SEED}: range recall {r:.3}");
     }
 }
+
+#[test]
+#[ignore]
+fn debug_range() {
+    let f = fixture(Metric::Cosine, SEED);
+    let mut s = VamanaSearcher::new();
+    for w in [40, 80, 160] {
+        let (mut found, mut found_knn, mut expected) = (0, 0, 0);
+        for q in f.queries.iter_rows() {
+            let scorer = annlab_core::store::VectorStore::scorer(&f.store, q);
+            let mut all: Vec<f32> = (0..f.store.len() as u32)
+                .map(|id| annlab_core::store::QueryScorer::distance(&scorer, id))
+                .collect();
+            all.sort_by(f32::total_cmp);
+            let radius = all[29];
+            expected += all.iter().filter(|&&d| d <= radius).count();
+            let (hits, _) = s.range_search(&f.graph, &f.store, q, radius, 0.01, &SearchParams::with_window(w));
+            found += hits.len();
+            let (k, _) = s.search(&f.graph, &f.store, q, 30, &SearchParams::with_window(w));
+            found_knn += k.iter().filter(|h| h.distance <= radius).count();
+        }
+        println!("w {w} range {found} knn {found_knn} expected {expected}");
+    }
+}

@@ -111,8 +111,8 @@ pub struct SearchPoint {
     pub qps: f64,
     pub latency_us: Latency,
     pub distance_computations_mean: f64,
-    /// Recall of this run's results against the HNSW run's results at the same position in
-    /// the report (the "vs HNSW baseline" view), when an HNSW run exists.
+    /// Recall@k of this run's results measured against the results of the first HNSW run at
+    /// its highest tie-aware-recall point (the "vs HNSW baseline" view), when an HNSW run exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recall_vs_hnsw: Option<f64>,
 }

@@ -27,7 +27,7 @@ use super::lvq::{encode_one_level, PreparedOneLevel};
 use super::lvq_codec::{decode_primary, padded_dims, primary_code_bytes, primary_record_bytes};
 use super::pca::principal_directions;
 use super::prep::{dataset_mean, report, CHUNK_ROWS};
-use super::simd::{self, Isa};
+use super::simd::Isa;
 
 /// Bits of the full-dimension secondary.
 const SECONDARY_BITS: u32 = 8;
@@ -89,7 +89,7 @@ impl LeanVecStore {
             for ((c, &v), &m) in centred.iter_mut().zip(x).zip(&mean) {
                 *c = v - m;
             }
-            project(isa, &projection, dim, &centred, &mut projected);
+            project(&projection, dim, &centred, &mut projected);
             let (head, tail) = record.split_at_mut(primary_bytes);
             encode_one_level(primary_bits, &projected, head, row)?;
             encode_one_level(SECONDARY_BITS, &centred, tail, row)?;
@@ -136,7 +136,7 @@ impl LeanVecStore {
     pub fn project(&self, v: &[f32], out: &mut Vec<f32>) {
         out.clear();
         out.resize(self.reduced_dim, 0.0);
-        project(self.isa, &self.projection, self.dim, v, out);
+        project(&self.projection, self.dim, v, out);
     }
 
     #[inline]
@@ -184,9 +184,9 @@ impl LeanVecStore {
 }
 
 /// `out[r] = W[r]·v`.
-fn project(isa: Isa, projection: &[f32], dim: usize, v: &[f32], out: &mut [f32]) {
+fn project(projection: &[f32], dim: usize, v: &[f32], out: &mut [f32]) {
     for (o, w) in out.iter_mut().zip(projection.chunks_exact(dim.max(1))) {
-        *o = simd::dot_f32(isa, w, v);
+        *o = crate::distance::dot(w, v);
     }
 }
 

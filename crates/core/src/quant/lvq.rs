@@ -18,7 +18,7 @@ use super::error::QuantError;
 use super::lvq_codec::{
     self, add_residual, decode_primary, encode_primary, encode_residual, padded_dims, primary_code,
     primary_code_bytes, primary_record_bytes, read_constants, residual_bytes, residual_centre,
-    residual_code, residual_step,
+    residual_code, residual_step, BLOCK_DIMS,
 };
 use super::prep::{dataset_mean, report, CHUNK_ROWS};
 use super::simd::{self, Isa};
@@ -218,19 +218,31 @@ pub struct LvqScorer<'a> {
 }
 
 impl LvqScorer<'_> {
-    /// Two-level L2: one fused pass over primary and residual codes.
+    /// Two-level L2: reconstructs 128 dimensions at a time into a stack block (centred space,
+    /// no heap allocation) and accumulates the squared differences.
     fn rerank_l2(&self, record: &[u8], scale: f32, bias: f32) -> f32 {
         let s = self.store;
         let codes = record.get(..s.code_bytes).unwrap_or(&[]);
         let residual = record.get(s.primary_bytes..).unwrap_or(&[]);
         let step = residual_step(s.residual_bits, scale);
         let base = bias - step * residual_centre(s.residual_bits);
+        let mut block = [0.0f32; BLOCK_DIMS];
         let mut acc = 0.0f32;
-        for (i, &q) in self.prepared.q.iter().take(s.dim).enumerate() {
-            let c = f32::from(primary_code(s.primary_bits, codes, i));
-            let k = f32::from(residual_code(s.residual_bits, residual, i));
-            let t = q - base - scale * c - step * k;
-            acc += t * t;
+        for (start, q) in (0..s.dim)
+            .step_by(BLOCK_DIMS)
+            .zip(self.prepared.q.chunks(BLOCK_DIMS))
+        {
+            let len = (s.dim - start).min(BLOCK_DIMS);
+            for (j, a) in block.iter_mut().enumerate().take(len) {
+                let dim = start + j;
+                let c = f32::from(primary_code(s.primary_bits, codes, dim));
+                let k = f32::from(residual_code(s.residual_bits, residual, dim));
+                *a = base + scale * c + step * k;
+            }
+            acc += simd::l2_f32(
+                q.get(..len).unwrap_or(q),
+                block.get(..len).unwrap_or(&block),
+            );
         }
         acc
     }

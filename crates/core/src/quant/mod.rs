@@ -45,6 +45,8 @@ pub mod lvq_codec;
 pub mod pca;
 mod prep;
 pub mod simd;
+#[cfg(target_arch = "x86_64")]
+mod simd_x86;
 pub mod sq8;
 
 use half::f16;

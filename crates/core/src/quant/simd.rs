@@ -1,11 +1,10 @@
 //! Code-domain kernels: an f32 query against u8 / packed 4-bit codes, without decoding.
 //!
 //! Every kernel has one portable body written with fixed 16-lane accumulators over
-//! `as_chunks` arrays, which LLVM vectorises for SSE2, AVX2 and wasm `simd128` alike. On x86_64
-//! the same body is also compiled under `#[target_feature(enable = "avx2,fma")]` and chosen at
-//! run time ([`Isa::detect`]); with FMA enabled it uses fused multiply-adds. The portable body
-//! compiled without FMA is the oracle (`*_scalar`) the tests compare against; results differ
-//! only by float reassociation / fusion.
+//! `as_chunks` arrays (auto-vectorised where LLVM manages it); it is also the oracle
+//! (`*_scalar`) the tests compare against. On x86_64 the hot kernels have explicit AVX2 + FMA
+//! versions ([`super::simd_x86`]) chosen at run time ([`Isa::detect`]). Results differ only by
+//! float reassociation / fusion.
 
 // Lane-indexed loops over fixed-size arrays are the form LLVM vectorises most reliably.
 #![allow(clippy::needless_range_loop)]
@@ -175,7 +174,7 @@ fn dot_u4_seq_body<const FMA: bool>(q: &[f32], c: &[u8]) -> f32 {
 }
 
 macro_rules! dispatch_kernel {
-    ($(#[$doc:meta])* $name:ident, $scalar:ident, $avx:ident, $body:ident, ($($arg:ident: $ty:ty),*)) => {
+    ($(#[$doc:meta])* $name:ident, $scalar:ident, $avx:path, $body:ident, ($($arg:ident: $ty:ty),*)) => {
         $(#[$doc])*
         #[inline]
         pub fn $name(isa: Isa, $($arg: $ty),*) -> f32 {
@@ -192,59 +191,41 @@ macro_rules! dispatch_kernel {
         pub fn $scalar($($arg: $ty),*) -> f32 {
             $body::<false>($($arg),*)
         }
-
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2,fma")]
-        fn $avx($($arg: $ty),*) -> f32 {
-            $body::<true>($($arg),*)
-        }
     };
 }
 
 dispatch_kernel!(
     /// `Σ q[i]·c[i]` over u8 codes.
-    dot_u8, dot_u8_scalar, dot_u8_avx2, dot_u8_body, (q: &[f32], c: &[u8])
+    dot_u8, dot_u8_scalar, super::simd_x86::dot_u8, dot_u8_body, (q: &[f32], c: &[u8])
 );
 dispatch_kernel!(
     /// `Σ (q[i] − bias − step·c[i])²` over u8 codes.
-    l2_u8, l2_u8_scalar, l2_u8_avx2, l2_u8_body, (q: &[f32], bias: f32, step: f32, c: &[u8])
-);
-dispatch_kernel!(
-    /// `Σ q[i]·c[i]` over the blocked 4-bit layout (`q` padded to whole 128-blocks).
-    dot_u4_blocked, dot_u4_blocked_scalar, dot_u4_blocked_avx2, dot_u4_blocked_body,
-    (q: &[f32], c: &[u8])
-);
-dispatch_kernel!(
-    /// `Σ (q[i] − bias − step·c[i])²` over every padded dimension of the blocked 4-bit layout.
-    l2_u4_blocked, l2_u4_blocked_scalar, l2_u4_blocked_avx2, l2_u4_blocked_body,
+    l2_u8, l2_u8_scalar, super::simd_x86::l2_u8, l2_u8_body,
     (q: &[f32], bias: f32, step: f32, c: &[u8])
 );
 dispatch_kernel!(
-    /// `Σ q[i]·c[i]` over the sequential 4-bit layout.
+    /// `Σ q[i]·c[i]` over the blocked 4-bit layout (`q` padded to whole 128-blocks).
+    dot_u4_blocked, dot_u4_blocked_scalar, super::simd_x86::dot_u4_blocked,
+    dot_u4_blocked_body, (q: &[f32], c: &[u8])
+);
+dispatch_kernel!(
+    /// `Σ (q[i] − bias − step·c[i])²` over every padded dimension of the blocked 4-bit layout.
+    l2_u4_blocked, l2_u4_blocked_scalar, super::simd_x86::l2_u4_blocked, l2_u4_blocked_body,
+    (q: &[f32], bias: f32, step: f32, c: &[u8])
+);
+dispatch_kernel!(
+    /// `Σ q[i]·c[i]` over the sequential 4-bit layout (re-ranking only: auto-vectorised).
     dot_u4_seq, dot_u4_seq_scalar, dot_u4_seq_avx2, dot_u4_seq_body, (q: &[f32], c: &[u8])
 );
 
-/// Dot product of two f32 slices with the same dispatch (used for projections).
-#[inline(always)]
-fn dot_f32_body<const FMA: bool>(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let (aa, at) = a.as_chunks::<LANES>();
-    let (ba, bt) = b.as_chunks::<LANES>();
-    let mut acc = [0.0f32; LANES];
-    for (x, y) in aa.iter().zip(ba) {
-        for l in 0..LANES {
-            acc[l] = madd::<FMA>(x[l], y[l], acc[l]);
-        }
-    }
-    let mut tail = 0.0f32;
-    for (x, y) in at.iter().zip(bt) {
-        tail = madd::<FMA>(*x, *y, tail);
-    }
-    reduce(&acc) + tail
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn dot_u4_seq_avx2(q: &[f32], c: &[u8]) -> f32 {
+    dot_u4_seq_body::<true>(q, c)
 }
 
-dispatch_kernel!(
-    /// `Σ a[i]·b[i]` in f32.
-    dot_f32, dot_f32_scalar, dot_f32_avx2, dot_f32_body, (a: &[f32], b: &[f32])
-);
+/// `Σ (a[i] − b[i])²` in f32 (the crate's dispatched kernel).
+#[inline]
+pub fn l2_f32(a: &[f32], b: &[f32]) -> f32 {
+    crate::distance::l2sq(a, b)
+}

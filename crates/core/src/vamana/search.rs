@@ -153,10 +153,11 @@ impl VamanaSearcher {
     /// the search reaches, best first.
     ///
     /// Boundary rule (documented approximation of VecSim's range search): search with the
-    /// window, and while the buffer is full and its worst candidate is still inside the
-    /// boundary `radius + |radius|·epsilon`, double the window and search again. Results are
-    /// then filtered to `distance ≤ radius` (re-ranked distances for two-level codecs), so a
-    /// larger EPSILON explores further but never admits results outside the radius.
+    /// window; while more than half of the window lies inside the boundary
+    /// `radius + |radius|·epsilon`, double the window and search again, so the final window is
+    /// at least twice the number of candidates near the radius. Results are then filtered to
+    /// `distance ≤ radius` (re-ranked distances for two-level codecs): a larger EPSILON
+    /// explores further but never admits results outside the radius.
     pub fn range_search<S: VectorStore>(
         &mut self,
         graph: &VamanaGraph,
@@ -174,9 +175,8 @@ impl VamanaSearcher {
         loop {
             let capacity = params.capacity.max(window).min(n.max(window));
             computed += self.greedy(graph, &scorer, window, capacity, params.use_history, None);
-            let full = self.buffer.len() >= capacity;
-            let inside = self.buffer.worst_distance().is_some_and(|w| w <= boundary);
-            if !(full && inside) || window >= n {
+            let inside = self.buffer.iter().filter(|c| c.distance <= boundary).count();
+            if inside * 2 <= window || window >= n {
                 break;
             }
             window = (window * 2).min(n);
