@@ -2,7 +2,7 @@
 // Run through tests/e2e/run.sh (builds dist/ with Trunk first). Screenshots go to artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,13 +20,12 @@ const BUILD_TIMEOUT = 180_000;
 let server;
 let origin;
 let browser;
-let profile;
 
 before(async () => {
   await mkdir(artifacts, { recursive: true });
   server = await serve(dist, 0);
   origin = `http://127.0.0.1:${server.address().port}`;
-  profile = await mkdtemp(join(tmpdir(), 'annlab-chromium-'));
+  // playwright-core gives launch() a fresh temporary --user-data-dir of its own.
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -39,7 +38,6 @@ before(async () => {
       '--no-first-run',
       '--disable-sync',
       '--disable-quic',
-      `--user-data-dir=${profile}`,
     ],
   });
 });
@@ -47,7 +45,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 /** Opens the app at a viewport size and records every request URL. */

@@ -16,7 +16,15 @@ use annlab_core::{ElementType, NoControl};
 
 const WINDOWS: [usize; 5] = [10, 20, 50, 100, 200];
 const CODECS: [&str; 9] = [
-    "FP32", "FP16", "GlobalSQ8", "LVQ4", "LVQ8", "LVQ4x4", "LVQ4x8", "LeanVec4x8", "LeanVec8x8",
+    "FP32",
+    "FP16",
+    "GlobalSQ8",
+    "LVQ4",
+    "LVQ8",
+    "LVQ4x4",
+    "LVQ4x8",
+    "LeanVec4x8",
+    "LeanVec8x8",
 ];
 
 fn params_for(codec: &str, r: usize) -> SvsParams {

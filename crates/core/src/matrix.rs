@@ -15,7 +15,7 @@ impl Matrix {
         if dim == 0 {
             return Err(CoreError::ZeroDimension);
         }
-        if data.len() % dim != 0 {
+        if !data.len().is_multiple_of(dim) {
             return Err(CoreError::RaggedData {
                 len: data.len(),
                 dim,

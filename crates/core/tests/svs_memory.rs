@@ -68,7 +68,10 @@ fn graph_and_id_map_constants() {
     assert_eq!(ID_MAP_BYTES_PER_VECTOR, 56);
     // Spec §4.2: d = 768 FP32, R = 32: about 3.2 KB per vector.
     let p = SvsParams::default();
-    assert_eq!(redis_index_bytes_estimate(1, 768, &p, Target::Intel), 3072 + 132 + 56);
+    assert_eq!(
+        redis_index_bytes_estimate(1, 768, &p, Target::Intel),
+        3072 + 132 + 56
+    );
 }
 
 #[test]
@@ -107,6 +110,9 @@ fn fp16_and_flat_buffer_and_documents() {
     assert_eq!(m.flat_buffer_bytes, 9 * 1024 * 384 * 4 + 8_575 * 8);
     assert_eq!(m.total(), m.flat_buffer_bytes);
     // The documents keep full-precision blobs regardless of compression.
-    assert_eq!(document_bytes(8_575, 384, ElementType::Float32), 8_575 * 384 * 4);
+    assert_eq!(
+        document_bytes(8_575, 384, ElementType::Float32),
+        8_575 * 384 * 4
+    );
     assert_eq!(document_bytes(10, 384, ElementType::Float16), 10 * 384 * 2);
 }

@@ -9,10 +9,16 @@ use annlab_core::svs::{
 use annlab_core::{ElementType, Metric};
 
 fn base() -> Vec<(&'static str, &'static str)> {
-    vec![("TYPE", "FLOAT32"), ("DIM", "128"), ("DISTANCE_METRIC", "L2")]
+    vec![
+        ("TYPE", "FLOAT32"),
+        ("DIM", "128"),
+        ("DISTANCE_METRIC", "L2"),
+    ]
 }
 
-fn with(extra: &[(&'static str, &'static str)]) -> Result<annlab_core::svs::ValidatedSvs, SvsParamError> {
+fn with(
+    extra: &[(&'static str, &'static str)],
+) -> Result<annlab_core::svs::ValidatedSvs, SvsParamError> {
     let mut pairs = base();
     pairs.extend_from_slice(extra);
     validate_attributes(&pairs)
@@ -94,9 +100,18 @@ fn missing_mandatory_parameters() {
 
 #[test]
 fn unknown_attributes_including_hnsw_and_flat_ones() {
-    for token in ["M", "EF_CONSTRUCTION", "EF_RUNTIME", "INITIAL_CAP", "BLOCK_SIZE", "ALPHA",
-        "SEARCH_BUFFER_CAPACITY", "USE_SEARCH_HISTORY", "NUM_THREADS", "PRUNE_TO"]
-    {
+    for token in [
+        "M",
+        "EF_CONSTRUCTION",
+        "EF_RUNTIME",
+        "INITIAL_CAP",
+        "BLOCK_SIZE",
+        "ALPHA",
+        "SEARCH_BUFFER_CAPACITY",
+        "USE_SEARCH_HISTORY",
+        "NUM_THREADS",
+        "PRUNE_TO",
+    ] {
         assert_eq!(
             text(with(&[(token, "16")])),
             format!("Bad arguments for algorithm SVS-VAMANA: {token}")
@@ -128,8 +143,15 @@ fn bad_values_name_the_attribute() {
         );
     }
     let r = validate_attributes(&[("TYPE", "FLOAT32"), ("DIM", "0"), ("DISTANCE_METRIC", "L2")]);
-    assert_eq!(text(r), "Bad arguments for vector similarity SVS-VAMANA index `DIM`");
-    let r = validate_attributes(&[("TYPE", "FLOAT32"), ("DIM", "4"), ("DISTANCE_METRIC", "DOT")]);
+    assert_eq!(
+        text(r),
+        "Bad arguments for vector similarity SVS-VAMANA index `DIM`"
+    );
+    let r = validate_attributes(&[
+        ("TYPE", "FLOAT32"),
+        ("DIM", "4"),
+        ("DISTANCE_METRIC", "DOT"),
+    ]);
     assert_eq!(
         text(r),
         "Bad arguments for vector similarity SVS-VAMANA index `DISTANCE_METRIC`"
@@ -146,7 +168,10 @@ fn compression_names() {
         ("LEANVEC4X8", Compression::LeanVec4x8),
         ("leanvec8x8", Compression::LeanVec8x8),
     ] {
-        assert_eq!(with(&[("COMPRESSION", name)]).unwrap().params.compression, Some(c));
+        assert_eq!(
+            with(&[("COMPRESSION", name)]).unwrap().params.compression,
+            Some(c)
+        );
     }
     for name in ["LVQ8x8", "GlobalSQ8", "NO_COMPRESSION", "SQ8", "LeanVec4x4"] {
         assert_eq!(
@@ -160,7 +185,10 @@ fn compression_names() {
 #[test]
 fn training_threshold_rules() {
     assert_eq!(
-        text(with(&[("COMPRESSION", "LVQ8"), ("TRAINING_THRESHOLD", "1023")])),
+        text(with(&[
+            ("COMPRESSION", "LVQ8"),
+            ("TRAINING_THRESHOLD", "1023")
+        ])),
         "Invalid TRAINING_THRESHOLD: cannot be lower than DEFAULT_BLOCK_SIZE (1024)"
     );
     assert_eq!(
@@ -182,7 +210,10 @@ fn training_threshold_rules() {
 fn reduce_rules() {
     let msg = "REDUCE is irrelevant when compression is not of type LeanVec";
     assert_eq!(text(with(&[("REDUCE", "64")])), msg);
-    assert_eq!(text(with(&[("COMPRESSION", "LVQ4x8"), ("REDUCE", "64")])), msg);
+    assert_eq!(
+        text(with(&[("COMPRESSION", "LVQ4x8"), ("REDUCE", "64")])),
+        msg
+    );
     assert!(with(&[("REDUCE", "64"), ("COMPRESSION", "LeanVec4x8")]).is_ok());
     // REDUCE ≥ DIM is not checked by Redis.
     assert!(with(&[("COMPRESSION", "LeanVec8x8"), ("REDUCE", "4096")]).is_ok());
@@ -196,7 +227,10 @@ fn typed_validation_mirrors_the_server() {
         element_type: ElementType::Bfloat16,
         ..ok
     };
-    assert_eq!(validate_params(&bf16, 128), Err(SvsParamError::UnsupportedType));
+    assert_eq!(
+        validate_params(&bf16, 128),
+        Err(SvsParamError::UnsupportedType)
+    );
     let zero_r = SvsParams {
         graph_max_degree: 0,
         ..ok
@@ -248,10 +282,25 @@ fn runtime_buffer_rules() {
     let p = resolve_runtime(&rt(None, Some(500)), 10, false).unwrap();
     assert_eq!((p.window, p.capacity), (10, 10));
     // Window only: one-level W, two-level floor(1.5 W).
-    assert_eq!(resolve_runtime(&rt(Some(25), None), 10, false).unwrap().capacity, 25);
-    assert_eq!(resolve_runtime(&rt(Some(25), None), 10, true).unwrap().capacity, 37);
+    assert_eq!(
+        resolve_runtime(&rt(Some(25), None), 10, false)
+            .unwrap()
+            .capacity,
+        25
+    );
+    assert_eq!(
+        resolve_runtime(&rt(Some(25), None), 10, true)
+            .unwrap()
+            .capacity,
+        37
+    );
     // Explicit capacity.
-    assert_eq!(resolve_runtime(&rt(Some(20), Some(80)), 10, false).unwrap().capacity, 80);
+    assert_eq!(
+        resolve_runtime(&rt(Some(20), Some(80)), 10, false)
+            .unwrap()
+            .capacity,
+        80
+    );
     let err = resolve_runtime(&rt(Some(20), Some(10)), 10, false).unwrap_err();
     assert_eq!(
         err,

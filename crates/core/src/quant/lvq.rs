@@ -16,9 +16,9 @@ use crate::store::{QueryScorer, VectorStore};
 
 use super::error::QuantError;
 use super::lvq_codec::{
-    self, add_residual, decode_primary, encode_primary, encode_residual, padded_dims, primary_code,
+    self, add_residual, decode_primary, encode_primary, encode_residual, padded_dims,
     primary_code_bytes, primary_record_bytes, read_constants, residual_bytes, residual_centre,
-    residual_code, residual_step, BLOCK_DIMS,
+    residual_step, BLOCK_BYTES, BLOCK_DIMS,
 };
 use super::prep::{dataset_mean, report, CHUNK_ROWS};
 use super::simd::{self, Isa};
@@ -226,23 +226,40 @@ impl LvqScorer<'_> {
         let residual = record.get(s.primary_bytes..).unwrap_or(&[]);
         let step = residual_step(s.residual_bits, scale);
         let base = bias - step * residual_centre(s.residual_bits);
+        let (primary_blocks, _) = codes.as_chunks::<BLOCK_BYTES>();
         let mut block = [0.0f32; BLOCK_DIMS];
         let mut acc = 0.0f32;
-        for (start, q) in (0..s.dim)
+        for ((start, q), packed) in (0..s.dim)
             .step_by(BLOCK_DIMS)
             .zip(self.prepared.q.chunks(BLOCK_DIMS))
+            .zip(primary_blocks)
         {
             let len = (s.dim - start).min(BLOCK_DIMS);
-            for (j, a) in block.iter_mut().enumerate().take(len) {
-                let dim = start + j;
-                let c = f32::from(primary_code(s.primary_bits, codes, dim));
-                let k = f32::from(residual_code(s.residual_bits, residual, dim));
-                *a = base + scale * c + step * k;
+            // Two-level primaries are always 4-bit blocks: byte j = dims j (low) and 64 + j.
+            let (low, high) = block.split_at_mut(BLOCK_BYTES);
+            for ((l, h), &byte) in low.iter_mut().zip(high.iter_mut()).zip(packed) {
+                *l = f32::from(byte & 0x0f);
+                *h = f32::from(byte >> 4);
             }
-            acc += simd::l2_f32(
-                q.get(..len).unwrap_or(q),
-                block.get(..len).unwrap_or(&block),
-            );
+            let block = block.get_mut(..len).unwrap_or(&mut []);
+            if s.residual_bits == 8 {
+                let ks = residual.get(start..start + len).unwrap_or(&[]);
+                for (a, &k) in block.iter_mut().zip(ks) {
+                    *a = base + scale * *a + step * f32::from(k);
+                }
+            } else {
+                let ks = residual
+                    .get(start / 2..(start + len).div_ceil(2))
+                    .unwrap_or(&[]);
+                for (pair, &k) in block.chunks_mut(2).zip(ks) {
+                    let mut nibble = [k & 0x0f, k >> 4].into_iter();
+                    for a in pair.iter_mut() {
+                        let k = nibble.next().unwrap_or(0);
+                        *a = base + scale * *a + step * f32::from(k);
+                    }
+                }
+            }
+            acc += simd::l2_f32(q.get(..len).unwrap_or(q), block);
         }
         acc
     }

@@ -15,9 +15,7 @@
 use crate::element::ElementType;
 use crate::metric::Metric;
 
-use super::params::{
-    Compression, SvsParams, SvsRuntime, MIN_TRAINING_THRESHOLD,
-};
+use super::params::{Compression, SvsParams, SvsRuntime, MIN_TRAINING_THRESHOLD};
 
 /// The algorithm name used in server messages.
 pub const ALGORITHM: &str = "SVS-VAMANA";
@@ -41,7 +39,9 @@ pub enum SvsParamError {
     ReduceWithoutLeanVec,
     /// Query time. SVS throws a configuration error; its Redis text is UNCERTAIN, so this one
     /// names both values.
-    #[error("SEARCH_BUFFER_CAPACITY ({capacity}) cannot be smaller than SEARCH_WINDOW_SIZE ({window})")]
+    #[error(
+        "SEARCH_BUFFER_CAPACITY ({capacity}) cannot be smaller than SEARCH_WINDOW_SIZE ({window})"
+    )]
     BufferSmallerThanWindow { capacity: usize, window: usize },
     /// Query time: runtime values must be positive integers.
     #[error("Invalid value for {attribute}: must be a positive integer")]
@@ -119,8 +119,7 @@ pub fn validate_attributes<N: AsRef<str>, V: AsRef<str>>(
                 params.graph_max_degree = parse_positive(value, "GRAPH_MAX_DEGREE")?
             }
             "CONSTRUCTION_WINDOW_SIZE" => {
-                params.construction_window_size =
-                    parse_positive(value, "CONSTRUCTION_WINDOW_SIZE")?
+                params.construction_window_size = parse_positive(value, "CONSTRUCTION_WINDOW_SIZE")?
             }
             "SEARCH_WINDOW_SIZE" => {
                 params.search_window_size = parse_positive(value, "SEARCH_WINDOW_SIZE")?
@@ -128,7 +127,11 @@ pub fn validate_attributes<N: AsRef<str>, V: AsRef<str>>(
             "EPSILON" => {
                 params.epsilon = match value.trim().parse::<f64>() {
                     Ok(e) if e.is_finite() && e >= 0.0 => e,
-                    _ => return Err(SvsParamError::BadValue { attribute: "EPSILON" }),
+                    _ => {
+                        return Err(SvsParamError::BadValue {
+                            attribute: "EPSILON",
+                        })
+                    }
                 }
             }
             "COMPRESSION" => params.compression = Some(parse_redis_compression(value)?),
@@ -225,7 +228,9 @@ fn validate_typed(
         return Err(SvsParamError::TrainingThresholdTooLow);
     }
     if params.reduce == Some(0) {
-        return Err(SvsParamError::BadValue { attribute: "REDUCE" });
+        return Err(SvsParamError::BadValue {
+            attribute: "REDUCE",
+        });
     }
     check_cross_rules(params)
 }

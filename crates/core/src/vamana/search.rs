@@ -175,7 +175,11 @@ impl VamanaSearcher {
         loop {
             let capacity = params.capacity.max(window).min(n.max(window));
             computed += self.greedy(graph, &scorer, window, capacity, params.use_history, None);
-            let inside = self.buffer.iter().filter(|c| c.distance <= boundary).count();
+            let inside = self
+                .buffer
+                .iter()
+                .filter(|c| c.distance <= boundary)
+                .count();
             if inside * 2 <= window || window >= n {
                 break;
             }

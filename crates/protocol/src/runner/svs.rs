@@ -55,8 +55,8 @@ pub fn run_svs(
     control: &mut dyn BuildControl,
 ) -> Result<RunOutcome, RunError> {
     let started = clock.now_seconds();
-    let index = SvsIndex::build(&eval.base, eval.metric, &params, target, control)
-        .map_err(run_error)?;
+    let index =
+        SvsIndex::build(&eval.base, eval.metric, &params, target, control).map_err(run_error)?;
     let build_seconds = clock.now_seconds() - started;
 
     let default_sweep = [SvsRuntime::default()];
@@ -247,9 +247,7 @@ pub fn parse_svs_spec(spec: &str) -> Result<(SvsParams, Vec<SvsRuntime>), SpecEr
                 };
             }
             "graph_max_degree" => params.graph_max_degree = single_usize(&entry)?,
-            "construction_window_size" => {
-                params.construction_window_size = single_usize(&entry)?
-            }
+            "construction_window_size" => params.construction_window_size = single_usize(&entry)?,
             "search_window_size" => windows = entry.usizes()?,
             "search_buffer_capacity" => capacity = Some(single_usize(&entry)?),
             "use_search_history" => {
@@ -322,4 +320,190 @@ fn single_usize(entry: &crate::spec::SpecEntry) -> Result<usize, SpecError> {
     let v = entry.single()?;
     v.parse()
         .map_err(|_| bad(&entry.key, v, "non-negative integer"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::GroundTruth;
+    use annlab_core::{Matrix, Metric};
+    use std::cell::Cell;
+
+    struct TickClock(Cell<f64>);
+    impl Clock for TickClock {
+        fn now_seconds(&self) -> f64 {
+            let t = self.0.get() + 1e-6;
+            self.0.set(t);
+            t
+        }
+    }
+
+    fn eval(metric: Metric, seed: u64) -> EvalSet {
+        let dim = 16;
+        let data = annlab_core::rng::synthetic_clustered(620, dim, 4, seed);
+        let all = Matrix::new(dim, data).unwrap();
+        let base = all.select_rows(&(0..600).collect::<Vec<_>>()).unwrap();
+        let queries = all.select_rows(&(600..620).collect::<Vec<_>>()).unwrap();
+        let truth = GroundTruth::exact(&base, &queries, metric, 10).unwrap();
+        EvalSet::new(base, queries, metric, 10, truth).unwrap()
+    }
+
+    fn clock() -> TickClock {
+        TickClock(Cell::new(0.0))
+    }
+
+    #[test]
+    fn uncompressed_sweep_reports_points_params_and_memory() {
+        let e = eval(Metric::L2, 5);
+        let (params, sweep) = parse_svs_spec(
+            "graph_max_degree=16,construction_window_size=50,search_window_size=10/40",
+        )
+        .unwrap();
+        let out = run_svs(
+            &e,
+            params,
+            Target::Intel,
+            &sweep,
+            &clock(),
+            &mut annlab_core::NoControl,
+        )
+        .unwrap();
+        let r = &out.report;
+        assert_eq!(r.search.len(), 2);
+        assert_eq!(r.search[0].runtime["search_window_size"], 10);
+        assert_eq!(r.search[1].runtime["search_window_size"], 40);
+        assert!(
+            r.search[1].recall_at_k >= 0.9,
+            "seed 5: {}",
+            r.search[1].recall_at_k
+        );
+        assert_eq!(r.params["graph_max_degree"], 16);
+        assert_eq!(r.params["type"], "float32");
+        let eff = r.effective.as_ref().unwrap();
+        assert_eq!(eff.compression.as_deref(), Some("NO_COMPRESSION"));
+        assert!(!eff.redis_serves_flat_buffer);
+        assert_eq!(r.memory.vector_bytes, 600 * 16 * 4);
+        assert_eq!(r.memory.graph_bytes, 600 * 17 * 4);
+        assert_eq!(r.memory.redis_index_bytes_estimate, 600 * (64 + 68 + 56));
+        assert_eq!(r.memory.document_bytes, 600 * 16 * 4);
+        assert_eq!(out.results.len(), 2);
+    }
+
+    #[test]
+    fn compressed_below_threshold_adds_the_flat_buffer_point_and_generic_falls_back() {
+        let e = eval(Metric::Cosine, 9);
+        let (params, sweep) = parse_svs_spec(
+            "graph_max_degree=16,construction_window_size=50,search_window_size=20,compression=lvq4x8,training_threshold=2048",
+        )
+        .unwrap();
+        let out = run_svs(
+            &e,
+            params,
+            Target::Generic,
+            &sweep,
+            &clock(),
+            &mut annlab_core::NoControl,
+        )
+        .unwrap();
+        let r = &out.report;
+        let eff = r.effective.as_ref().unwrap();
+        assert_eq!(eff.compression.as_deref(), Some("GlobalSQ8"));
+        assert_eq!(eff.training_threshold, Some(2048));
+        assert!(eff.redis_serves_flat_buffer);
+        assert_eq!(r.search.len(), 2);
+        let flat = &r.search[1];
+        assert_eq!(flat.runtime["served_by"], "flat_buffer");
+        assert_eq!(flat.recall_at_k, 1.0);
+        assert!(r.notes.iter().any(|n| n.contains("GlobalSQ8")));
+        assert_eq!(r.params["compression"], "LVQ4x8");
+        // Flat buffer model: one FP32 block of 1024 rows + 8-byte labels.
+        assert_eq!(r.memory.redis_index_bytes_estimate, 1024 * 16 * 4 + 600 * 8);
+    }
+
+    #[test]
+    fn runtime_errors_use_clear_texts() {
+        let e = eval(Metric::L2, 3);
+        let (params, sweep) = parse_svs_spec(
+            "graph_max_degree=8,construction_window_size=20,search_window_size=30,search_buffer_capacity=10",
+        )
+        .unwrap();
+        let err = run_svs(
+            &e,
+            params,
+            Target::Intel,
+            &sweep,
+            &clock(),
+            &mut annlab_core::NoControl,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "SEARCH_BUFFER_CAPACITY (10) cannot be smaller than SEARCH_WINDOW_SIZE (30)"
+        );
+        let mut calls = 0;
+        let mut cancel = |_: &str, _: usize, _: usize| {
+            calls += 1;
+            calls < 2
+        };
+        let (params, sweep) = parse_svs_spec("graph_max_degree=8").unwrap();
+        assert_eq!(
+            run_svs(&e, params, Target::Intel, &sweep, &clock(), &mut cancel).unwrap_err(),
+            RunError::Cancelled
+        );
+    }
+
+    #[test]
+    fn spec_parsing() {
+        let (p, rt) = parse_svs_spec(
+            "graph_max_degree=64,construction_window_size=300,search_window_size=10/50,compression=LeanVec4x8,reduce=96,training_threshold=4096,epsilon=0.02,type=float16,seed=7,use_search_history=off,search_buffer_capacity=60",
+        )
+        .unwrap();
+        assert_eq!(p.graph_max_degree, 64);
+        assert_eq!(p.construction_window_size, 300);
+        assert_eq!(p.search_window_size, 10);
+        assert_eq!(p.compression, Some(Compression::LeanVec4x8));
+        assert_eq!((p.reduce, p.training_threshold), (Some(96), Some(4096)));
+        assert_eq!(p.element_type, ElementType::Float16);
+        assert_eq!(p.seed, 7);
+        assert_eq!(rt.len(), 2);
+        assert_eq!(rt[1].search_window_size, Some(50));
+        assert_eq!(rt[1].search_buffer_capacity, Some(60));
+        assert_eq!(rt[1].use_search_history, SearchHistory::Off);
+
+        let (_, rt) = parse_svs_spec("").unwrap();
+        assert_eq!(rt, vec![SvsRuntime::default()]);
+
+        let err = |s: &str| parse_svs_spec(s).unwrap_err().to_string();
+        assert_eq!(err("m=16"), "Bad arguments for algorithm SVS-VAMANA: M");
+        assert_eq!(
+            err("ef_runtime=10"),
+            "Bad arguments for algorithm SVS-VAMANA: EF_RUNTIME"
+        );
+        assert_eq!(
+            err("compression=LVQ8x8"),
+            "Bad arguments for vector similarity SVS-VAMANA index `COMPRESSION`"
+        );
+        assert_eq!(
+            err("type=bfloat16"),
+            "Not supported data type is given. Expected: FLOAT16, FLOAT32"
+        );
+        assert_eq!(
+            err("graph_max_degree=0"),
+            "Bad arguments for vector similarity SVS-VAMANA index `GRAPH_MAX_DEGREE`"
+        );
+        assert_eq!(
+            err("training_threshold=2048"),
+            "TRAINING_THRESHOLD is irrelevant when compression was not requested"
+        );
+        assert_eq!(
+            err("compression=LVQ4,training_threshold=1000"),
+            "Invalid TRAINING_THRESHOLD: cannot be lower than DEFAULT_BLOCK_SIZE (1024)"
+        );
+        assert_eq!(
+            err("compression=LVQ4,reduce=32"),
+            "REDUCE is irrelevant when compression is not of type LeanVec"
+        );
+        assert!(parse_svs_spec("compression=globalsq8").is_ok());
+        assert!(parse_svs_spec("search_buffer_capacity=10/20").is_err());
+    }
 }

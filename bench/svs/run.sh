@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Side-by-side: annlab's Vamana vs Intel SVS (PyPI scalable-vs, `import svs`), uncompressed,
+# same R, L = 200, alpha (1.2 L2 / 0.95 IP), W sweep, one thread, one query at a time.
+#
+#   bench/svs/run.sh [siftsmall|netflix|all] [R,R]
+#
+# Intel SVS runs in a subprocess per configuration: on non-Intel CPUs scalable-vs 0.5.0 exits
+# the process when asked for LVQ/LeanVec, so only uncompressed data is ever requested here.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+venv="$root/bench/.venv-svs"
+which="${1:-all}"
+rs="${2:-32,64}"
+
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+"$venv/bin/python" -m pip install --quiet scalable-vs numpy
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+(cd "$root" && cargo build --release -p annlab-core --example svs_bench_ours)
+ours="$CARGO_TARGET_DIR/release/examples/svs_bench_ours"
+
+sets=()
+case "$which" in
+  all) sets=(siftsmall netflix) ;;
+  *) sets=("$which") ;;
+esac
+for ds in "${sets[@]}"; do
+  "$venv/bin/python" "$here/compare.py" --dataset "$ds" --r "$rs" --ours "$ours"
+done
