@@ -41,7 +41,10 @@ async fn fetch(path: &str) -> Result<Response, String> {
         .dyn_into()
         .map_err(|_| format!("could not fetch {path}"))?;
     if !response.ok() {
-        return Err(format!("could not fetch {path}: HTTP {}", response.status()));
+        return Err(format!(
+            "could not fetch {path}: HTTP {}",
+            response.status()
+        ));
     }
     Ok(response)
 }

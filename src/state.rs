@@ -318,7 +318,13 @@ pub fn validate_hnsw(form: &HnswForm, common: &Common) -> Result<IndexSpec, Vec<
             ));
         }
     }
-    let ef_c = parse_int(&form.ef_construction, 1, "HNSW", "EF_CONSTRUCTION", &mut errors);
+    let ef_c = parse_int(
+        &form.ef_construction,
+        1,
+        "HNSW",
+        "EF_CONSTRUCTION",
+        &mut errors,
+    );
     let ef_r = parse_int(&form.ef_runtime, 1, "HNSW", "EF_RUNTIME", &mut errors);
     let mut sweep = parse_sweep(&form.sweep, "EF_RUNTIME", &mut errors);
     if let (true, Some(ef_r)) = (sweep.is_empty(), ef_r) {
@@ -432,7 +438,12 @@ pub fn validate_svs(
         sweep.push(w);
     }
     match (r, l, w, errors.is_empty()) {
-        (Some(graph_max_degree), Some(construction_window_size), Some(search_window_size), true) => {
+        (
+            Some(graph_max_degree),
+            Some(construction_window_size),
+            Some(search_window_size),
+            true,
+        ) => {
             let params = SvsParams {
                 element_type: common.element_type,
                 graph_max_degree,
@@ -766,12 +777,14 @@ mod tests {
     #[test]
     fn defaults_validate_to_redis_defaults() {
         let c = common();
-        let IndexSpec::Hnsw { params, ef_sweep } =
-            validate_hnsw(&HnswForm::default(), &c).unwrap()
+        let IndexSpec::Hnsw { params, ef_sweep } = validate_hnsw(&HnswForm::default(), &c).unwrap()
         else {
             panic!("not hnsw")
         };
-        assert_eq!((params.m, params.ef_construction, params.ef_runtime), (16, 200, 10));
+        assert_eq!(
+            (params.m, params.ef_construction, params.ef_runtime),
+            (16, 200, 10)
+        );
         assert_eq!(ef_sweep, vec![10, 20, 50, 100, 200]);
         assert!(validate_svs(&SvsForm::default(), &c, Some(384)).is_ok());
     }
@@ -802,7 +815,9 @@ mod tests {
         assert!(msgs.contains(
             &"Invalid TRAINING_THRESHOLD: cannot be lower than DEFAULT_BLOCK_SIZE (1024)".into()
         ));
-        assert!(msgs.contains(&"REDUCE is irrelevant when compression is not of type LeanVec".into()));
+        assert!(
+            msgs.contains(&"REDUCE is irrelevant when compression is not of type LeanVec".into())
+        );
         let bad = HnswForm {
             m: "x".into(),
             ..HnswForm::default()

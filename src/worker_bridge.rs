@@ -19,8 +19,7 @@ use web_sys::{ErrorEvent, File, MessageEvent, Worker};
 
 use crate::browser_io;
 use crate::state::{
-    eta_seconds, AppState, Common, DatasetView, EvalView, IndexKind, LoadedFile, Progress,
-    RunState,
+    eta_seconds, AppState, Common, DatasetView, EvalView, IndexKind, LoadedFile, Progress, RunState,
 };
 use crate::worker_codec;
 
@@ -42,8 +41,22 @@ enum Job {
 
 struct WorkerSlot {
     worker: Worker,
+    /// Set by the worker's `Ready` event: until its wasm module has loaded, a posted message
+    /// would reach no handler and be lost, so messages wait in `queue`.
+    ready: bool,
+    queue: Vec<(JsValue, Option<Array>)>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl WorkerSlot {
+    fn post(&self, message: &JsValue, transfer: Option<&Array>) -> Result<(), String> {
+        match transfer {
+            Some(list) => self.worker.post_message_with_transfer(message, list),
+            None => self.worker.post_message(message),
+        }
+        .map_err(|e| format!("could not send to a worker: {e:?}"))
+    }
 }
 
 impl Drop for WorkerSlot {
@@ -112,6 +125,8 @@ fn spawn(role: Role) -> Result<WorkerSlot, String> {
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     Ok(WorkerSlot {
         worker,
+        ready: false,
+        queue: Vec::new(),
         _on_message: on_message,
         _on_error: on_error,
     })
@@ -163,17 +178,19 @@ impl Bridge {
         let id = self.next_job;
         self.next_job += 1;
         let message = worker_codec::encode_request(id, request, buffers)?;
-        let slot = self.workers.get(&role).ok_or("worker missing")?;
-        let result = if transfer {
+        let slot = self.workers.get_mut(&role).ok_or("worker missing")?;
+        let list = transfer.then(|| {
             let list = Array::new();
             for b in buffers {
                 list.push(b);
             }
-            slot.worker.post_message_with_transfer(&message, &list)
+            list
+        });
+        if slot.ready {
+            slot.post(&message, list.as_ref())?;
         } else {
-            slot.worker.post_message(&message)
-        };
-        result.map_err(|e| format!("could not send to a worker: {e:?}"))?;
+            slot.queue.push((message, list));
+        }
         // Only the newest job of a role is current; replies of older ones are dropped.
         self.jobs.retain(|_, (r, _)| *r != role);
         self.jobs.insert(id, (role, job));
@@ -301,6 +318,14 @@ fn on_event(role: Role, data: &JsValue) {
             }
         };
         if matches!(event, WorkerEvent::Ready) {
+            if let Some(slot) = bridge.workers.get_mut(&role) {
+                slot.ready = true;
+                for (message, list) in std::mem::take(&mut slot.queue) {
+                    if let Err(e) = slot.post(&message, list.as_ref()) {
+                        state.push_error(e);
+                    }
+                }
+            }
             return;
         }
         let Some(&(job_role, job)) = bridge.jobs.get(&job_id) else {
@@ -427,7 +452,11 @@ fn on_event(role: Role, data: &JsValue) {
                 state.preparing.set(None);
                 let (Some(b), Some(q), Some(t)) = (
                     held_from(buffers.get(base.slot as usize), base.rows, base.dim),
-                    held_from(buffers.get(queries.slot as usize), queries.rows, queries.dim),
+                    held_from(
+                        buffers.get(queries.slot as usize),
+                        queries.rows,
+                        queries.dim,
+                    ),
                     held_from(buffers.get(truth.slot as usize), truth.rows, truth.k),
                 ) else {
                     state.push_error("the prepared data set is incomplete");

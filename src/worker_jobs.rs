@@ -166,9 +166,11 @@ pub fn prepare(
         }
         (QuerySource::HeldOut { count, seed }, _) => {
             if truth.is_some() {
-                return Err("an uploaded ground truth needs an uploaded query file (held-out \
+                return Err(
+                    "an uploaded ground truth needs an uploaded query file (held-out \
                             queries change the base row numbers)"
-                    .into());
+                        .into(),
+                );
             }
             let held = hold_out_queries(&base, count, seed).map_err(|e| e.to_string())?;
             let mut is_query = vec![false; base.rows()];

@@ -49,9 +49,15 @@ fn request_and_buffers_round_trip() {
     let incoming = decode_request(&message).unwrap();
     assert_eq!(incoming.job, 42);
     assert_eq!(incoming.request, run_request());
-    assert_eq!(incoming.f32s(0).unwrap(), vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0]);
+    assert_eq!(
+        incoming.f32s(0).unwrap(),
+        vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+    );
     assert_eq!(incoming.u32s(2).unwrap(), vec![0]);
-    assert!(incoming.f32s(7).is_err(), "a missing slot must be an error, not a panic");
+    assert!(
+        incoming.f32s(7).is_err(),
+        "a missing slot must be an error, not a panic"
+    );
 }
 
 #[wasm_bindgen_test]

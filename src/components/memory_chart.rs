@@ -85,7 +85,8 @@ fn RedisView() -> impl IntoView {
             state.hnsw_run.get().outcome(),
             state.svs_run.get().outcome(),
         ) else {
-            return view! { <p class="help">"Build both to see the migration view."</p> }.into_any();
+            return view! { <p class="help">"Build both to see the migration view."</p> }
+                .into_any();
         };
         let mm = migration_memory(&h.report, &s.report);
         let scale = mm.peak.max(1);

@@ -16,13 +16,11 @@ pub fn ParamsHnsw() -> impl IntoView {
     });
     let error_for = move |attr: &'static str| {
         Signal::derive(move || {
-            errors
-                .get()
-                .and_then(|e| {
-                    e.into_iter()
-                        .find(|e| e.attr == attr && !e.message.contains(" sweep: "))
-                        .map(|e| e.message)
-                })
+            errors.get().and_then(|e| {
+                e.into_iter()
+                    .find(|e| e.attr == attr && !e.message.contains(" sweep: "))
+                    .map(|e| e.message)
+            })
         })
     };
     let text = move |get: fn(&HnswForm) -> String| Signal::derive(move || form.with(get));

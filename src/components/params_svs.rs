@@ -9,13 +9,27 @@ use crate::state::{training_state, validate_common, validate_svs, AppState, SvsF
 
 fn compression_help(c: Option<Compression>) -> &'static str {
     match c {
-        None => "Full-precision vectors (Redis's default). Try LVQ8 or LVQ4x8 to see the memory drop.",
-        Some(Compression::Lvq4) => "4 bits per dimension: the smallest, with the largest recall loss.",
-        Some(Compression::Lvq8) => "8 bits per dimension: ~4× smaller than FLOAT32, small recall loss.",
-        Some(Compression::Lvq4x4) => "4-bit search codes + 4-bit residuals to re-rank the final candidates.",
-        Some(Compression::Lvq4x8) => "4-bit search codes + 8-bit residuals: fast traversal, accurate re-rank.",
-        Some(Compression::LeanVec4x8) => "PCA down to REDUCE dims (4-bit) for search; full-dim LVQ8 to re-rank.",
-        Some(Compression::LeanVec8x8) => "PCA down to REDUCE dims (8-bit) for search; full-dim LVQ8 to re-rank.",
+        None => {
+            "Full-precision vectors (Redis's default). Try LVQ8 or LVQ4x8 to see the memory drop."
+        }
+        Some(Compression::Lvq4) => {
+            "4 bits per dimension: the smallest, with the largest recall loss."
+        }
+        Some(Compression::Lvq8) => {
+            "8 bits per dimension: ~4× smaller than FLOAT32, small recall loss."
+        }
+        Some(Compression::Lvq4x4) => {
+            "4-bit search codes + 4-bit residuals to re-rank the final candidates."
+        }
+        Some(Compression::Lvq4x8) => {
+            "4-bit search codes + 8-bit residuals: fast traversal, accurate re-rank."
+        }
+        Some(Compression::LeanVec4x8) => {
+            "PCA down to REDUCE dims (4-bit) for search; full-dim LVQ8 to re-rank."
+        }
+        Some(Compression::LeanVec8x8) => {
+            "PCA down to REDUCE dims (8-bit) for search; full-dim LVQ8 to re-rank."
+        }
         Some(Compression::GlobalSq8) => "One global 8-bit scale for all vectors.",
     }
 }
@@ -85,7 +99,10 @@ pub fn ParamsSvs() -> impl IntoView {
                 </p>
             </div>
             <div class="field" class:invalid=move || error_for("TYPE").get().is_some()>
-                <span class="label">"TYPE"</span>
+                <span class="label">
+                    {move || format!("TYPE {}", state.common.with(|c| c.element_type.redis_name()))}
+                </span>
+                <p class="help">"Set under search settings; SVS-VAMANA takes FLOAT32 or FLOAT16 only."</p>
                 <p class="field-error" role="alert">{move || error_for("TYPE").get().unwrap_or_default()}</p>
             </div>
             <p class="field-error" role="alert">{move || error_for("SVS-VAMANA").get().unwrap_or_default()}</p>

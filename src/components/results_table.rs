@@ -13,7 +13,9 @@ use crate::state::{
 pub fn default_runtime(state: &AppState, kind: IndexKind) -> Option<usize> {
     match kind {
         IndexKind::Hnsw => state.hnsw_form.with(|f| f.ef_runtime.trim().parse().ok()),
-        IndexKind::Svs => state.svs_form.with(|f| f.search_window_size.trim().parse().ok()),
+        IndexKind::Svs => state
+            .svs_form
+            .with(|f| f.search_window_size.trim().parse().ok()),
     }
 }
 

@@ -31,7 +31,13 @@ pub fn SweepPlot() -> impl IntoView {
                         .report
                         .search
                         .iter()
-                        .map(|p| (p.recall_at_k, p.qps.max(1.0), runtime_value(p, kind.runtime_param())))
+                        .map(|p| {
+                            (
+                                p.recall_at_k,
+                                p.qps.max(1.0),
+                                runtime_value(p, kind.runtime_param()),
+                            )
+                        })
                         .collect(),
                 })
             })
@@ -40,6 +46,11 @@ pub fn SweepPlot() -> impl IntoView {
     view! {
         <section class="panel sweep-plot" aria-labelledby="sweep-h">
             <h3 id="sweep-h">"Recall vs QPS"</h3>
+            <div class="legend">
+                <span class="swatch hnsw"></span>"HNSW (EF_RUNTIME)"
+                <span class="swatch svs"></span>"SVS-VAMANA (SEARCH_WINDOW_SIZE)"
+                <span>"· y: QPS, log scale"</span>
+            </div>
             {move || {
                 let all = series();
                 if all.is_empty() {
@@ -61,7 +72,9 @@ fn plot(all: Vec<Series>) -> impl IntoView {
     let y_hi = hi.log10().ceil().max(y_lo + 1.0);
     let x = move |r: f64| LEFT + (r - x_min) / (1.0 - x_min).max(1e-9) * (W - LEFT - RIGHT);
     let y = move |q: f64| TOP + (y_hi - q.log10()) / (y_hi - y_lo) * (H - TOP - BOTTOM);
-    let x_ticks: Vec<f64> = (0..=5).map(|i| x_min + (1.0 - x_min) * i as f64 / 5.0).collect();
+    let x_ticks: Vec<f64> = (0..=5)
+        .map(|i| x_min + (1.0 - x_min) * i as f64 / 5.0)
+        .collect();
     let y_ticks: Vec<f64> = (y_lo as i32..=y_hi as i32).map(|e| 10f64.powi(e)).collect();
     view! {
         <svg
@@ -89,7 +102,6 @@ fn plot(all: Vec<Series>) -> impl IntoView {
                 })
                 .collect_view()}
             <text class="axis" x={(LEFT + W - RIGHT) / 2.0} y={H - 6.0} text-anchor="middle">"recall@k"</text>
-            <text class="axis" x=12.0 y={TOP + 8.0}>"QPS"</text>
             {all
                 .into_iter()
                 .map(|s| {
@@ -124,12 +136,6 @@ fn plot(all: Vec<Series>) -> impl IntoView {
                     }
                 })
                 .collect_view()}
-            <g class="legend-svg">
-                <rect class="hnsw" x={LEFT + 8.0} y={TOP + 4.0} width="10" height="10"></rect>
-                <text x={LEFT + 22.0} y={TOP + 13.0}>"HNSW"</text>
-                <rect class="svs" x={LEFT + 70.0} y={TOP + 4.0} width="10" height="10"></rect>
-                <text x={LEFT + 84.0} y={TOP + 13.0}>"SVS-VAMANA"</text>
-            </g>
         </svg>
     }
 }

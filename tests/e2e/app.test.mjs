@@ -201,7 +201,7 @@ test('netflix .npy upload (8,575 × 384 + query file): both indexes with Redis d
   await page
     .getByTestId('query-upload-input')
     .setInputFiles(join(data, 'netflix-minilm', 'netflix_minilm384_query.npy'));
-  await page.locator('.loaded').first().waitFor({ timeout: 60_000 });
+  await page.locator('.loaded').first().waitFor({ state: 'attached', timeout: 60_000 });
   const t0 = Date.now();
   await page.getByTestId('build-button').click();
   await waitForResults(page);

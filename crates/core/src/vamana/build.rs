@@ -259,8 +259,15 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
             }
             computed += self.pool.len();
         }
+        let cap = self.config.max_candidate_pool_size;
+        if self.pool.len() > cap && cap > 0 {
+            // Only the nearest `cap` survive: select them before sorting.
+            self.pool
+                .select_nth_unstable_by(cap - 1, |a, b| a.cmp_by_distance(b));
+            self.pool.truncate(cap);
+        }
         self.pool.sort_unstable_by(|a, b| a.cmp_by_distance(b));
-        self.pool.truncate(self.config.max_candidate_pool_size);
+        self.pool.truncate(cap);
         computed += robust_prune(
             store,
             &self.pool,
