@@ -3,7 +3,8 @@
 //!
 //! Layering: [`state`] holds platform-free models; [`components`] render them and hold no
 //! algorithm code; [`worker_bridge`] is the only module that owns workers; [`browser_io`]
-//! does the remaining browser I/O (files, same-origin fetches, downloads); [`worker_codec`]
+//! does the remaining browser I/O (files, same-origin fetches, downloads); [`plan_export`]
+//! derives the migration plan from the runs; [`worker_codec`]
 //! and [`worker_jobs`] are the two halves of the worker protocol's plumbing.
 #![cfg_attr(
     not(test),
@@ -13,6 +14,7 @@
 pub mod app;
 pub mod browser_io;
 pub mod components;
+pub mod plan_export;
 pub mod state;
 pub mod worker_bridge;
 pub mod worker_codec;

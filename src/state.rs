@@ -694,6 +694,10 @@ pub struct AppState {
     pub build_wall_seconds: RwSignal<Option<f64>>,
     /// Errors shown in the banner (newest last).
     pub errors: RwSignal<Vec<String>>,
+    /// Parameters of the last build started (what the finished runs were built with).
+    pub built_specs: RwSignal<Option<crate::plan_export::BuiltSpecs>>,
+    /// Production facts for the migration plan.
+    pub production_form: RwSignal<crate::plan_export::ProductionForm>,
 }
 
 impl AppState {
@@ -712,6 +716,8 @@ impl AppState {
             eval: RwSignal::new(None),
             build_wall_seconds: RwSignal::new(None),
             errors: RwSignal::new(Vec::new()),
+            built_specs: RwSignal::new(None),
+            production_form: RwSignal::new(Default::default()),
         }
     }
 

@@ -172,8 +172,8 @@ impl Bridge {
         buffers: &[ArrayBuffer],
         transfer: bool,
     ) -> Result<(), String> {
-        if !self.workers.contains_key(&role) {
-            self.workers.insert(role, spawn(role)?);
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.workers.entry(role) {
+            slot.insert(spawn(role)?);
         }
         let id = self.next_job;
         self.next_job += 1;
@@ -556,7 +556,7 @@ thread_local! {
     static PENDING_TITLES: RefCell<Option<Arc<Vec<String>>>> = const { RefCell::new(None) };
     /// Metric, k and cache key of the preparation in flight.
     static PREPARE_INPUT: RefCell<(annlab_core::Metric, usize, String)> =
-        RefCell::new((annlab_core::Metric::L2, 0, String::new()));
+        const { RefCell::new((annlab_core::Metric::L2, 0, String::new())) };
 }
 
 fn send_parse(name: String, role: FileRole, bytes: ArrayBuffer) {
@@ -714,6 +714,13 @@ pub fn build(state: AppState) {
             return;
         }
         state.build_wall_seconds.set(None);
+        state
+            .built_specs
+            .set(crate::plan_export::BuiltSpecs::from_specs(
+                &hnsw,
+                &svs,
+                common.metric,
+            ));
         bridge.pending = Some(PendingBuild {
             specs: [(IndexKind::Hnsw, hnsw), (IndexKind::Svs, svs)],
             started_ms: browser_io::now_ms(),

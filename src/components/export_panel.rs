@@ -1,63 +1,192 @@
-//! Export: the comparison as the `annlab compare --json` document.
+//! Export: the HNSW → SVS-VAMANA migration plan (one zip, or file by file) and the comparison
+//! as the `annlab compare --json` document.
 
-use annlab_protocol::report::{CompareReport, DatasetInfo};
 use leptos::prelude::*;
 
-use crate::state::{AppState, IndexKind};
+use crate::plan_export::{self, PlanState, ProductionForm};
+use crate::state::AppState;
 use crate::worker_bridge;
 
-/// Builds the report of the finished runs, if any.
-fn report(state: &AppState) -> Option<CompareReport> {
-    let eval = state.eval.get_untracked()?;
-    let runs: Vec<_> = IndexKind::BOTH
-        .into_iter()
-        .filter_map(|k| state.run(k).get_untracked().outcome())
-        .map(|o| o.report.clone())
-        .collect();
-    if runs.is_empty() {
-        return None;
+/// A text input bound to one field of the production-facts form.
+#[component]
+fn FactField(
+    id: &'static str,
+    label: &'static str,
+    get: fn(&ProductionForm) -> &String,
+    set: fn(&mut ProductionForm, String),
+    #[prop(into)] placeholder: Signal<String>,
+    #[prop(optional)] numeric: bool,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let form = state.production_form;
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                type="text"
+                inputmode=if numeric { "numeric" } else { "text" }
+                autocomplete="off"
+                spellcheck="false"
+                placeholder=move || placeholder.get()
+                prop:value=move || form.with(|f| get(f).clone())
+                on:change=move |ev| form.update(|f| set(f, event_target_value(&ev)))
+            />
+        </div>
     }
-    let common = state.common.get_untracked();
-    Some(CompareReport {
-        dataset: DatasetInfo {
-            n: eval.n,
-            dim: state
-                .dataset
-                .with_untracked(|d| d.as_ref().map_or(0, |d| d.summary.dim)),
-            metric: common.metric.lower_name().to_string(),
-            queries: eval.queries,
-            k: common.k.trim().parse().unwrap_or(10),
-        },
-        runs,
-    })
 }
 
-/// The export button (`data-testid="export-button"`).
+/// The export panel; `data-testid="export-button"` downloads the plan zip.
 #[component]
 pub fn ExportPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let ready = move || {
-        IndexKind::BOTH
-            .iter()
-            .any(|k| state.run(*k).with(|r| r.outcome().is_some()))
+    let form = state.production_form;
+    let report = Memo::new(move |_| plan_export::compare_report(&state));
+    let plan = Memo::new(move |_| plan_export::plan_state(&state));
+    let bundle = move || match plan.get() {
+        PlanState::Ready(b) => Some(b),
+        _ => None,
     };
-    let export = move |_| match report(&state).map(|r| serde_json::to_vec_pretty(&r)) {
+    let download_zip = move |_| match plan.get_untracked() {
+        PlanState::Ready(b) => worker_bridge::download(
+            state,
+            plan_export::PLAN_ZIP,
+            &annlab_export::bundle_zip(&b),
+            "application/zip",
+        ),
+        PlanState::Invalid(messages) => {
+            state.push_error(format!("Cannot export the plan: {}", messages.join(" ")))
+        }
+        PlanState::Unavailable(why) => state.push_error(why),
+    };
+    let download_json = move |_| match report
+        .get_untracked()
+        .map(|r| serde_json::to_vec_pretty(&r))
+    {
         Some(Ok(bytes)) => {
-            worker_bridge::download(state, "annlab-compare.json", &bytes, "application/json")
+            worker_bridge::download(state, plan_export::COMPARE_JSON, &bytes, "application/json")
         }
         Some(Err(e)) => state.push_error(format!("could not export: {e}")),
         None => state.push_error("Nothing to export yet: build first."),
     };
+    let download_file = move |name: &str| {
+        if let PlanState::Ready(b) = plan.get_untracked() {
+            if let Some(f) = b.file(name) {
+                worker_bridge::download(state, &f.name, f.contents.as_bytes(), &f.mime);
+            }
+        }
+    };
+    let doc_placeholder = Signal::derive(move || {
+        state.eval.with(|e| {
+            e.as_ref()
+                .map_or("indexed vectors".into(), |e| e.n.to_string())
+        })
+    });
+    let intel_checked = move || {
+        let from_target = state.built_specs.with(|b| {
+            b.map_or(
+                state.svs_form.with(|f| f.target) == annlab_core::svs::Target::Intel,
+                |b| b.target == annlab_core::svs::Target::Intel,
+            )
+        });
+        form.with(|f| f.intel_build.unwrap_or(from_target))
+    };
     view! {
         <section class="panel export" aria-labelledby="export-h">
-            <h3 id="export-h">"Export"</h3>
+            <h3 id="export-h">"Export the migration plan"</h3>
             <p class="help">
-                "Download the comparison (the same JSON as " <code>"annlab compare --json"</code>
-                ") to feed the migration plan."
+                "PLAN.md, redis-cli scripts to migrate and roll back, a RedisVL schema, Python \
+                 migration and validation scripts and a vector-db-benchmark experiment, for the \
+                 fastest SVS-VAMANA setting with recall ≥ 0.9 against HNSW."
             </p>
-            <button type="button" class="primary" data-testid="export-button" disabled=move || !ready() on:click=export>
-                "Export comparison JSON"
-            </button>
+            <fieldset class="facts">
+                <legend>"Production facts"</legend>
+                <div class="facts-grid">
+                    <FactField id="fact-index" label="Index name" get=|f| &f.index_name
+                        set=|f, v| f.index_name = v placeholder="idx".to_string()/>
+                    <FactField id="fact-prefix" label="Key prefix" get=|f| &f.prefix
+                        set=|f, v| f.prefix = v placeholder="doc:".to_string()/>
+                    <FactField id="fact-field" label="Vector field" get=|f| &f.vector_field
+                        set=|f, v| f.vector_field = v placeholder="embedding".to_string()/>
+                    <FactField id="fact-docs" label="Documents" get=|f| &f.doc_count
+                        set=|f, v| f.doc_count = v placeholder=doc_placeholder numeric=true/>
+                    <FactField id="fact-maxmemory" label="maxmemory" get=|f| &f.maxmemory
+                        set=|f, v| f.maxmemory = v placeholder="unknown (e.g. 16gb)".to_string()/>
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            data-testid="fact-intel"
+                            prop:checked=intel_checked
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                form.update(|f| f.intel_build = Some(on));
+                            }
+                        />
+                        "Intel build of Redis (LVQ/LeanVec served natively)"
+                    </label>
+                </div>
+            </fieldset>
+            <p class="field-error" role="alert" data-testid="export-error">
+                {move || match plan.get() {
+                    PlanState::Invalid(messages) => messages.join(" "),
+                    _ => String::new(),
+                }}
+            </p>
+            {move || match plan.get() {
+                PlanState::Unavailable(why) if report.with(Option::is_some) => {
+                    view! { <p class="help">{why}</p> }.into_any()
+                }
+                _ => ().into_any(),
+            }}
+            <div class="export-actions">
+                <button
+                    type="button"
+                    class="primary"
+                    data-testid="export-button"
+                    disabled=move || plan.with(|p| matches!(p, PlanState::Unavailable(_)))
+                    on:click=download_zip
+                >
+                    "Download plan (.zip)"
+                </button>
+                <button
+                    type="button"
+                    class="secondary"
+                    data-testid="export-json"
+                    disabled=move || report.with(Option::is_none)
+                    on:click=download_json
+                >
+                    "Comparison JSON"
+                </button>
+            </div>
+            <Show when=move || bundle().is_some()>
+                <ul class="export-files" aria-label="Plan files">
+                    {move || {
+                        bundle()
+                            .map(|b| {
+                                b.files
+                                    .iter()
+                                    .map(|f| {
+                                        let name = f.name.clone();
+                                        let label = f.name.clone();
+                                        let testid = format!("export-file-{}", f.name);
+                                        view! {
+                                            <li>
+                                                <button
+                                                    type="button"
+                                                    class="link"
+                                                    data-testid=testid
+                                                    on:click=move |_| download_file(&name)
+                                                >
+                                                    {label}
+                                                </button>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()
+                            })
+                    }}
+                </ul>
+            </Show>
         </section>
     }
 }

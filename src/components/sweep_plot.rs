@@ -64,7 +64,7 @@ pub fn SweepPlot() -> impl IntoView {
 
 fn plot(all: Vec<Series>) -> impl IntoView {
     let recalls = all.iter().flat_map(|s| s.points.iter().map(|p| p.0));
-    let x_min = recalls.fold(1.0f64, f64::min).min(0.9).max(0.0);
+    let x_min = recalls.fold(1.0f64, f64::min).clamp(0.0, 0.9);
     let x_min = (x_min * 10.0).floor() / 10.0;
     let qps = all.iter().flat_map(|s| s.points.iter().map(|p| p.1));
     let (lo, hi) = qps.fold((f64::MAX, 1.0f64), |(lo, hi), q| (lo.min(q), hi.max(q)));

@@ -2,7 +2,7 @@
 // Run through tests/e2e/run.sh (builds dist/ with Trunk first). Screenshots go to artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,10 +162,24 @@ test('sample → build both → recall, memory, QPS; UI responsive while buildin
   await shot(page, 'desktop-5-results-full', true);
   await assertNoHorizontalOverflow(page, 'desktop');
 
-  const download = page.waitForEvent('download');
+  // The plan: one zip (stored entries, so the names are plain text) plus single files.
+  await page.getByTestId('export-button').scrollIntoViewIfNeeded();
+  await page.locator('.panel.export').screenshot({ path: join(artifacts, 'desktop-6-export.png') });
+  const zipDownload = page.waitForEvent('download');
   await page.getByTestId('export-button').click();
-  const file = await download;
-  assert.equal(file.suggestedFilename(), 'annlab-compare.json');
+  const zip = await zipDownload;
+  assert.equal(zip.suggestedFilename(), 'annlab-migration-plan.zip');
+  const zipBytes = await readFile(await zip.path());
+  assert.equal(zipBytes.subarray(0, 2).toString('latin1'), 'PK', 'the plan is a zip');
+  assert.ok(zipBytes.includes('PLAN.md'), 'the zip holds PLAN.md');
+  for (const [testid, name] of [
+    ['export-json', 'annlab-compare.json'],
+    ['export-file-migrate.py', 'migrate.py'],
+  ]) {
+    const download = page.waitForEvent('download');
+    await page.getByTestId(testid).click();
+    assert.equal((await download).suggestedFilename(), name);
+  }
 
   assert.deepEqual(consoleErrors, []);
   assertLocalOnly(requests);
@@ -183,6 +197,8 @@ test('mobile 390×844: sample, build, layout holds', async () => {
   await page.getByTestId('result-hnsw-recall').scrollIntoViewIfNeeded();
   await shot(page, 'mobile-3-results-cards');
   await shot(page, 'mobile-4-full', true);
+  await page.getByTestId('export-button').scrollIntoViewIfNeeded();
+  await page.locator('.panel.export').screenshot({ path: join(artifacts, 'mobile-5-export.png') });
   await assertNoHorizontalOverflow(page, 'mobile results');
   assertLocalOnly(requests);
   await context.close();

@@ -11,7 +11,6 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-app}"
 
 if [[ "${SKIP_BUILD:-0}" != "1" || ! -f "$repo/dist/index.html" ]]; then
   (cd "$repo" && trunk build --release)

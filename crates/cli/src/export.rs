@@ -13,11 +13,10 @@ use std::path::Path;
 
 use annlab_core::svs::Target;
 use annlab_core::Metric;
-use annlab_export::{HnswFacts, KeyType, PlanInput, ProductionFacts};
+use annlab_export::{choose, HnswFacts, KeyType, PlanInput, ProductionFacts};
 use annlab_protocol::report::{Algorithm, CompareReport};
 use annlab_protocol::runner::IndexSpec;
 use anyhow::{anyhow, bail, Context, Result};
-use serde_json::Value;
 
 use crate::io;
 
@@ -121,7 +120,7 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
     written.push("compare.json".to_string());
 
     let runs = &ctx.report.runs;
-    let Some(hnsw_run) = runs.iter().position(|r| r.algorithm == Algorithm::Hnsw) else {
+    let Some(hnsw_run) = choose::hnsw_run(ctx.report) else {
         eprintln!("note: no migration plan exported: it needs an --hnsw and an --svs run");
         return Ok(written);
     };
@@ -131,7 +130,7 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
     }
     let (svs_run, svs_point) = match facts.export_point {
         Some(choice) => named_point(ctx.report, choice)?,
-        None => choose_point(ctx.report, facts.recall_threshold)
+        None => choose::choose_svs_point(ctx.report, facts.recall_threshold)
             .ok_or_else(|| anyhow!("the SVS runs have no search points to export"))?,
     };
     let Some(IndexSpec::Hnsw { params: hnsw, .. }) = ctx.specs.get(hnsw_run) else {
@@ -141,12 +140,8 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
         bail!("internal: run {svs_run} has no SVS spec");
     };
     let mut svs = *params;
-    if let Some(w) = runs[svs_run].search[svs_point]
-        .runtime
-        .get("search_window_size")
-        .and_then(Value::as_u64)
-    {
-        svs.search_window_size = w as usize;
+    if let Some(w) = choose::point_window(ctx.report, svs_run, svs_point) {
+        svs.search_window_size = w;
     }
     let production = ProductionFacts {
         index_name: facts.index_name.clone(),
@@ -189,7 +184,7 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
 
 /// `(run index in the report, point index)` of a 1-based `RUN:POINT` among the SVS runs.
 fn named_point(report: &CompareReport, (run, point): (usize, usize)) -> Result<(usize, usize)> {
-    let svs_runs: Vec<usize> = svs_runs(report).collect();
+    let svs_runs: Vec<usize> = choose::svs_runs(report).collect();
     let Some(&index) = svs_runs.get(run - 1) else {
         bail!(
             "--export-point {run}:{point}: there are only {} SVS runs",
@@ -201,42 +196,6 @@ fn named_point(report: &CompareReport, (run, point): (usize, usize)) -> Result<(
         bail!("--export-point {run}:{point}: SVS run {run} has only {points} search points");
     }
     Ok((index, point - 1))
-}
-
-fn svs_runs(report: &CompareReport) -> impl Iterator<Item = usize> + '_ {
-    report
-        .runs
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.algorithm == Algorithm::SvsVamana)
-        .map(|(i, _)| i)
-}
-
-/// The fastest SVS point reaching `threshold` recall against HNSW, else the one closest to it.
-fn choose_point(report: &CompareReport, threshold: f64) -> Option<(usize, usize)> {
-    let points: Vec<(usize, usize, f64, f64)> = svs_runs(report)
-        .flat_map(|run| {
-            report.runs[run]
-                .search
-                .iter()
-                .enumerate()
-                .map(move |(p, s)| {
-                    let vs = s.recall_vs_hnsw.unwrap_or(s.recall_at_k);
-                    (run, p, vs, s.qps)
-                })
-        })
-        .collect();
-    let fastest_good = points
-        .iter()
-        .filter(|x| x.2 >= threshold)
-        .max_by(|a, b| a.3.total_cmp(&b.3));
-    fastest_good
-        .or_else(|| {
-            points
-                .iter()
-                .max_by(|a, b| a.2.total_cmp(&b.2).then(a.3.total_cmp(&b.3)))
-        })
-        .map(|x| (x.0, x.1))
 }
 
 #[cfg(test)]

@@ -236,7 +236,7 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
         let window = self.config.window_size;
         let mut computed =
             self.searcher
-                .greedy(&self.graph, &scorer, window, window, true, history);
+                .greedy(&self.graph, store, &scorer, window, window, true, history);
         self.pool.clear();
         if self.config.use_full_search_history {
             self.pool
@@ -244,6 +244,9 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
         } else {
             self.pool
                 .extend(self.searcher.buffer.iter().filter(|c| c.id != node));
+        }
+        for &id in self.graph.neighbors(node) {
+            store.prefetch_vector(id);
         }
         for &id in self.graph.neighbors(node) {
             if id != node && !self.searcher.visited.contains(id) {
@@ -301,6 +304,12 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
             let mut j = i;
             while j < self.overflow.len() && self.overflow[j].0 == target {
                 j += 1;
+            }
+            for &(_, src) in &self.overflow[i..j] {
+                store.prefetch_vector(src);
+            }
+            for &id in self.graph.neighbors(target) {
+                store.prefetch_vector(id);
             }
             let scorer = store.scorer_for_row(target);
             self.pool.clear();

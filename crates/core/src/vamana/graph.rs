@@ -76,6 +76,13 @@ impl VamanaGraph {
         }
     }
 
+    /// Hints the CPU to start loading the adjacency record of `id` (the search calls it for
+    /// candidates it may expand soon).
+    #[inline]
+    pub(crate) fn prefetch(&self, id: u32) {
+        crate::store::prefetch_slice(self.record(id));
+    }
+
     /// Out-degree of `id`.
     pub fn degree(&self, id: u32) -> usize {
         self.neighbors(id).len()

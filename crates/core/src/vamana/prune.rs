@@ -26,6 +26,9 @@ pub struct PruneScratch {
 
 const KEPT: u8 = 0x80;
 
+/// How many candidates ahead the pruning loop prefetches.
+const PREFETCH_AHEAD: usize = 4;
+
 /// Whether a kept neighbour at distance `d_pc` from candidate `c` covers `c`, whose distance to
 /// the node being pruned is `d_qc`.
 #[inline]
@@ -97,7 +100,12 @@ pub fn robust_prune<S: VectorStore>(
             let p_scorer = store.scorer_for_row(p.id);
             // Rounds from this one on; a candidate covered in all of them is closed.
             let open_mask: u8 = ((1u8 << round_count) - 1) & !((1u8 << round) - 1);
-            for (c, s) in pool[i + 1..].iter().zip(state[i + 1..].iter_mut()) {
+            let rest = pool.get(i + 1..).unwrap_or(&[]);
+            for (k, (c, s)) in rest.iter().zip(state[i + 1..].iter_mut()).enumerate() {
+                // Rows of the pool may have left the cache since the search scored them.
+                if let Some(ahead) = rest.get(k + PREFETCH_AHEAD) {
+                    store.prefetch_vector(ahead.id);
+                }
                 if *s & KEPT != 0 || *s & open_mask == open_mask {
                     continue;
                 }

@@ -58,6 +58,8 @@ pub struct VamanaSearcher {
     pub(crate) buffer: SearchBuffer,
     pub(crate) visited: VisitedSet,
     rerank: Vec<Neighbor>,
+    /// Unvisited neighbours of the node being expanded (prefetched, then scored in order).
+    pending: Vec<u32>,
 }
 
 impl VamanaSearcher {
@@ -68,9 +70,11 @@ impl VamanaSearcher {
     /// Fills the buffer by greedy search from the entry point. Every scored candidate is also
     /// appended to `history` when given (SVS's "full search history" used while building).
     /// Returns the number of distances computed.
-    pub(crate) fn greedy<Q: QueryScorer>(
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn greedy<S: VectorStore, Q: QueryScorer>(
         &mut self,
         graph: &VamanaGraph,
+        store: &S,
         scorer: &Q,
         window: usize,
         capacity: usize,
@@ -95,16 +99,26 @@ impl VamanaSearcher {
         }
         self.buffer.insert(Neighbor::new(entry, d));
         while let Some(id) = self.buffer.next_unexpanded() {
+            // Issue every neighbour's load before scoring any, so the memory latencies overlap;
+            // scoring order (and so the result) is unchanged.
+            self.pending.clear();
             for &nb in graph.neighbors(id) {
                 if use_history && !self.visited.insert(nb) {
                     continue;
                 }
+                store.prefetch_vector(nb);
+                self.pending.push(nb);
+            }
+            for &nb in &self.pending {
                 let d = scorer.distance(nb);
                 computed += 1;
                 if let Some(h) = history.as_deref_mut() {
                     h.push(Neighbor::new(nb, d));
                 }
-                self.buffer.insert(Neighbor::new(nb, d));
+                if self.buffer.insert(Neighbor::new(nb, d)) {
+                    // A kept candidate may be expanded next: start loading its neighbour list.
+                    graph.prefetch(nb);
+                }
             }
         }
         computed
@@ -126,7 +140,15 @@ impl VamanaSearcher {
         }
         let scorer = store.scorer(query);
         let (window, capacity) = params.for_k(k);
-        let mut computed = self.greedy(graph, &scorer, window, capacity, params.use_history, None);
+        let mut computed = self.greedy(
+            graph,
+            store,
+            &scorer,
+            window,
+            capacity,
+            params.use_history,
+            None,
+        );
         let hits = if store.is_two_level() {
             computed += self.rerank_buffer(&scorer);
             self.rerank.iter().take(k).copied().collect()
@@ -174,7 +196,15 @@ impl VamanaSearcher {
         let mut computed = 0;
         loop {
             let capacity = params.capacity.max(window).min(n.max(window));
-            computed += self.greedy(graph, &scorer, window, capacity, params.use_history, None);
+            computed += self.greedy(
+                graph,
+                store,
+                &scorer,
+                window,
+                capacity,
+                params.use_history,
+                None,
+            );
             let inside = self
                 .buffer
                 .iter()

@@ -12,8 +12,8 @@
 //!   `effective.redis_serves_flat_buffer`), one more point is appended **after** the sweep,
 //!   measured by exact brute force over the full-precision vectors, with the runtime map
 //!   `{"served_by": "flat_buffer"}`. The sweep points then show what the trained index does,
-//!   and the extra point what Redis answers today. Appending keeps sweep positions aligned
-//!   with other runs (the "vs HNSW" recall pairs points by position).
+//!   and the extra point what Redis answers today. Appending keeps the sweep points first, in
+//!   the order they were requested.
 //!
 //! Memory: our exact bytes ([`SvsIndex::memory`]); `redis_index_bytes_estimate` from
 //! [`annlab_core::svs::memory`]; `document_bytes` = n · dim · sizeof(TYPE).

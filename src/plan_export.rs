@@ -1,0 +1,336 @@
+//! Export glue: the comparison report of the finished runs, the production-facts form and the
+//! migration-plan bundle built from both (`annlab-export`). Platform-free apart from reading
+//! [`AppState`] signals; the panel only renders what this returns.
+
+use annlab_core::hnsw::HnswParams;
+use annlab_core::svs::{SvsParams, Target};
+use annlab_core::Metric;
+use annlab_export::{choose, Bundle, HnswFacts, PlanInput, ProductionFacts};
+use annlab_protocol::report::{CompareReport, DatasetInfo};
+use annlab_protocol::runner::IndexSpec;
+use leptos::prelude::{Get, With};
+
+use crate::state::{AppState, IndexKind};
+
+/// File name of the comparison JSON download (same document as `annlab compare --json`).
+pub const COMPARE_JSON: &str = "annlab-compare.json";
+/// File name of the zipped plan bundle.
+pub const PLAN_ZIP: &str = "annlab-migration-plan.zip";
+/// The SVS point the plan exports must reach this recall against HNSW (the CLI's default).
+pub const RECALL_THRESHOLD: f64 = 0.90;
+
+/// The production facts as typed in the export panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductionForm {
+    pub index_name: String,
+    pub prefix: String,
+    pub vector_field: String,
+    /// Empty = the number of indexed vectors.
+    pub doc_count: String,
+    /// Empty = unknown / unlimited. Bytes, or with a kb/mb/gb/tb suffix (powers of 1024).
+    pub maxmemory: String,
+    /// `None` = follow the target the SVS index was measured for.
+    pub intel_build: Option<bool>,
+}
+
+impl Default for ProductionForm {
+    fn default() -> Self {
+        let d = ProductionFacts::default();
+        Self {
+            index_name: d.index_name,
+            prefix: d.prefixes.first().cloned().unwrap_or_default(),
+            vector_field: d.vector_field,
+            doc_count: String::new(),
+            maxmemory: String::new(),
+            intel_build: None,
+        }
+    }
+}
+
+/// The parameters the finished runs were built with (recorded when a build starts).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BuiltSpecs {
+    pub hnsw: HnswParams,
+    pub svs: SvsParams,
+    pub target: Target,
+    pub metric: Metric,
+}
+
+impl BuiltSpecs {
+    /// `None` unless `hnsw` and `svs` are an HNSW and an SVS-VAMANA spec.
+    pub fn from_specs(hnsw: &IndexSpec, svs: &IndexSpec, metric: Metric) -> Option<Self> {
+        match (hnsw, svs) {
+            (
+                IndexSpec::Hnsw { params: h, .. },
+                IndexSpec::Svs {
+                    params: s, target, ..
+                },
+            ) => Some(Self {
+                hnsw: *h,
+                svs: *s,
+                target: *target,
+                metric,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// What the export panel can offer right now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanState {
+    /// No plan yet, and why (e.g. only one index was built).
+    Unavailable(String),
+    /// The facts (or the report) would make a wrong plan: the messages to show.
+    Invalid(Vec<String>),
+    Ready(Bundle),
+}
+
+/// The comparison of the finished runs (tracked: re-runs when runs or settings change).
+pub fn compare_report(state: &AppState) -> Option<CompareReport> {
+    let eval = state.eval.get()?;
+    let runs: Vec<_> = IndexKind::BOTH
+        .into_iter()
+        .filter_map(|k| state.run(k).get().outcome())
+        .map(|o| o.report.clone())
+        .collect();
+    if runs.is_empty() {
+        return None;
+    }
+    let common = state.common.get();
+    Some(CompareReport {
+        dataset: DatasetInfo {
+            n: eval.n,
+            dim: state
+                .dataset
+                .with(|d| d.as_ref().map_or(0, |d| d.summary.dim)),
+            metric: common.metric.lower_name().to_string(),
+            queries: eval.queries,
+            k: common.k.trim().parse().unwrap_or(10),
+        },
+        runs,
+    })
+}
+
+/// The plan for the current runs and facts (tracked).
+pub fn plan_state(state: &AppState) -> PlanState {
+    let Some(report) = compare_report(state) else {
+        return PlanState::Unavailable("Build both indexes to get a migration plan.".into());
+    };
+    let Some(built) = state.built_specs.get() else {
+        return PlanState::Unavailable("Build both indexes to get a migration plan.".into());
+    };
+    let form = state.production_form.get();
+    match plan_input(&report, &built, &form) {
+        Ok(input) => match annlab_export::build_bundle(&input) {
+            Ok(bundle) => PlanState::Ready(bundle),
+            Err(e) => PlanState::Invalid(vec![e.to_string()]),
+        },
+        Err(PlanError::Unavailable(why)) => PlanState::Unavailable(why),
+        Err(PlanError::Invalid(messages)) => PlanState::Invalid(messages),
+    }
+}
+
+/// Why no [`PlanInput`] could be derived.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanError {
+    Unavailable(String),
+    Invalid(Vec<String>),
+}
+
+/// The intel-build default: the target the SVS index was measured for.
+pub fn intel_build(form: &ProductionForm, built: &BuiltSpecs) -> bool {
+    form.intel_build.unwrap_or(built.target == Target::Intel)
+}
+
+/// Derives the exporter's input from a report (HNSW + SVS runs), the parameters they were
+/// built with and the typed facts. The SVS point is chosen like `annlab compare --export`.
+pub fn plan_input(
+    report: &CompareReport,
+    built: &BuiltSpecs,
+    form: &ProductionForm,
+) -> Result<PlanInput, PlanError> {
+    let (Some(hnsw_run), Some(_)) = (choose::hnsw_run(report), choose::svs_runs(report).next())
+    else {
+        return Err(PlanError::Unavailable(
+            "The plan needs both an HNSW and an SVS-VAMANA run.".into(),
+        ));
+    };
+    let Some((svs_run, svs_point)) = choose::choose_svs_point(report, RECALL_THRESHOLD) else {
+        return Err(PlanError::Unavailable(
+            "The SVS-VAMANA run has no search points to export.".into(),
+        ));
+    };
+    let mut errors = Vec::new();
+    let document_count = match form.doc_count.trim() {
+        "" => report.dataset.n as u64,
+        text => match text.replace([',', '_'], "").parse::<u64>() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                errors.push(format!(
+                    "Document count `{text}` is not a positive integer."
+                ));
+                0
+            }
+        },
+    };
+    let maxmemory_bytes = match form.maxmemory.trim() {
+        "" => None,
+        text => match parse_byte_size(text) {
+            Some(0) => None,
+            Some(bytes) => Some(bytes),
+            None => {
+                errors.push(format!(
+                    "maxmemory `{text}` is not a byte size (e.g. 4294967296, 512mb, 16gb)."
+                ));
+                None
+            }
+        },
+    };
+    let prefix = form.prefix.trim();
+    if !errors.is_empty() {
+        return Err(PlanError::Invalid(errors));
+    }
+    let mut svs = built.svs;
+    if let Some(window) = choose::point_window(report, svs_run, svs_point) {
+        svs.search_window_size = window;
+    }
+    let hnsw = built.hnsw;
+    let production = ProductionFacts {
+        index_name: form.index_name.trim().to_string(),
+        prefixes: if prefix.is_empty() {
+            Vec::new()
+        } else {
+            vec![prefix.to_string()]
+        },
+        vector_field: form.vector_field.trim().to_string(),
+        vector_type: hnsw.element_type,
+        dim: report.dataset.dim,
+        metric: built.metric,
+        current_hnsw: HnswFacts {
+            m: hnsw.m,
+            ef_construction: hnsw.ef_construction,
+            ef_runtime: hnsw.ef_runtime,
+            epsilon: hnsw.epsilon,
+        },
+        document_count,
+        intel_build: intel_build(form, built),
+        maxmemory_bytes,
+        recall_threshold: RECALL_THRESHOLD,
+        ..ProductionFacts::default()
+    };
+    Ok(PlanInput {
+        report: report.clone(),
+        hnsw_run,
+        svs_run,
+        svs_point,
+        production,
+        svs,
+        target: built.target,
+    })
+}
+
+/// `4096`, `512mb`, `16 GB` → bytes (binary units); `None` when malformed or too large.
+pub fn parse_byte_size(text: &str) -> Option<u64> {
+    let t = text.trim().to_ascii_lowercase();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let shift = match unit.trim() {
+        "" | "b" => 0,
+        "k" | "kb" => 10,
+        "m" | "mb" => 20,
+        "g" | "gb" => 30,
+        "t" | "tb" => 40,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(1u64 << shift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use annlab_protocol::report::{Algorithm, Latency, MemoryReport, RunReport, SearchPoint};
+    use serde_json::Value;
+
+    fn run(algorithm: Algorithm, key: &str, points: &[(f64, f64, usize)]) -> RunReport {
+        RunReport {
+            algorithm,
+            params: Default::default(),
+            target: Target::Intel,
+            build_seconds: 0.1,
+            memory: MemoryReport::default(),
+            search: points
+                .iter()
+                .map(|&(recall, qps, value)| SearchPoint {
+                    runtime: [(key.to_string(), Value::from(value))]
+                        .into_iter()
+                        .collect(),
+                    recall_at_k: recall,
+                    tie_aware_recall_at_k: recall,
+                    qps,
+                    latency_us: Latency::default(),
+                    distance_computations_mean: 10.0,
+                    recall_vs_hnsw: (algorithm == Algorithm::SvsVamana).then_some(recall),
+                })
+                .collect(),
+            effective: None,
+            notes: Vec::new(),
+        }
+    }
+
+    fn fixture() -> (CompareReport, BuiltSpecs) {
+        let report = CompareReport {
+            dataset: DatasetInfo {
+                n: 1000,
+                dim: 16,
+                metric: "cosine".into(),
+                queries: 20,
+                k: 10,
+            },
+            runs: vec![
+                run(Algorithm::Hnsw, "ef_runtime", &[(0.99, 1000.0, 10)]),
+                run(
+                    Algorithm::SvsVamana,
+                    "search_window_size",
+                    &[(0.8, 3000.0, 10), (0.95, 2000.0, 20)],
+                ),
+            ],
+        };
+        let built = BuiltSpecs {
+            hnsw: HnswParams::default(),
+            svs: SvsParams::default(),
+            target: Target::Generic,
+            metric: Metric::Cosine,
+        };
+        (report, built)
+    }
+
+    #[test]
+    fn derives_the_plan_input_from_the_report_and_the_facts() {
+        let (report, built) = fixture();
+        let input = plan_input(&report, &built, &ProductionForm::default()).unwrap();
+        assert_eq!((input.hnsw_run, input.svs_run, input.svs_point), (0, 1, 1));
+        assert_eq!(input.svs.search_window_size, 20);
+        assert_eq!(input.production.document_count, 1000);
+        assert!(!input.production.intel_build, "follows the generic target");
+        let bundle = annlab_export::build_bundle(&input).unwrap();
+        assert!(bundle.file("PLAN.md").is_some());
+    }
+
+    #[test]
+    fn reports_bad_facts_and_parses_byte_sizes() {
+        let (report, built) = fixture();
+        let form = ProductionForm {
+            doc_count: "many".into(),
+            maxmemory: "lots".into(),
+            ..ProductionForm::default()
+        };
+        match plan_input(&report, &built, &form) {
+            Err(PlanError::Invalid(messages)) => assert_eq!(messages.len(), 2, "{messages:?}"),
+            other => panic!("expected two messages, got {other:?}"),
+        }
+        assert_eq!(parse_byte_size("512mb"), Some(512 << 20));
+        assert_eq!(parse_byte_size("16 GB"), Some(16 << 30));
+        assert_eq!(parse_byte_size("x"), None);
+    }
+}
