@@ -277,17 +277,8 @@ pub fn attach_recall_vs_hnsw(outcomes: &mut [RunOutcome], k: usize) {
 mod tests {
     use super::*;
     use crate::report::{MemoryReport, RunReport, SearchPoint};
+    use crate::runner::test_support::TickClock;
     use annlab_core::ElementType;
-    use std::cell::Cell;
-
-    struct TickClock(Cell<f64>);
-    impl Clock for TickClock {
-        fn now_seconds(&self) -> f64 {
-            let t = self.0.get() + 1e-6;
-            self.0.set(t);
-            t
-        }
-    }
 
     fn matrix(rows: usize, dim: usize, seed: u64) -> Matrix {
         Matrix::new(
@@ -388,7 +379,7 @@ mod tests {
             true
         };
         let (report, outcomes) =
-            run_compare(&eval, &req, &TickClock(Cell::new(0.0)), &mut control).unwrap();
+            run_compare(&eval, &req, &TickClock::default(), &mut control).unwrap();
         assert_eq!(labels.first().map(String::as_str), Some("FLAT (1/1)"));
         assert_eq!(report.dataset.n, 360);
         assert_eq!(report.dataset.queries, 40);

@@ -63,35 +63,18 @@ pub fn run_flat(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::GroundTruth;
-    use annlab_core::{Matrix, Metric};
-    use std::cell::Cell;
-
-    /// A clock that advances one microsecond per reading.
-    struct TickClock(Cell<f64>);
-    impl Clock for TickClock {
-        fn now_seconds(&self) -> f64 {
-            let t = self.0.get() + 1e-6;
-            self.0.set(t);
-            t
-        }
-    }
+    use crate::runner::test_support::{synthetic_eval, TickClock};
+    use annlab_core::Metric;
 
     fn eval(metric: Metric, seed: u64) -> EvalSet {
-        let dim = 16;
-        let data = annlab_core::rng::synthetic_clustered(300, dim, 4, seed);
-        let all = Matrix::new(dim, data).unwrap();
-        let base = all.select_rows(&(0..280).collect::<Vec<_>>()).unwrap();
-        let queries = all.select_rows(&(280..300).collect::<Vec<_>>()).unwrap();
-        let truth = GroundTruth::exact(&base, &queries, metric, 10).unwrap();
-        EvalSet::new(base, queries, metric, 10, truth).unwrap()
+        synthetic_eval(metric, seed, 280, 20, 4)
     }
 
     #[test]
     fn float32_flat_is_exact_for_every_metric() {
         for metric in [Metric::L2, Metric::Ip, Metric::Cosine] {
             let e = eval(metric, 7);
-            let out = run_flat(&e, ElementType::Float32, &TickClock(Cell::new(0.0))).unwrap();
+            let out = run_flat(&e, ElementType::Float32, &TickClock::default()).unwrap();
             let p = &out.report.search[0];
             assert_eq!(p.tie_aware_recall_at_k, 1.0, "metric {metric}, seed 7");
             assert_eq!(p.distance_computations_mean, 280.0);
@@ -104,7 +87,7 @@ mod tests {
     #[test]
     fn half_precision_flat_keeps_high_recall_and_halves_vector_bytes() {
         let e = eval(Metric::L2, 11);
-        let clock = TickClock(Cell::new(0.0));
+        let clock = TickClock::default();
         let full = run_flat(&e, ElementType::Float32, &clock).unwrap();
         let half = run_flat(&e, ElementType::Float16, &clock).unwrap();
         assert!(

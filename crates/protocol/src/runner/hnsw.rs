@@ -200,28 +200,11 @@ pub fn parse_hnsw_spec(spec: &str) -> Result<(HnswParams, Vec<usize>), SpecError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::GroundTruth;
-    use annlab_core::{Matrix, Metric};
-    use std::cell::Cell;
-
-    /// A clock that advances one microsecond per reading.
-    struct TickClock(Cell<f64>);
-    impl Clock for TickClock {
-        fn now_seconds(&self) -> f64 {
-            let t = self.0.get() + 1e-6;
-            self.0.set(t);
-            t
-        }
-    }
+    use crate::runner::test_support::{synthetic_eval, TickClock};
+    use annlab_core::Metric;
 
     fn eval(metric: Metric, seed: u64) -> EvalSet {
-        let dim = 16;
-        let data = annlab_core::rng::synthetic_clustered(1200, dim, 6, seed);
-        let all = Matrix::new(dim, data).unwrap();
-        let base = all.select_rows(&(0..1150).collect::<Vec<_>>()).unwrap();
-        let queries = all.select_rows(&(1150..1200).collect::<Vec<_>>()).unwrap();
-        let truth = GroundTruth::exact(&base, &queries, metric, 10).unwrap();
-        EvalSet::new(base, queries, metric, 10, truth).unwrap()
+        synthetic_eval(metric, seed, 1150, 50, 6)
     }
 
     #[test]
@@ -270,7 +253,7 @@ mod tests {
     fn runs_a_sweep_and_reports_memory() {
         let e = eval(Metric::Cosine, 5);
         let (params, sweep) = parse_hnsw_spec("m=8,ef_construction=64,ef_runtime=10/64").unwrap();
-        let clock = TickClock(Cell::new(0.0));
+        let clock = TickClock::default();
         let out = run_hnsw(&e, params, &sweep, &clock, &mut annlab_core::NoControl).unwrap();
         let r = &out.report;
         assert_eq!(r.algorithm, Algorithm::Hnsw);
@@ -297,7 +280,7 @@ mod tests {
     #[test]
     fn invalid_m_and_cancellation_are_run_errors() {
         let e = eval(Metric::L2, 6);
-        let clock = TickClock(Cell::new(0.0));
+        let clock = TickClock::default();
         let p = HnswParams {
             m: 1,
             ..HnswParams::default()

@@ -302,6 +302,51 @@ pub fn recall_against(results: &[Vec<u32>], baseline: &[Vec<u32>], k: usize) -> 
     annlab_core::recall::recall_at_k(results, baseline, k)
 }
 
+/// Fixtures shared by the runner and compare tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::cell::Cell;
+
+    use annlab_core::{Matrix, Metric};
+
+    use super::{Clock, EvalSet, GroundTruth};
+
+    /// A clock that advances one microsecond per reading.
+    #[derive(Default)]
+    pub(crate) struct TickClock(Cell<f64>);
+
+    impl Clock for TickClock {
+        fn now_seconds(&self) -> f64 {
+            let t = self.0.get() + 1e-6;
+            self.0.set(t);
+            t
+        }
+    }
+
+    /// Seeded 16-d clustered data: the first `base_rows` rows are the base, the next
+    /// `query_rows` the queries, with exact ground truth at k = 10.
+    pub(crate) fn synthetic_eval(
+        metric: Metric,
+        seed: u64,
+        base_rows: usize,
+        query_rows: usize,
+        clusters: usize,
+    ) -> EvalSet {
+        let dim = 16;
+        let total = base_rows + query_rows;
+        let data = annlab_core::rng::synthetic_clustered(total, dim, clusters, seed);
+        let all = Matrix::new(dim, data).unwrap();
+        let base = all
+            .select_rows(&(0..base_rows).collect::<Vec<_>>())
+            .unwrap();
+        let queries = all
+            .select_rows(&(base_rows..total).collect::<Vec<_>>())
+            .unwrap();
+        let truth = GroundTruth::exact(&base, &queries, metric, 10).unwrap();
+        EvalSet::new(base, queries, metric, 10, truth).unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -325,31 +325,15 @@ fn single_usize(entry: &crate::spec::SpecEntry) -> Result<usize, SpecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::GroundTruth;
-    use annlab_core::{Matrix, Metric};
-    use std::cell::Cell;
-
-    struct TickClock(Cell<f64>);
-    impl Clock for TickClock {
-        fn now_seconds(&self) -> f64 {
-            let t = self.0.get() + 1e-6;
-            self.0.set(t);
-            t
-        }
-    }
+    use crate::runner::test_support::{synthetic_eval, TickClock};
+    use annlab_core::Metric;
 
     fn eval(metric: Metric, seed: u64) -> EvalSet {
-        let dim = 16;
-        let data = annlab_core::rng::synthetic_clustered(620, dim, 4, seed);
-        let all = Matrix::new(dim, data).unwrap();
-        let base = all.select_rows(&(0..600).collect::<Vec<_>>()).unwrap();
-        let queries = all.select_rows(&(600..620).collect::<Vec<_>>()).unwrap();
-        let truth = GroundTruth::exact(&base, &queries, metric, 10).unwrap();
-        EvalSet::new(base, queries, metric, 10, truth).unwrap()
+        synthetic_eval(metric, seed, 600, 20, 4)
     }
 
     fn clock() -> TickClock {
-        TickClock(Cell::new(0.0))
+        TickClock::default()
     }
 
     #[test]
