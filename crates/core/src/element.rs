@@ -79,9 +79,27 @@ pub trait Element: Copy + Default + Send + Sync + 'static {
     fn dot_f32(query: &[f32], stored: &[Self]) -> f32;
     /// Squared Euclidean distance between `query` and `stored`, computed in f32.
     fn l2sq_f32(query: &[f32], stored: &[Self]) -> f32;
+    /// [`Element::dot_f32`] resolved once for this machine (for hot loops).
+    fn dot_kernel() -> distance::PairKernel<Self>;
+    /// [`Element::l2sq_f32`] resolved once for this machine (for hot loops).
+    fn l2sq_kernel() -> distance::PairKernel<Self>;
+    /// The row itself when it is already f32 (lets scorers borrow instead of converting).
+    fn as_f32_slice(row: &[Self]) -> Option<&[f32]> {
+        let _ = row;
+        None
+    }
 }
 
 impl Element for f32 {
+    fn dot_kernel() -> distance::PairKernel<Self> {
+        distance::dot_kernel()
+    }
+    fn l2sq_kernel() -> distance::PairKernel<Self> {
+        distance::l2sq_kernel()
+    }
+    fn as_f32_slice(row: &[Self]) -> Option<&[f32]> {
+        Some(row)
+    }
     const TYPE: ElementType = ElementType::Float32;
     #[inline]
     fn from_f32(value: f32) -> Self {
@@ -102,6 +120,12 @@ impl Element for f32 {
 }
 
 impl Element for f16 {
+    fn dot_kernel() -> distance::PairKernel<Self> {
+        distance::dot_f16_kernel()
+    }
+    fn l2sq_kernel() -> distance::PairKernel<Self> {
+        distance::l2sq_f16_kernel()
+    }
     const TYPE: ElementType = ElementType::Float16;
     #[inline]
     fn from_f32(value: f32) -> Self {
@@ -122,6 +146,12 @@ impl Element for f16 {
 }
 
 impl Element for bf16 {
+    fn dot_kernel() -> distance::PairKernel<Self> {
+        distance::dot_bf16_kernel()
+    }
+    fn l2sq_kernel() -> distance::PairKernel<Self> {
+        distance::l2sq_bf16_kernel()
+    }
     const TYPE: ElementType = ElementType::Bfloat16;
     #[inline]
     fn from_f32(value: f32) -> Self {

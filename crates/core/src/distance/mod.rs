@@ -115,6 +115,83 @@ macro_rules! dispatch {
     }};
 }
 
+/// A pair kernel (f32 query against a row of `E`) resolved once for this machine, so hot loops
+/// pay one indirect call per distance instead of re-running the feature dispatch.
+#[derive(Clone, Copy)]
+pub struct PairKernel<E: 'static> {
+    // Invariant: only built by `resolve_pair`, after the CPU was checked for every feature the
+    // kernel is compiled with; that is what makes calling it sound.
+    kernel: unsafe fn(&[f32], &[E]) -> f32,
+}
+
+impl<E> std::fmt::Debug for PairKernel<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PairKernel")
+    }
+}
+
+impl<E> PairKernel<E> {
+    /// Runs the kernel over the common prefix of `query` and `row`.
+    #[inline]
+    pub fn call(&self, query: &[f32], row: &[E]) -> f32 {
+        // SAFETY: `resolve_pair` checked the CPU features this kernel needs (see the field).
+        unsafe { (self.kernel)(query, row) }
+    }
+}
+
+/// Picks the kernel the dispatcher would use on this machine. `$x86` needs AVX2+FMA (plus F16C
+/// when `f16c` is true).
+macro_rules! resolve_pair {
+    ($name:ident, $elem:ty, f16c = $f16c:expr) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            let ok = match x86_level() {
+                KernelPath::Avx2FmaF16c => true,
+                KernelPath::Avx2Fma => !$f16c,
+                _ => false,
+            };
+            if ok {
+                return PairKernel::<$elem> { kernel: x86::$name };
+            }
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        {
+            return PairKernel::<$elem> {
+                kernel: wasm::$name,
+            };
+        }
+        #[allow(unreachable_code)]
+        PairKernel::<$elem> {
+            kernel: reference::$name,
+        }
+    }};
+}
+
+/// Resolved `dot` for f32 rows.
+pub fn dot_kernel() -> PairKernel<f32> {
+    resolve_pair!(dot, f32, f16c = false)
+}
+/// Resolved `l2sq` for f32 rows.
+pub fn l2sq_kernel() -> PairKernel<f32> {
+    resolve_pair!(l2sq, f32, f16c = false)
+}
+/// Resolved `dot_f16`.
+pub fn dot_f16_kernel() -> PairKernel<f16> {
+    resolve_pair!(dot_f16, f16, f16c = true)
+}
+/// Resolved `l2sq_f16`.
+pub fn l2sq_f16_kernel() -> PairKernel<f16> {
+    resolve_pair!(l2sq_f16, f16, f16c = true)
+}
+/// Resolved `dot_bf16`.
+pub fn dot_bf16_kernel() -> PairKernel<bf16> {
+    resolve_pair!(dot_bf16, bf16, f16c = false)
+}
+/// Resolved `l2sq_bf16`.
+pub fn l2sq_bf16_kernel() -> PairKernel<bf16> {
+    resolve_pair!(l2sq_bf16, bf16, f16c = false)
+}
+
 /// `sum(a[i] * b[i])`. Extra elements of the longer slice are ignored.
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {

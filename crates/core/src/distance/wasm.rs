@@ -106,7 +106,7 @@ macro_rules! f32_kernel {
             }
             let sum = f32x4_add(f32x4_add(acc[0], acc[1]), f32x4_add(acc[2], acc[3]));
             let mut total = hsum(sum);
-            for (x, y) in a.iter().zip(b).take(n).skip(i) {
+            for (x, y) in a[i..n].iter().zip(&b[i..n]) {
                 total += $scalar(*x, *y);
             }
             total
@@ -145,7 +145,7 @@ macro_rules! half_kernel {
                 i += 2 * LANES;
             }
             let mut total = hsum(f32x4_add(acc[0], acc[1]));
-            for (a, b) in q.iter().zip(x).take(n).skip(i) {
+            for (a, b) in q[i..n].iter().zip(&x[i..n]) {
                 total += $scalar(*a, b.to_f32());
             }
             total
@@ -195,7 +195,7 @@ macro_rules! tile_kernel {
             for (qi, (out_q, acc_q)) in out.iter_mut().zip(acc).enumerate() {
                 for (ri, (o, a)) in out_q.iter_mut().zip(acc_q).enumerate() {
                     let mut total = hsum(a);
-                    for (x, y) in q[qi].iter().zip(r[ri]).take(n).skip(i) {
+                    for (x, y) in q[qi][i..n].iter().zip(&r[ri][i..n]) {
                         total += $scalar(*x, *y);
                     }
                     *o = total;

@@ -100,7 +100,7 @@ macro_rules! pair_kernel {
             let sum = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
             let mut total = hsum(sum);
             let to_f32 = $to_f32;
-            for (x, y) in a.iter().zip(b).take(n).skip(i) {
+            for (x, y) in a[i..n].iter().zip(&b[i..n]) {
                 total += $scalar(*x, to_f32(*y));
             }
             total
@@ -192,7 +192,7 @@ macro_rules! tile_kernel {
             for (qi, (out_q, acc_q)) in out.iter_mut().zip(acc).enumerate() {
                 for (ri, (o, a)) in out_q.iter_mut().zip(acc_q).enumerate() {
                     let mut total = hsum(a);
-                    for (x, y) in q[qi].iter().zip(r[ri]).take(n).skip(i) {
+                    for (x, y) in q[qi][i..n].iter().zip(&r[ri][i..n]) {
                         total += $scalar(*x, *y);
                     }
                     *o = total;

@@ -1,8 +1,6 @@
 //! The SVS search buffer: candidates sorted by distance, a window of the best that the greedy
 //! search expands, and extra capacity kept for re-ranking.
 
-use std::cmp::Ordering;
-
 use crate::neighbor::Neighbor;
 
 #[derive(Debug, Clone, Copy)]
@@ -63,17 +61,13 @@ impl SearchBuffer {
     }
 
     fn position(&self, n: &Neighbor) -> Result<usize, usize> {
-        self.slots
-            .binary_search_by(|s| s.neighbor.cmp_by_distance(n).then(Ordering::Less))
-            .or_else(|pos| {
-                // `then(Less)` never reports Equal; look at the slot just before `pos`.
-                match pos.checked_sub(1).and_then(|p| self.slots.get(p)) {
-                    Some(s) if s.neighbor.id == n.id && s.neighbor.distance == n.distance => {
-                        Ok(pos - 1)
-                    }
-                    _ => Err(pos),
-                }
-            })
+        // Integer keys order exactly like `cmp_by_distance` and are cheaper to compare.
+        let key = n.order_key();
+        let pos = self.slots.partition_point(|s| s.neighbor.order_key() < key);
+        match self.slots.get(pos) {
+            Some(s) if s.neighbor.order_key() == key => Ok(pos),
+            _ => Err(pos),
+        }
     }
 
     /// Whether `(id, distance)` is already held (used when no visited set is kept: the same id

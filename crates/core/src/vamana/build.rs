@@ -7,10 +7,12 @@
 //! - Per node: greedy search with window L; the candidate pool is the full search history (every
 //!   scored node) plus the node's current neighbours, sorted and capped at
 //!   `max_candidate_pool_size` (3·L in Redis), then robust-pruned to ≤ R.
-//! - Nodes run in max(40, ⌈n/4096⌉) sequential batches of ⌈n / batches⌉ nodes. Within a batch a
-//!   node's new list is visible to the next node at once (as with SVS's worker threads); back
-//!   edges are added when the batch ends: appended while the target has fewer than R, otherwise
-//!   the target's list plus its overflow is re-pruned to `prune_to` (R − 4 in Redis).
+//! - Nodes run in max(40, ⌈n/4096⌉) sequential batches of ⌈n / batches⌉ nodes. As in SVS's
+//!   `generate_neighbors`, every node of a batch searches the graph as it stood when the batch
+//!   began; the batch's new lists are written when the batch ends. Then back edges are added:
+//!   appended while the target has fewer than R neighbours; a full target (even one that already
+//!   has the edge, as SVS checks fullness first) collects the edge as overflow, and its list
+//!   plus overflow is re-pruned to `prune_to` (R − 4 in Redis).
 //!
 //! The work is sequential and has no randomness, so a build is a pure function of the data and
 //! the configuration (the index seed only feeds codec training). [`VamanaBuilder::step`] runs a
@@ -129,6 +131,11 @@ pub struct VamanaBuilder<'s, S: VectorStore> {
     pruned: Vec<u32>,
     edges: Vec<u32>,
     overflow: Vec<(u32, u32)>,
+    /// New lists of the current batch, applied when it ends: node ids, and for each the end
+    /// offset of its list in `update_ids`.
+    update_nodes: Vec<u32>,
+    update_ends: Vec<usize>,
+    update_ids: Vec<u32>,
     prune_scratch: PruneScratch,
     distance_computations: u64,
 }
@@ -161,6 +168,9 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
             pruned: Vec::with_capacity(config.graph_max_degree),
             edges: Vec::with_capacity(config.graph_max_degree),
             overflow: Vec::new(),
+            update_nodes: Vec::new(),
+            update_ends: Vec::new(),
+            update_ids: Vec::new(),
             prune_scratch: PruneScratch::default(),
             distance_computations: 0,
         })
@@ -181,6 +191,7 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
                 } else {
                     self.config.alpha
                 };
+                self.apply_batch_updates();
                 self.add_reverse_edges(self.batch_start, batch_end, alpha);
                 self.batch_start = batch_end;
             }
@@ -266,10 +277,10 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
         if self.pool.len() > cap && cap > 0 {
             // Only the nearest `cap` survive: select them before sorting.
             self.pool
-                .select_nth_unstable_by(cap - 1, |a, b| a.cmp_by_distance(b));
+                .select_nth_unstable_by_key(cap - 1, Neighbor::order_key);
             self.pool.truncate(cap);
         }
-        self.pool.sort_unstable_by(|a, b| a.cmp_by_distance(b));
+        self.pool.sort_unstable_by_key(Neighbor::order_key);
         self.pool.truncate(cap);
         computed += robust_prune(
             store,
@@ -279,8 +290,23 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
             &mut self.prune_scratch,
             &mut self.pruned,
         );
-        self.graph.set_neighbors(node, &self.pruned);
+        self.update_nodes.push(node);
+        self.update_ids.extend_from_slice(&self.pruned);
+        self.update_ends.push(self.update_ids.len());
         self.distance_computations += computed as u64;
+    }
+
+    /// Writes the lists generated during the batch into the graph.
+    fn apply_batch_updates(&mut self) {
+        let mut start = 0;
+        for (&node, &end) in self.update_nodes.iter().zip(&self.update_ends) {
+            let list = self.update_ids.get(start..end).unwrap_or(&[]);
+            self.graph.set_neighbors(node, list);
+            start = end;
+        }
+        self.update_nodes.clear();
+        self.update_ends.clear();
+        self.update_ids.clear();
     }
 
     fn add_reverse_edges(&mut self, start: usize, end: usize, alpha: f32) {
@@ -324,7 +350,7 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
                 }
             }
             self.distance_computations += self.pool.len() as u64;
-            self.pool.sort_unstable_by(|a, b| a.cmp_by_distance(b));
+            self.pool.sort_unstable_by_key(Neighbor::order_key);
             self.pool.truncate(self.config.max_candidate_pool_size);
             let computed = robust_prune(
                 store,

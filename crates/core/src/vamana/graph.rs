@@ -98,18 +98,19 @@ impl VamanaGraph {
         }
     }
 
-    /// Appends the edge `from → to` when there is room and it is new.
+    /// Appends the edge `from → to` when there is room and it is new. A full list reports
+    /// [`AddEdge::Full`] before checking for the edge, as SVS's back-edge pass does.
     pub(crate) fn try_add_edge(&mut self, from: u32, to: u32) -> AddEdge {
         let record = self.record_mut(from);
         let Some((degree, ids)) = record.split_first_mut() else {
             return AddEdge::Full;
         };
         let d = *degree as usize;
-        if ids[..d].contains(&to) {
-            return AddEdge::AlreadyPresent;
-        }
         if d >= ids.len() {
             return AddEdge::Full;
+        }
+        if from == to || ids[..d].contains(&to) {
+            return AddEdge::AlreadyPresent;
         }
         ids[d] = to;
         *degree += 1;
@@ -142,8 +143,11 @@ mod tests {
         assert_eq!(g.bytes(), 3 * 3 * 4);
         assert_eq!(g.try_add_edge(0, 1), AddEdge::Added);
         assert_eq!(g.try_add_edge(0, 1), AddEdge::AlreadyPresent);
+        assert_eq!(g.try_add_edge(0, 0), AddEdge::AlreadyPresent);
         assert_eq!(g.try_add_edge(0, 2), AddEdge::Added);
         assert_eq!(g.try_add_edge(0, 3), AddEdge::Full);
+        // Full wins over "already present".
+        assert_eq!(g.try_add_edge(0, 1), AddEdge::Full);
         assert_eq!(g.neighbors(0), &[1, 2]);
         g.set_neighbors(0, &[2, 1, 0]);
         assert_eq!(g.neighbors(0), &[2, 1]);

@@ -1,33 +1,58 @@
-//! Heuristic (alpha) pruning of a candidate pool down to a bounded neighbour list.
+//! Heuristic (alpha) pruning of a candidate pool down to a bounded neighbour list, with the two
+//! strategies SVS uses (`prune.h`), chosen by metric as Redis's build does.
 //!
 //! Candidates are walked nearest first. A kept neighbour `p` *covers* a later candidate `c` at a
-//! given alpha, and `c` is dropped, when:
+//! given alpha when:
 //! - L2 (distances d, smaller is closer): `alpha · d(p, c) < d(q, c)`;
 //! - IP / COSINE (SVS compares similarities s = 1 − d with the reversed comparator):
 //!   `alpha · s(p, c) > s(q, c)`.
 //!
-//! With alpha = 1 both are the classic relative-neighbourhood rule "p is closer to c than q is".
-//! Alpha relaxes the rule in the direction that keeps more (longer) edges: alpha > 1 for L2
-//! (default 1.2) and alpha < 1 for similarities (default 0.95). SVS runs rounds with the
-//! current alpha = 1, then alpha (the next power would be past the target), re-offering in the
-//! second round the candidates the first round dropped; a candidate is reconsidered in a round
-//! only if no kept neighbour covers it at that round's alpha.
+//! With alpha = 1 both are the relative-neighbourhood rule "p is closer to c than q is". SVS runs
+//! rounds at alpha = 1 and then at the configured alpha (the next power would pass it):
+//! - **L2, progressive** ([`PruneRule::Progressive`]): each candidate remembers the largest
+//!   ratio `d(q, c) / d(p, c)` over the kept neighbours it was compared with; in a round at
+//!   alpha it is skipped (neither kept nor compared) while that ratio exceeds alpha. A candidate
+//!   covered at alpha = 1 is therefore not compared with later round-1 neighbours, exactly as in
+//!   SVS, and round 2 re-offers every candidate whose ratio is ≤ 1.2.
+//! - **IP / COSINE, iterative** ([`PruneRule::Iterative`]): round 2 forgets which candidates
+//!   round 1 pruned and runs the greedy rule again at alpha = 0.95 over the candidates not yet
+//!   kept, so only neighbours kept in round 2 can prune in round 2.
 
 use crate::metric::Metric;
 use crate::neighbor::Neighbor;
 use crate::store::{QueryScorer, VectorStore};
 
+/// Which SVS pruning strategy a metric uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PruneRule {
+    /// SVS `ProgressivePruneStrategy` (L2).
+    Progressive,
+    /// SVS `IterativePruneStrategy` (IP and COSINE).
+    Iterative,
+}
+
+impl PruneRule {
+    pub fn for_metric(metric: Metric) -> Self {
+        if metric.is_inner_product() {
+            PruneRule::Iterative
+        } else {
+            PruneRule::Progressive
+        }
+    }
+}
+
 /// Reusable scratch for [`robust_prune`].
 #[derive(Debug, Clone, Default)]
 pub struct PruneScratch {
-    /// Bit r set: the candidate is covered at round r. Bit 7: the candidate was kept.
-    state: Vec<u8>,
+    /// Progressive: largest `d(q, c) / d(p, c)` seen (+∞ once kept). Iterative: 0 available,
+    /// 1 pruned in this round, +∞ kept.
+    mark: Vec<f32>,
+    /// Pool positions that may still be kept or compared, in pool order.
+    live: Vec<u32>,
 }
 
-const KEPT: u8 = 0x80;
-
-/// How many candidates ahead the pruning loop prefetches.
-const PREFETCH_AHEAD: usize = 4;
+/// Iterative-rule mark of a candidate pruned in the current round.
+const PRUNED: f32 = 1.0;
 
 /// Whether a kept neighbour at distance `d_pc` from candidate `c` covers `c`, whose distance to
 /// the node being pruned is `d_qc`.
@@ -40,13 +65,19 @@ pub fn covers(metric: Metric, alpha: f32, d_pc: f32, d_qc: f32) -> bool {
     }
 }
 
-/// The alpha of each pruning round: 1, then `alpha` when it differs.
-#[inline]
-fn rounds(alpha: f32) -> ([f32; 2], usize) {
-    if alpha == 1.0 {
-        ([1.0, 1.0], 1)
+/// The alphas of SVS's pruning rounds: 1, then the configured alpha (the next power, alpha², is
+/// past it). Redis only ever uses 1.2 (L2) and 0.95 (IP/COSINE); an alpha of 1, or one on the
+/// wrong side of 1 for the metric (where SVS would run no round at all), gives one round at 1.
+fn round_alphas(metric: Metric, alpha: f32) -> ([f32; 2], usize) {
+    let widens = if metric.is_inner_product() {
+        alpha < 1.0
     } else {
+        alpha > 1.0
+    };
+    if widens && alpha.is_finite() && alpha > 0.0 {
         ([1.0, alpha], 2)
+    } else {
+        ([1.0, 1.0], 1)
     }
 }
 
@@ -77,47 +108,79 @@ pub fn robust_prune<S: VectorStore>(
     }
     let metric = store.metric();
     let two_level = store.is_two_level();
-    let (alphas, round_count) = rounds(alpha);
-    let state = &mut scratch.state;
-    state.clear();
-    state.resize(pool.len(), 0);
+    let rule = PruneRule::for_metric(metric);
+    let (alphas, round_count) = round_alphas(metric, alpha);
+    let PruneScratch { mark, live } = scratch;
+    mark.clear();
+    mark.resize(pool.len(), 0.0);
+    live.clear();
+    live.extend(0..pool.len() as u32);
+    let final_alpha = alphas[round_count - 1];
+    // Whether a candidate can never be kept again: kept already, or (progressive) covered even
+    // at the last round's alpha, or (iterative) pruned in the last round.
+    let closed = |m: f32, last_round: bool| match rule {
+        PruneRule::Progressive => m > final_alpha,
+        PruneRule::Iterative => m == f32::INFINITY || (last_round && m == PRUNED),
+    };
     let mut computed = 0;
-    for round in 0..round_count {
-        let round_bit = 1u8 << round;
-        for i in 0..pool.len() {
-            if out.len() >= max_degree {
-                return computed;
+    for (round, &round_alpha) in alphas.iter().take(round_count).enumerate() {
+        let last_round = round + 1 == round_count;
+        if rule == PruneRule::Iterative {
+            // SVS re-enables every candidate pruned in the previous round.
+            for &k in live.iter() {
+                if mark[k as usize] == PRUNED {
+                    mark[k as usize] = 0.0;
+                }
             }
-            if state[i] & (KEPT | round_bit) != 0 {
+        }
+        let open = |m: f32| match rule {
+            PruneRule::Progressive => m <= round_alpha,
+            PruneRule::Iterative => m == 0.0,
+        };
+        let mut pos = 0;
+        while pos < live.len() {
+            let i = live[pos] as usize;
+            if !open(mark[i]) {
+                pos += 1;
                 continue;
             }
-            state[i] |= KEPT;
-            let p = pool[i];
-            out.push(p.id);
+            mark[i] = f32::INFINITY;
+            out.push(pool[i].id);
             if out.len() >= max_degree {
                 return computed;
             }
-            let p_scorer = store.scorer_for_row(p.id);
-            // Rounds from this one on; a candidate covered in all of them is closed.
-            let open_mask: u8 = ((1u8 << round_count) - 1) & !((1u8 << round) - 1);
-            let rest = pool.get(i + 1..).unwrap_or(&[]);
-            for (k, (c, s)) in rest.iter().zip(state[i + 1..].iter_mut()).enumerate() {
-                // Rows of the pool may have left the cache since the search scored them.
-                if let Some(ahead) = rest.get(k + PREFETCH_AHEAD) {
-                    store.prefetch_vector(ahead.id);
+            let p_scorer = store.scorer_for_row(pool[i].id);
+            // Compare the new neighbour with every later open candidate, compacting the live
+            // list as we go (the kept one and candidates that can never be kept drop out).
+            let mut write = pos;
+            for read in pos + 1..live.len() {
+                let k = live[read];
+                let c = pool[k as usize];
+                let m = &mut mark[k as usize];
+                if open(*m) {
+                    let d_pc = build_distance(&p_scorer, c.id, two_level);
+                    computed += 1;
+                    match rule {
+                        PruneRule::Progressive => {
+                            // Keep the largest d(q, c) / d(p, c); NaN (0 / 0) never wins.
+                            let ratio = c.distance / d_pc;
+                            if ratio > *m {
+                                *m = ratio;
+                            }
+                        }
+                        PruneRule::Iterative => {
+                            if covers(metric, round_alpha, d_pc, c.distance) {
+                                *m = PRUNED;
+                            }
+                        }
+                    }
                 }
-                if *s & KEPT != 0 || *s & open_mask == open_mask {
-                    continue;
-                }
-                let d_pc = build_distance(&p_scorer, c.id, two_level);
-                computed += 1;
-                if round == 0 && covers(metric, alphas[0], d_pc, c.distance) {
-                    *s |= 1;
-                }
-                if round_count == 2 && covers(metric, alphas[1], d_pc, c.distance) {
-                    *s |= 2;
+                if !closed(*m, last_round) {
+                    live[write] = k;
+                    write += 1;
                 }
             }
+            live.truncate(write);
         }
     }
     computed

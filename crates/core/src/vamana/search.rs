@@ -18,6 +18,9 @@ use super::buffer::SearchBuffer;
 use super::graph::VamanaGraph;
 use super::visited::VisitedSet;
 
+/// How many rows ahead of the one being scored the traversal prefetches.
+const PREFETCH_AHEAD: usize = 4;
+
 /// Resolved query-time settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SearchParams {
@@ -99,17 +102,24 @@ impl VamanaSearcher {
         }
         self.buffer.insert(Neighbor::new(entry, d));
         while let Some(id) = self.buffer.next_unexpanded() {
-            // Issue every neighbour's load before scoring any, so the memory latencies overlap;
-            // scoring order (and so the result) is unchanged.
+            // Collect the unvisited neighbours first so their rows can be prefetched ahead of
+            // scoring; scoring order (and so the result) is unchanged.
             self.pending.clear();
             for &nb in graph.neighbors(id) {
                 if use_history && !self.visited.insert(nb) {
                     continue;
                 }
-                store.prefetch_vector(nb);
                 self.pending.push(nb);
             }
-            for &nb in &self.pending {
+            // Keep a few rows in flight ahead of the one being scored: enough to hide memory
+            // latency without overflowing the CPU's outstanding-miss slots.
+            for &nb in self.pending.iter().take(PREFETCH_AHEAD) {
+                store.prefetch_vector(nb);
+            }
+            for (i, &nb) in self.pending.iter().enumerate() {
+                if let Some(&ahead) = self.pending.get(i + PREFETCH_AHEAD) {
+                    store.prefetch_vector(ahead);
+                }
                 let d = scorer.distance(nb);
                 computed += 1;
                 if let Some(h) = history.as_deref_mut() {

@@ -1,0 +1,49 @@
+//! Build-cost diagnostics for the Vamana builder: wall time, distance computations and
+//! nanoseconds per distance for Redis's build settings on one shared data set (FP32).
+//!
+//! ```text
+//! vamana_build_stats <siftsmall|netflix> [R] [L] [first-N-rows]
+//! ```
+#[path = "../tests/vamana_support/datasets.rs"]
+mod datasets;
+
+use std::time::Instant;
+
+use annlab_core::store::FullPrecisionStore;
+use annlab_core::vamana::{BuildConfig, VamanaBuilder};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let ds = match args.get(1).map(String::as_str) {
+        Some("netflix") => datasets::netflix(),
+        _ => datasets::siftsmall(),
+    }
+    .expect("shared data not found");
+    let r: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(32);
+    let l: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(200);
+    let rows: usize = args
+        .get(4)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(ds.base.rows())
+        .min(ds.base.rows());
+    let base = annlab_core::Matrix::new(
+        ds.base.dim(),
+        ds.base.as_slice()[..rows * ds.base.dim()].to_vec(),
+    )
+    .expect("subset");
+    let store = FullPrecisionStore::<f32>::from_matrix(&base, ds.metric).expect("store");
+    let config = BuildConfig::redis(r, l, ds.metric);
+    let t0 = Instant::now();
+    let mut builder = VamanaBuilder::new(&store, config).expect("builder");
+    while !builder.step(1024).finished {}
+    let secs = t0.elapsed().as_secs_f64();
+    let computed = builder.distance_computations();
+    let graph = builder.finish();
+    println!(
+        "{{\"dataset\": \"{}\", \"r\": {r}, \"l\": {l}, \"build_s\": {secs:.3}, \"distances\": {computed}, \"per_node\": {:.0}, \"ns_per_distance\": {:.1}, \"mean_degree\": {:.2}}}",
+        ds.name,
+        computed as f64 / rows as f64,
+        secs * 1e9 / computed as f64,
+        graph.mean_degree()
+    );
+}
