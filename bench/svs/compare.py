@@ -3,6 +3,10 @@
 Prints, per R: recall@10 and QPS at every search window for both, the build-time ratio
 (annlab / SVS), and QPS at recall 0.95 (linear interpolation between sweep points), with the
 targets build <= 1.2x and QPS >= 0.9x.
+
+`--rounds N` (default 3) runs both sides N times, alternating, and keeps each side's best build
+time and best QPS per window: on a shared 2-core VM single runs swing by +-30%, and best-of-N
+filters the interference while alternation exposes both sides to the same drift.
 """
 
 import argparse
@@ -91,7 +95,13 @@ def svs_worker(name, r):
             ids.append([int(x) for x in i[0]])
         qps = len(queries) / (time.perf_counter() - t)
         points.append({"w": w, "recall": round(recall(ids, gt), 4), "qps": round(qps, 1)})
-    print(json.dumps({"impl": "svs-" + getattr(svs, "__version__", "?"), "dataset": name,
+    try:
+        from importlib.metadata import version
+
+        impl = "svs-" + version("scalable-vs")
+    except Exception:  # noqa: BLE001 - the version is only a label
+        impl = "svs-" + getattr(svs, "__version__", "?")
+    print(json.dumps({"impl": impl, "dataset": name,
                       "r": r, "build_s": round(build, 3), "points": points}))
 
 
@@ -105,28 +115,44 @@ def qps_at(points, target=0.95):
     return max(above) if above else None
 
 
+def best_of(runs):
+    """Best build time and best QPS per window over repeated runs (recall is deterministic)."""
+    best = dict(runs[0])
+    best["build_s"] = min(run["build_s"] for run in runs)
+    best["build_runs"] = [run["build_s"] for run in runs]
+    best["points"] = [dict(p, qps=max(run["points"][i]["qps"] for run in runs))
+                      for i, p in enumerate(runs[0]["points"])]
+    return best
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", default="siftsmall")
     ap.add_argument("--r", default="32")
     ap.add_argument("--ours")
     ap.add_argument("--worker", action="store_true")
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     if args.worker:
         svs_worker(args.dataset, int(args.r))
         return
     for r in [int(x) for x in args.r.split(",")]:
-        proc = subprocess.run([sys.executable, __file__, "--worker", "--dataset", args.dataset,
-                               "--r", str(r)], capture_output=True, text=True,
-                              env=dict(os.environ, OMP_NUM_THREADS="1"))
-        if proc.returncode != 0:
-            print(f"Intel SVS worker failed ({proc.returncode}): {proc.stderr[-500:]}")
+        svs_runs, our_runs = [], []
+        for _ in range(max(1, args.rounds)):
+            proc = subprocess.run([sys.executable, __file__, "--worker", "--dataset",
+                                   args.dataset, "--r", str(r)], capture_output=True, text=True,
+                                  env=dict(os.environ, OMP_NUM_THREADS="1"))
+            if proc.returncode != 0:
+                print(f"Intel SVS worker failed ({proc.returncode}): {proc.stderr[-500:]}")
+                break
+            svs_runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            ours = subprocess.run([args.ours, args.dataset, str(r),
+                                   ",".join(map(str, WINDOWS))], capture_output=True, text=True,
+                                  check=True)
+            our_runs.append(json.loads(ours.stdout.strip().splitlines()[-1]))
+        if not svs_runs:
             continue
-        svs_res = json.loads(proc.stdout.strip().splitlines()[-1])
-        ours = subprocess.run([args.ours, args.dataset, str(r),
-                               ",".join(map(str, WINDOWS))], capture_output=True, text=True,
-                              check=True)
-        our_res = json.loads(ours.stdout.strip().splitlines()[-1])
+        svs_res, our_res = best_of(svs_runs), best_of(our_runs)
         print(f"\n### {args.dataset}, R={r}, L=200, k={K}, one thread, one query at a time")
         print("| W | annlab recall | annlab QPS | SVS recall | SVS QPS | QPS ratio |")
         print("|---|---|---|---|---|---|")
@@ -134,8 +160,9 @@ def main():
             print(f"| {a['w']} | {a['recall']:.3f} | {a['qps']:.0f} | {b['recall']:.3f} | "
                   f"{b['qps']:.0f} | {a['qps'] / b['qps']:.2f} |")
         ratio = our_res["build_s"] / svs_res["build_s"]
-        print(f"build: annlab {our_res['build_s']:.2f} s, {svs_res['impl']} "
-              f"{svs_res['build_s']:.2f} s, ratio {ratio:.2f} (target <= 1.2)")
+        print(f"build (best of {len(our_res['build_runs'])}): annlab {our_res['build_s']:.2f} s, "
+              f"{svs_res['impl']} {svs_res['build_s']:.2f} s, ratio {ratio:.2f} (target <= 1.2)")
+        print(f"build runs: annlab {our_res['build_runs']}, SVS {svs_res['build_runs']}")
         qa, qb = qps_at(our_res["points"]), qps_at(svs_res["points"])
         if qa and qb:
             print(f"QPS at recall 0.95: annlab {qa:.0f}, SVS {qb:.0f}, ratio {qa / qb:.2f} "

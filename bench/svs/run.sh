@@ -2,7 +2,9 @@
 # Side-by-side: annlab's Vamana vs Intel SVS (PyPI scalable-vs, `import svs`), uncompressed,
 # same R, L = 200, alpha (1.2 L2 / 0.95 IP), W sweep, one thread, one query at a time.
 #
-#   bench/svs/run.sh [siftsmall|netflix|all] [R,R]
+#   [ROUNDS=3] bench/svs/run.sh [siftsmall|netflix|all] [R,R]
+#
+# Each side runs ROUNDS times, alternating; the best build time and best QPS per window count.
 #
 # Intel SVS runs in a subprocess per configuration: on non-Intel CPUs scalable-vs 0.5.0 exits
 # the process when asked for LVQ/LeanVec, so only uncompressed data is ever requested here.
@@ -29,5 +31,5 @@ case "$which" in
   *) sets=("$which") ;;
 esac
 for ds in "${sets[@]}"; do
-  "$venv/bin/python" "$here/compare.py" --dataset "$ds" --r "$rs" --ours "$ours"
+  "$venv/bin/python" "$here/compare.py" --dataset "$ds" --r "$rs" --ours "$ours" --rounds "${ROUNDS:-3}"
 done

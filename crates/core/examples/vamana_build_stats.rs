@@ -39,8 +39,19 @@ fn main() {
     let secs = t0.elapsed().as_secs_f64();
     let computed = builder.distance_computations();
     let graph = builder.finish();
+    // Order-sensitive fingerprint of the adjacency lists: equal graphs give equal values.
+    let mut fingerprint: u64 = 0xcbf2_9ce4_8422_2325;
+    for node in 0..graph.len() as u32 {
+        for &nb in graph
+            .neighbors(node)
+            .iter()
+            .chain(std::iter::once(&u32::MAX))
+        {
+            fingerprint = (fingerprint ^ u64::from(nb)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
     println!(
-        "{{\"dataset\": \"{}\", \"r\": {r}, \"l\": {l}, \"build_s\": {secs:.3}, \"distances\": {computed}, \"per_node\": {:.0}, \"ns_per_distance\": {:.1}, \"mean_degree\": {:.2}}}",
+        "{{\"dataset\": \"{}\", \"r\": {r}, \"l\": {l}, \"build_s\": {secs:.3}, \"distances\": {computed}, \"per_node\": {:.0}, \"ns_per_distance\": {:.1}, \"mean_degree\": {:.2}, \"graph_fingerprint\": \"{fingerprint:016x}\"}}",
         ds.name,
         computed as f64 / rows as f64,
         secs * 1e9 / computed as f64,

@@ -47,9 +47,15 @@ pub struct PruneScratch {
     /// Progressive: largest `d(q, c) / d(p, c)` seen (+∞ once kept). Iterative: 0 available,
     /// 1 pruned in this round, +∞ kept.
     mark: Vec<f32>,
-    /// Pool positions that may still be kept or compared, in pool order.
+    /// Pool positions open in the current round, in pool order.
     live: Vec<u32>,
+    /// Pool positions closed for the current round but open again in the next one.
+    parked: Vec<u32>,
 }
+
+/// How many candidates ahead of the one being compared the loop prefetches: the pool's rows may
+/// have left the cache since the search scored them.
+const PREFETCH_AHEAD: usize = 4;
 
 /// Iterative-rule mark of a candidate pruned in the current round.
 const PRUNED: f32 = 1.0;
@@ -110,74 +116,72 @@ pub fn robust_prune<S: VectorStore>(
     let two_level = store.is_two_level();
     let rule = PruneRule::for_metric(metric);
     let (alphas, round_count) = round_alphas(metric, alpha);
-    let PruneScratch { mark, live } = scratch;
+    let PruneScratch { mark, live, parked } = scratch;
     mark.clear();
     mark.resize(pool.len(), 0.0);
     live.clear();
     live.extend(0..pool.len() as u32);
+    parked.clear();
     let final_alpha = alphas[round_count - 1];
-    // Whether a candidate can never be kept again: kept already, or (progressive) covered even
-    // at the last round's alpha, or (iterative) pruned in the last round.
-    let closed = |m: f32, last_round: bool| match rule {
-        PruneRule::Progressive => m > final_alpha,
-        PruneRule::Iterative => m == f32::INFINITY || (last_round && m == PRUNED),
-    };
     let mut computed = 0;
     for (round, &round_alpha) in alphas.iter().take(round_count).enumerate() {
         let last_round = round + 1 == round_count;
-        if rule == PruneRule::Iterative {
-            // SVS re-enables every candidate pruned in the previous round.
-            for &k in live.iter() {
-                if mark[k as usize] == PRUNED {
+        if round > 0 {
+            // Candidates parked in the previous round come back, in pool order. SVS's
+            // iterative strategy also forgets that they were pruned.
+            if rule == PruneRule::Iterative {
+                for &k in parked.iter() {
                     mark[k as usize] = 0.0;
                 }
             }
+            live.append(parked);
+            live.sort_unstable();
         }
-        let open = |m: f32| match rule {
-            PruneRule::Progressive => m <= round_alpha,
-            PruneRule::Iterative => m == 0.0,
-        };
-        let mut pos = 0;
-        while pos < live.len() {
-            let i = live[pos] as usize;
-            if !open(mark[i]) {
-                pos += 1;
-                continue;
-            }
+        // Invariant: `live` holds exactly the candidates open in this round, in pool order, so
+        // its head is the next one to keep and every other entry gets compared.
+        while let Some(&head) = live.first() {
+            let i = head as usize;
             mark[i] = f32::INFINITY;
             out.push(pool[i].id);
             if out.len() >= max_degree {
                 return computed;
             }
             let p_scorer = store.scorer_for_row(pool[i].id);
-            // Compare the new neighbour with every later open candidate, compacting the live
-            // list as we go (the kept one and candidates that can never be kept drop out).
-            let mut write = pos;
-            for read in pos + 1..live.len() {
+            let mut write = 0;
+            for &k in live.iter().skip(1).take(PREFETCH_AHEAD) {
+                store.prefetch_vector(pool[k as usize].id);
+            }
+            for read in 1..live.len() {
+                if let Some(&ahead) = live.get(read + PREFETCH_AHEAD) {
+                    store.prefetch_vector(pool[ahead as usize].id);
+                }
                 let k = live[read];
                 let c = pool[k as usize];
+                let d_pc = build_distance(&p_scorer, c.id, two_level);
+                computed += 1;
                 let m = &mut mark[k as usize];
-                if open(*m) {
-                    let d_pc = build_distance(&p_scorer, c.id, two_level);
-                    computed += 1;
-                    match rule {
-                        PruneRule::Progressive => {
-                            // Keep the largest d(q, c) / d(p, c); NaN (0 / 0) never wins.
-                            let ratio = c.distance / d_pc;
-                            if ratio > *m {
-                                *m = ratio;
-                            }
+                let still_open = match rule {
+                    PruneRule::Progressive => {
+                        // Keep the largest d(q, c) / d(p, c); NaN (0 / 0) never wins.
+                        let ratio = c.distance / d_pc;
+                        if ratio > *m {
+                            *m = ratio;
                         }
-                        PruneRule::Iterative => {
-                            if covers(metric, round_alpha, d_pc, c.distance) {
-                                *m = PRUNED;
-                            }
-                        }
+                        *m <= round_alpha
                     }
-                }
-                if !closed(*m, last_round) {
+                    PruneRule::Iterative => {
+                        if covers(metric, round_alpha, d_pc, c.distance) {
+                            *m = PRUNED;
+                        }
+                        *m == 0.0
+                    }
+                };
+                if still_open {
                     live[write] = k;
                     write += 1;
+                } else if !last_round && (rule == PruneRule::Iterative || *m <= final_alpha) {
+                    // Closed for this round only.
+                    parked.push(k);
                 }
             }
             live.truncate(write);
