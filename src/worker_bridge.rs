@@ -102,6 +102,10 @@ struct Bridge {
     pending: Option<PendingBuild>,
     phase_started: HashMap<IndexKind, (String, f64)>,
     load_started: f64,
+    /// Indexes built and waiting to measure their searches.
+    built: Vec<IndexKind>,
+    /// The index measuring its searches now (one at a time, never during a build).
+    measuring: Option<IndexKind>,
 }
 
 thread_local! {
@@ -147,6 +151,8 @@ pub fn init(state: AppState) {
         pending: None,
         phase_started: HashMap::new(),
         load_started: 0.0,
+        built: Vec::new(),
+        measuring: None,
     };
     for role in [
         Role::Data,
@@ -248,6 +254,9 @@ impl Bridge {
                 },
                 metric: prepared.metric,
                 k: prepared.k,
+                // Searches are measured later, one index at a time, once no build competes
+                // for the CPU (see `advance_measurements`).
+                hold_measure: true,
             };
             let buffers = [
                 prepared.base.buffer.clone(),
@@ -257,6 +266,8 @@ impl Bridge {
             sends.push((*kind, request, buffers));
         }
         let state = self.state;
+        self.built.clear();
+        self.measuring = None;
         for (kind, request, buffers) in sends {
             state.run(kind).set(RunState::Running(Progress {
                 phase: "starting".into(),
@@ -271,6 +282,60 @@ impl Bridge {
                 state.push_error(e);
             }
         }
+    }
+
+    /// Starts measuring the next built index when nothing builds or measures any more. HNSW
+    /// goes first, so both are measured in the same order on every build.
+    fn advance_measurements(&mut self) {
+        if self.measuring.is_some() {
+            return;
+        }
+        let state = self.state;
+        let building = IndexKind::BOTH.into_iter().any(|kind| {
+            matches!(
+                state.run(kind).get_untracked(),
+                RunState::Preparing | RunState::Running(_)
+            ) && !self.built.contains(&kind)
+        });
+        if building {
+            return;
+        }
+        let Some(kind) = IndexKind::BOTH
+            .into_iter()
+            .find(|kind| self.built.contains(kind))
+        else {
+            return;
+        };
+        self.built.retain(|k| *k != kind);
+        state.run(kind).set(RunState::Running(Progress {
+            phase: "measuring searches".into(),
+            done: 0,
+            total: 0,
+            eta_seconds: None,
+        }));
+        match self.send(
+            Role::Index(kind),
+            Job::Run(kind),
+            &WorkerRequest::Measure,
+            &[],
+            false,
+        ) {
+            Ok(()) => self.measuring = Some(kind),
+            Err(e) => {
+                state.run(kind).set(RunState::Failed(e.clone()));
+                state.push_error(e);
+                self.advance_measurements();
+            }
+        }
+    }
+
+    /// Forgets a run that ended (finished, failed or crashed) and lets the next one measure.
+    fn run_ended(&mut self, kind: IndexKind) {
+        self.built.retain(|k| *k != kind);
+        if self.measuring == Some(kind) {
+            self.measuring = None;
+        }
+        self.advance_measurements();
     }
 
     fn finish_if_done(&mut self) {
@@ -484,6 +549,23 @@ fn on_event(role: Role, data: &JsValue) {
                 });
                 bridge.start_runs();
             }
+            WorkerEvent::Built { build_seconds } => {
+                if let Job::Run(kind) = job {
+                    bridge.phase_started.remove(&kind);
+                    if !bridge.built.contains(&kind) {
+                        bridge.built.push(kind);
+                    }
+                    state.run(kind).set(RunState::Running(Progress {
+                        phase: format!(
+                            "built in {build_seconds:.1} s; measuring once the other build ends"
+                        ),
+                        done: 0,
+                        total: 0,
+                        eta_seconds: None,
+                    }));
+                    bridge.advance_measurements();
+                }
+            }
             WorkerEvent::RunFinished { report, results } => {
                 bridge.jobs.remove(&job_id);
                 if let Job::Run(kind) = job {
@@ -491,6 +573,7 @@ fn on_event(role: Role, data: &JsValue) {
                     state
                         .run(kind)
                         .set(RunState::Done(Arc::new(RunOutcome { report, results })));
+                    bridge.run_ended(kind);
                 }
                 bridge.finish_if_done();
             }
@@ -507,6 +590,7 @@ fn on_event(role: Role, data: &JsValue) {
                     }
                     Job::Run(kind) => {
                         state.run(kind).set(RunState::Failed(message.clone()));
+                        bridge.run_ended(kind);
                         bridge.finish_if_done();
                     }
                 }
@@ -546,6 +630,9 @@ fn on_crash(role: Role, message: String) {
             }
         }
         bridge.restart(role);
+        if let Role::Index(kind) = role {
+            bridge.run_ended(kind);
+        }
         bridge.finish_if_done();
         state.push_error(text);
     });
@@ -806,6 +893,8 @@ pub fn cancel(state: AppState) {
         }
         bridge.pending = None;
         bridge.phase_started.clear();
+        bridge.built.clear();
+        bridge.measuring = None;
     });
 }
 

@@ -281,7 +281,15 @@ fn exact_truth(
     Ok(GroundTruth { ids })
 }
 
-/// Builds one index and measures its sweep.
+/// An index built by a `Run` with `hold_measure`, kept until `Measure`.
+pub struct HeldBuild {
+    eval: EvalSet,
+    spec: IndexSpec,
+    built: runner::BuiltSpec,
+}
+
+/// Builds one index and measures its sweep; with `hold`, only builds and returns the built
+/// index next to a [`WorkerEvent::Built`] reply, for [`measure_held`] later.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     spec: &IndexSpec,
@@ -290,12 +298,38 @@ pub fn run(
     truth: Vec<Vec<u32>>,
     metric: Metric,
     k: usize,
+    hold: bool,
     clock: &dyn Clock,
     control: &mut dyn BuildControl,
-) -> Result<Reply, String> {
+) -> Result<(Reply, Option<HeldBuild>), String> {
     let eval = EvalSet::new(base, queries, metric, k, GroundTruth { ids: truth })
         .map_err(|e| e.to_string())?;
-    let outcome = runner::run_spec(&eval, spec, clock, control).map_err(|e| e.to_string())?;
+    let built = runner::build_spec(&eval, spec, clock, control).map_err(|e| e.to_string())?;
+    if hold {
+        let reply = Reply::plain(WorkerEvent::Built {
+            build_seconds: built.build_seconds(),
+        });
+        let held = HeldBuild {
+            eval,
+            spec: spec.clone(),
+            built,
+        };
+        return Ok((reply, Some(held)));
+    }
+    let outcome = runner::measure_spec(&eval, spec, &built, clock).map_err(|e| e.to_string())?;
+    Ok((
+        Reply::plain(WorkerEvent::RunFinished {
+            report: outcome.report,
+            results: outcome.results,
+        }),
+        None,
+    ))
+}
+
+/// Measures the sweep of a held build.
+pub fn measure_held(held: &HeldBuild, clock: &dyn Clock) -> Result<Reply, String> {
+    let outcome = runner::measure_spec(&held.eval, &held.spec, &held.built, clock)
+        .map_err(|e| e.to_string())?;
     Ok(Reply::plain(WorkerEvent::RunFinished {
         report: outcome.report,
         results: outcome.results,

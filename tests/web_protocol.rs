@@ -37,6 +37,7 @@ fn run_request() -> WorkerRequest {
         },
         metric: Metric::Cosine,
         k: 1,
+        hold_measure: true,
     }
 }
 
@@ -145,4 +146,27 @@ fn foreign_messages_are_errors_not_panics() {
     assert_eq!(err.0, 3);
     assert!(err.1.contains("version"), "{}", err.1);
     assert!(decode_event(&JsValue::NULL).is_err());
+}
+
+#[wasm_bindgen_test]
+fn build_then_measure_messages_round_trip() {
+    // The app holds both builds and measures them one at a time: `Run { hold_measure }`
+    // answers `Built`, and a bare `Measure` request asks for the sweep.
+    let message = encode_request(11, &WorkerRequest::Measure, &[]).unwrap();
+    let incoming = decode_request(&message).unwrap();
+    assert_eq!(
+        (incoming.job, incoming.request),
+        (11, WorkerRequest::Measure)
+    );
+    let built = WorkerEvent::Built { build_seconds: 2.5 };
+    let (message, _) = encode_event(
+        12,
+        Reply {
+            event: built.clone(),
+            buffers: Vec::new(),
+        },
+    )
+    .unwrap();
+    let (job, back, _) = decode_event(&message).unwrap();
+    assert_eq!((job, back), (12, built));
 }

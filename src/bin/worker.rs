@@ -132,22 +132,38 @@ fn handle(incoming: Incoming) -> Result<Reply, String> {
             truth,
             metric,
             k,
+            hold_measure,
         } => {
+            // A new run replaces whatever an earlier one left waiting.
+            HELD.with(|h| h.borrow_mut().take());
             let base_m = matrix(&incoming, *base)?;
             let queries_m = matrix(&incoming, *queries)?;
             let truth = worker_jobs::ids_to_rows(&incoming.u32s(truth.slot)?, truth.k);
-            worker_jobs::run(
+            let (reply, held) = worker_jobs::run(
                 spec,
                 base_m,
                 queries_m,
                 truth,
                 *metric,
                 *k,
+                *hold_measure,
                 &clock,
                 &mut control,
-            )
+            )?;
+            HELD.with(|h| *h.borrow_mut() = held);
+            Ok(reply)
         }
+        WorkerRequest::Measure => HELD.with(|h| match h.borrow().as_ref() {
+            Some(held) => worker_jobs::measure_held(held, &clock),
+            None => Err("nothing is built to measure (the build was replaced or lost)".into()),
+        }),
     }
+}
+
+thread_local! {
+    /// The index a `Run` with `hold_measure` built, until `Measure` (or the next `Run`).
+    static HELD: std::cell::RefCell<Option<worker_jobs::HeldBuild>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 fn on_message(event: MessageEvent) {

@@ -115,6 +115,36 @@ pub extern "C" fn self_check() -> u32 {
     failures
 }
 
+/// Builds an uncompressed Vamana graph (Redis build settings: R, L, alpha by metric, pool 3L,
+/// R − 4) over seeded synthetic clustered data and returns the build time in milliseconds, or a
+/// negative value on bad input. Metric 0 = L2, 1 = COSINE. Used by `bench/vamana-wasm.mjs` to
+/// compare the wasm build with the native one on the same data.
+#[no_mangle]
+pub extern "C" fn bench_vamana_build(rows: u32, dim: u32, r: u32, l: u32, metric: u32) -> f64 {
+    use annlab_core::store::FullPrecisionStore;
+    use annlab_core::vamana::{build_vamana, BuildConfig};
+    let metric = if metric == 0 {
+        Metric::L2
+    } else {
+        Metric::Cosine
+    };
+    let Ok(base) = Matrix::new(
+        dim as usize,
+        rng::synthetic_clustered(rows as usize, dim as usize, 64, 7),
+    ) else {
+        return -1.0;
+    };
+    let Ok(store) = FullPrecisionStore::<f32>::from_matrix(&base, metric) else {
+        return -1.0;
+    };
+    let config = BuildConfig::redis(r as usize, l as usize, metric);
+    let started = clock_ms();
+    match build_vamana(&store, config, &mut annlab_core::NoControl) {
+        Ok(graph) if graph.len() == rows as usize => clock_ms() - started,
+        _ => -1.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

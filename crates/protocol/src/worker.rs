@@ -98,7 +98,10 @@ pub enum WorkerRequest {
         #[serde(default)]
         ground_truth: Option<IdsRef>,
     },
-    /// Build one index on a prepared data set and measure its runtime sweep.
+    /// Build one index on a prepared data set and measure its runtime sweep. With
+    /// `hold_measure`, the worker answers [`WorkerEvent::Built`] after the build and keeps the
+    /// index until a [`WorkerRequest::Measure`] arrives (the app measures searches only when no
+    /// other build competes for the CPU).
     Run {
         spec: IndexSpec,
         base: MatrixRef,
@@ -106,7 +109,12 @@ pub enum WorkerRequest {
         truth: IdsRef,
         metric: annlab_core::Metric,
         k: usize,
+        #[serde(default)]
+        hold_measure: bool,
     },
+    /// Measure the sweep of the index held since the last `Run` with `hold_measure`; answers
+    /// [`WorkerEvent::RunFinished`].
+    Measure,
 }
 
 /// Rows with some property: how many, and the first few (0-based).
@@ -182,6 +190,8 @@ pub enum WorkerEvent {
         /// Seconds spent on exact ground truth (0 when uploaded).
         ground_truth_seconds: f64,
     },
+    /// A `Run` with `hold_measure` finished building; the index waits for `Measure`.
+    Built { build_seconds: f64 },
     /// A run finished. `results[point][query]` are the returned ids.
     RunFinished {
         report: RunReport,
@@ -215,5 +225,14 @@ mod tests {
         assert!(text.contains("\"type\":\"prepare\""), "{text}");
         let back: Envelope<WorkerRequest> = serde_json::from_str(&text).unwrap();
         assert_eq!(back, req);
+    }
+
+    #[test]
+    fn hold_measure_defaults_to_false_and_measure_is_a_bare_tag() {
+        let text = r#"{"v":1,"job":3,"body":{"type":"measure"}}"#;
+        let back: Envelope<WorkerRequest> = serde_json::from_str(text).unwrap();
+        assert_eq!(back.body, WorkerRequest::Measure);
+        let built = serde_json::to_string(&WorkerEvent::Built { build_seconds: 1.5 }).unwrap();
+        assert_eq!(built, r#"{"type":"built","build_seconds":1.5}"#);
     }
 }

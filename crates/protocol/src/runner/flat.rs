@@ -16,16 +16,50 @@ use serde_json::{Map, Value};
 use super::{measure_search, Clock, EvalSet, RunError, RunOutcome, SearchOutput};
 use crate::report::{Algorithm, MemoryReport, RunReport, Target};
 
+/// A built FLAT index waiting to be measured.
+pub struct BuiltFlat {
+    index: FlatIndex,
+    element_type: ElementType,
+    pub build_seconds: f64,
+}
+
+/// Builds a FLAT index over `eval.base` stored as `element_type`, timed.
+pub fn build_flat(
+    eval: &EvalSet,
+    element_type: ElementType,
+    clock: &dyn Clock,
+) -> Result<BuiltFlat, RunError> {
+    let started = clock.now_seconds();
+    let index = FlatIndex::build(&eval.base, eval.metric, element_type)?;
+    Ok(BuiltFlat {
+        index,
+        element_type,
+        build_seconds: clock.now_seconds() - started,
+    })
+}
+
 /// Builds a FLAT index over `eval.base` stored as `element_type` and measures it.
 pub fn run_flat(
     eval: &EvalSet,
     element_type: ElementType,
     clock: &dyn Clock,
 ) -> Result<RunOutcome, RunError> {
-    let started = clock.now_seconds();
-    let index = FlatIndex::build(&eval.base, eval.metric, element_type)?;
-    let build_seconds = clock.now_seconds() - started;
+    let built = build_flat(eval, element_type, clock)?;
+    measure_flat(eval, &built, clock)
+}
 
+/// Measures a built FLAT index (one search point).
+pub fn measure_flat(
+    eval: &EvalSet,
+    built: &BuiltFlat,
+    clock: &dyn Clock,
+) -> Result<RunOutcome, RunError> {
+    let BuiltFlat {
+        index,
+        element_type,
+        build_seconds,
+    } = built;
+    let (element_type, build_seconds) = (*element_type, *build_seconds);
     let k = eval.k;
     let (point, ids) = measure_search(eval, clock, Map::new(), |query| {
         let (hits, computed) = index.search(query, k)?;

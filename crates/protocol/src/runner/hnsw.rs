@@ -34,6 +34,40 @@ fn run_error(e: HnswError) -> RunError {
     }
 }
 
+/// A built HNSW index waiting to be measured.
+pub struct BuiltHnsw {
+    index: AnyHnsw,
+    params: HnswParams,
+    pub build_seconds: f64,
+}
+
+/// Rejects an EF_RUNTIME of 0 in the sweep (Redis requires ≥ 1).
+pub fn validate_ef_sweep(ef_sweep: &[usize]) -> Result<(), RunError> {
+    match ef_sweep.iter().find(|&&ef| ef == 0) {
+        Some(&bad) => Err(RunError::InvalidParameter(format!(
+            "invalid HNSW EF_RUNTIME = {bad}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Builds HNSW with `params`, timed with `clock`.
+pub fn build_hnsw(
+    eval: &EvalSet,
+    params: HnswParams,
+    clock: &dyn Clock,
+    control: &mut dyn BuildControl,
+) -> Result<BuiltHnsw, RunError> {
+    params.validate().map_err(run_error)?;
+    let started = clock.now_seconds();
+    let index = AnyHnsw::build(&eval.base, eval.metric, params, control).map_err(run_error)?;
+    Ok(BuiltHnsw {
+        index,
+        params,
+        build_seconds: clock.now_seconds() - started,
+    })
+}
+
 /// Builds HNSW with `params` (timed), then measures each EF_RUNTIME of `ef_sweep` (an empty
 /// sweep measures the index default `params.ef_runtime`). Each point searches with
 /// max(ef, k), as Redis does.
@@ -44,16 +78,25 @@ pub fn run_hnsw(
     clock: &dyn Clock,
     control: &mut dyn BuildControl,
 ) -> Result<RunOutcome, RunError> {
-    params.validate().map_err(run_error)?;
-    if let Some(&bad) = ef_sweep.iter().find(|&&ef| ef == 0) {
-        return Err(RunError::InvalidParameter(format!(
-            "invalid HNSW EF_RUNTIME = {bad}"
-        )));
-    }
-    let started = clock.now_seconds();
-    let index = AnyHnsw::build(&eval.base, eval.metric, params, control).map_err(run_error)?;
-    let build_seconds = clock.now_seconds() - started;
+    validate_ef_sweep(ef_sweep)?;
+    let built = build_hnsw(eval, params, clock, control)?;
+    measure_hnsw(eval, &built, ef_sweep, clock)
+}
 
+/// Measures each EF_RUNTIME of `ef_sweep` on a built index.
+pub fn measure_hnsw(
+    eval: &EvalSet,
+    built: &BuiltHnsw,
+    ef_sweep: &[usize],
+    clock: &dyn Clock,
+) -> Result<RunOutcome, RunError> {
+    validate_ef_sweep(ef_sweep)?;
+    let BuiltHnsw {
+        index,
+        params,
+        build_seconds,
+    } = built;
+    let (params, build_seconds) = (*params, *build_seconds);
     let sweep: Vec<usize> = if ef_sweep.is_empty() {
         vec![params.ef_runtime]
     } else {

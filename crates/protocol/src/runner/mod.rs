@@ -51,16 +51,70 @@ pub fn run_spec(
     clock: &dyn Clock,
     control: &mut dyn annlab_core::BuildControl,
 ) -> Result<RunOutcome, RunError> {
-    match spec {
-        IndexSpec::Flat { element_type } => flat::run_flat(eval, *element_type, clock),
-        IndexSpec::Hnsw { params, ef_sweep } => {
-            hnsw::run_hnsw(eval, *params, ef_sweep, clock, control)
+    let built = build_spec(eval, spec, clock, control)?;
+    measure_spec(eval, spec, &built, clock)
+}
+
+/// An index built from an [`IndexSpec`] and not yet measured. The app keeps it between the two
+/// steps so that it can measure searches only once no other index is building (a build on the
+/// other core would skew the QPS figures).
+pub enum BuiltSpec {
+    Flat(flat::BuiltFlat),
+    Hnsw(hnsw::BuiltHnsw),
+    Svs(svs::BuiltSvs),
+}
+
+impl BuiltSpec {
+    /// Seconds the build took.
+    pub fn build_seconds(&self) -> f64 {
+        match self {
+            BuiltSpec::Flat(b) => b.build_seconds,
+            BuiltSpec::Hnsw(b) => b.build_seconds,
+            BuiltSpec::Svs(b) => b.build_seconds,
         }
-        IndexSpec::Svs {
-            params,
-            target,
-            runtime_sweep,
-        } => svs::run_svs(eval, *params, *target, runtime_sweep, clock, control),
+    }
+}
+
+/// Builds one index (timed). Sweep values that can be checked without an index are checked
+/// first, so a bad sweep fails before a long build.
+pub fn build_spec(
+    eval: &EvalSet,
+    spec: &IndexSpec,
+    clock: &dyn Clock,
+    control: &mut dyn annlab_core::BuildControl,
+) -> Result<BuiltSpec, RunError> {
+    Ok(match spec {
+        IndexSpec::Flat { element_type } => {
+            BuiltSpec::Flat(flat::build_flat(eval, *element_type, clock)?)
+        }
+        IndexSpec::Hnsw { params, ef_sweep } => {
+            hnsw::validate_ef_sweep(ef_sweep)?;
+            BuiltSpec::Hnsw(hnsw::build_hnsw(eval, *params, clock, control)?)
+        }
+        IndexSpec::Svs { params, target, .. } => {
+            BuiltSpec::Svs(svs::build_svs(eval, *params, *target, clock, control)?)
+        }
+    })
+}
+
+/// Measures the sweep of `spec` on an index [`build_spec`] built from the same spec.
+pub fn measure_spec(
+    eval: &EvalSet,
+    spec: &IndexSpec,
+    built: &BuiltSpec,
+    clock: &dyn Clock,
+) -> Result<RunOutcome, RunError> {
+    match (spec, built) {
+        (IndexSpec::Flat { .. }, BuiltSpec::Flat(b)) => flat::measure_flat(eval, b, clock),
+        (IndexSpec::Hnsw { ef_sweep, .. }, BuiltSpec::Hnsw(b)) => {
+            hnsw::measure_hnsw(eval, b, ef_sweep, clock)
+        }
+        (IndexSpec::Svs { runtime_sweep, .. }, BuiltSpec::Svs(b)) => {
+            svs::measure_svs(eval, b, runtime_sweep, clock)
+        }
+        _ => Err(RunError::Index(
+            "the built index does not match the spec to measure".into(),
+        )),
     }
 }
 
@@ -356,5 +410,44 @@ mod tests {
         let mut v: Vec<f64> = (1..=100).map(f64::from).collect();
         let l = latency_percentiles(&mut v);
         assert_eq!((l.p50, l.p95, l.p99), (50.0, 95.0, 99.0));
+    }
+
+    #[test]
+    fn build_then_measure_matches_run_spec() {
+        use test_support::{synthetic_eval, TickClock};
+        let eval = synthetic_eval(annlab_core::Metric::L2, 5, 300, 12, 4);
+        let specs = [
+            IndexSpec::Flat {
+                element_type: annlab_core::ElementType::Float32,
+            },
+            IndexSpec::Hnsw {
+                params: annlab_core::hnsw::HnswParams::default(),
+                ef_sweep: vec![10, 40],
+            },
+            IndexSpec::Svs {
+                params: annlab_core::svs::SvsParams::default(),
+                target: annlab_core::svs::Target::Intel,
+                runtime_sweep: vec![annlab_core::svs::SvsRuntime::default()],
+            },
+        ];
+        for spec in &specs {
+            let whole = run_spec(
+                &eval,
+                spec,
+                &TickClock::default(),
+                &mut annlab_core::NoControl,
+            )
+            .unwrap();
+            let clock = TickClock::default();
+            let built = build_spec(&eval, spec, &clock, &mut annlab_core::NoControl).unwrap();
+            assert!(built.build_seconds() > 0.0);
+            let split = measure_spec(&eval, spec, &built, &clock).unwrap();
+            assert_eq!(split.results, whole.results, "{spec:?}");
+            assert_eq!(split.report.memory, whole.report.memory);
+        }
+        // A built index only measures with the spec it was built from.
+        let clock = TickClock::default();
+        let built = build_spec(&eval, &specs[0], &clock, &mut annlab_core::NoControl).unwrap();
+        assert!(measure_spec(&eval, &specs[1], &built, &clock).is_err());
     }
 }

@@ -43,9 +43,35 @@ fn run_error(e: SvsError) -> RunError {
     }
 }
 
-/// Builds SVS-VAMANA as `target` would (Intel codecs, or GlobalSQ8 on generic builds), timed,
-/// then measures each runtime setting of `runtime_sweep` (the index default window when the
-/// sweep is empty).
+/// A built SVS-VAMANA index waiting to be measured.
+pub struct BuiltSvs {
+    index: SvsIndex,
+    params: SvsParams,
+    target: Target,
+    pub build_seconds: f64,
+}
+
+/// Builds SVS-VAMANA as `target` would (Intel codecs, or GlobalSQ8 on generic builds), timed.
+pub fn build_svs(
+    eval: &EvalSet,
+    params: SvsParams,
+    target: Target,
+    clock: &dyn Clock,
+    control: &mut dyn BuildControl,
+) -> Result<BuiltSvs, RunError> {
+    let started = clock.now_seconds();
+    let index =
+        SvsIndex::build(&eval.base, eval.metric, &params, target, control).map_err(run_error)?;
+    Ok(BuiltSvs {
+        index,
+        params,
+        target,
+        build_seconds: clock.now_seconds() - started,
+    })
+}
+
+/// Builds SVS-VAMANA (see [`build_svs`]), then measures each runtime setting of
+/// `runtime_sweep` (the index default window when the sweep is empty).
 pub fn run_svs(
     eval: &EvalSet,
     params: SvsParams,
@@ -54,11 +80,24 @@ pub fn run_svs(
     clock: &dyn Clock,
     control: &mut dyn BuildControl,
 ) -> Result<RunOutcome, RunError> {
-    let started = clock.now_seconds();
-    let index =
-        SvsIndex::build(&eval.base, eval.metric, &params, target, control).map_err(run_error)?;
-    let build_seconds = clock.now_seconds() - started;
+    let built = build_svs(eval, params, target, clock, control)?;
+    measure_svs(eval, &built, runtime_sweep, clock)
+}
 
+/// Measures each runtime setting of `runtime_sweep` on a built index.
+pub fn measure_svs(
+    eval: &EvalSet,
+    built: &BuiltSvs,
+    runtime_sweep: &[SvsRuntime],
+    clock: &dyn Clock,
+) -> Result<RunOutcome, RunError> {
+    let BuiltSvs {
+        index,
+        params,
+        target,
+        build_seconds,
+    } = built;
+    let (params, target, build_seconds) = (*params, *target, *build_seconds);
     let default_sweep = [SvsRuntime::default()];
     let sweep = if runtime_sweep.is_empty() {
         &default_sweep[..]
