@@ -22,6 +22,16 @@ pub trait QueryScorer {
     fn rerank_distance(&self, id: u32) -> f32 {
         self.distance(id)
     }
+
+    /// Primary distances to four stored rows at once (stores with a batched kernel load each
+    /// query chunk once for the four rows). The values may differ from [`distance`]'s by float
+    /// reassociation, so a caller that relies on one id always scoring the same value (a
+    /// search without a visited set) uses `distance` only.
+    ///
+    /// [`distance`]: QueryScorer::distance
+    fn distance4(&self, ids: [u32; 4]) -> [f32; 4] {
+        ids.map(|id| self.distance(id))
+    }
 }
 
 /// A read-only collection of stored vectors that a graph index traverses.
@@ -140,6 +150,8 @@ pub struct FullPrecisionScorer<'a, E: Element> {
     store: &'a FullPrecisionStore<E>,
     query: std::borrow::Cow<'a, [f32]>,
     kernel: crate::distance::PairKernel<E>,
+    /// The one-query × four-row kernel, for f32 rows only.
+    batch: Option<crate::distance::Batch4Kernel>,
     /// IP and COSINE report 1 − dot.
     one_minus: bool,
 }
@@ -150,10 +162,18 @@ impl<'a, E: Element> FullPrecisionScorer<'a, E> {
             Metric::L2 => (E::l2sq_kernel(), false),
             Metric::Ip | Metric::Cosine => (E::dot_kernel(), true),
         };
+        let batch = (E::TYPE == crate::element::ElementType::Float32).then(|| {
+            if one_minus {
+                crate::distance::dot_1x4_kernel()
+            } else {
+                crate::distance::l2sq_1x4_kernel()
+            }
+        });
         Self {
             store,
             query,
             kernel,
+            batch,
             one_minus,
         }
     }
@@ -165,6 +185,24 @@ impl<E: Element> QueryScorer for FullPrecisionScorer<'_, E> {
         let raw = self.kernel.call(&self.query, self.store.row(id));
         if self.one_minus {
             1.0 - raw
+        } else {
+            raw
+        }
+    }
+
+    #[inline]
+    fn distance4(&self, ids: [u32; 4]) -> [f32; 4] {
+        let Some(batch) = self.batch else {
+            return ids.map(|id| self.distance(id));
+        };
+        let rows = ids.map(|id| E::as_f32_slice(self.store.row(id)).unwrap_or(&[]));
+        if rows.iter().any(|r| r.len() != self.query.len()) {
+            // An unknown id (empty row) would shorten the common prefix of all four.
+            return ids.map(|id| self.distance(id));
+        }
+        let raw = batch.call(&self.query, rows);
+        if self.one_minus {
+            raw.map(|d| 1.0 - d)
         } else {
             raw
         }

@@ -148,6 +148,22 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn one_by_four_kernels_match_reference(
+        (len, vals) in (0..=MAX_LEN)
+            .prop_flat_map(|len| (Just(len), prop::collection::vec(-10.0f32..10.0, 5 * len)))
+    ) {
+        let chunks: Vec<&[f32]> = if len == 0 { vec![&[]; 5] } else { vals.chunks(len).collect() };
+        let q = chunks[0];
+        let rows = [chunks[1], chunks[2], chunks[3], chunks[4]];
+        let dots = distance::dot_1x4(q, rows);
+        let l2s = distance::l2sq_1x4(q, rows);
+        for (r, row) in rows.iter().enumerate() {
+            check("dot_1x4", dots[r], reference::dot(q, row), exact_dot(q, row), len);
+            check("l2sq_1x4", l2s[r], reference::l2sq(q, row), exact_l2(q, row), len);
+        }
+    }
 }
 
 /// Small integers keep every product and partial sum exact in f32, so any summation order must
@@ -206,6 +222,17 @@ fn integer_data_is_bit_identical() {
             distance::l2sq_tile(&q, &r),
             reference::l2sq_tile(&q, &r),
             "l2sq_tile len={len}"
+        );
+        let rows = [&b[..], &a[..], &b[..], &a[..]];
+        assert_eq!(
+            distance::dot_1x4(&a, rows),
+            reference::dot_1x4(&a, rows),
+            "dot_1x4 len={len}"
+        );
+        assert_eq!(
+            distance::l2sq_1x4(&a, rows),
+            reference::l2sq_1x4(&a, rows),
+            "l2sq_1x4 len={len}"
         );
     }
 }

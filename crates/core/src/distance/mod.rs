@@ -192,6 +192,71 @@ pub fn l2sq_bf16_kernel() -> PairKernel<bf16> {
     resolve_pair!(l2sq_bf16, bf16, f16c = false)
 }
 
+/// A one-query × four-row f32 kernel resolved once for this machine (see [`PairKernel`]).
+#[derive(Clone, Copy)]
+pub struct Batch4Kernel {
+    // Invariant: only built by `resolve_batch4`, after the CPU feature check.
+    kernel: unsafe fn(&[f32], [&[f32]; 4]) -> [f32; 4],
+}
+
+impl std::fmt::Debug for Batch4Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Batch4Kernel")
+    }
+}
+
+impl Batch4Kernel {
+    /// Scores `query` against four rows (common prefix of all five slices).
+    #[inline]
+    pub fn call(&self, query: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
+        // SAFETY: `resolve_batch4` checked the CPU features this kernel needs.
+        unsafe { (self.kernel)(query, rows) }
+    }
+}
+
+macro_rules! resolve_batch4 {
+    ($name:ident) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            if matches!(x86_level(), KernelPath::Avx2Fma | KernelPath::Avx2FmaF16c) {
+                return Batch4Kernel { kernel: x86::$name };
+            }
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        {
+            return Batch4Kernel {
+                kernel: wasm::$name,
+            };
+        }
+        #[allow(unreachable_code)]
+        Batch4Kernel {
+            kernel: reference::$name,
+        }
+    }};
+}
+
+/// Resolved `dot` of one query against four f32 rows.
+pub fn dot_1x4_kernel() -> Batch4Kernel {
+    resolve_batch4!(dot_1x4)
+}
+/// Resolved `l2sq` of one query against four f32 rows.
+pub fn l2sq_1x4_kernel() -> Batch4Kernel {
+    resolve_batch4!(l2sq_1x4)
+}
+
+/// `[dot(query, rows[0]), …, dot(query, rows[3])]`, with a different summation order than
+/// [`dot`] (results agree up to reassociation).
+#[inline]
+pub fn dot_1x4(query: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
+    dot_1x4_kernel().call(query, rows)
+}
+
+/// `[l2sq(query, rows[0]), …]`, up to reassociation.
+#[inline]
+pub fn l2sq_1x4(query: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
+    l2sq_1x4_kernel().call(query, rows)
+}
+
 /// `sum(a[i] * b[i])`. Extra elements of the longer slice are ignored.
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {

@@ -57,3 +57,13 @@ pub fn dot_tile(queries: &[&[f32]; 4], rows: &[&[f32]; 2]) -> [[f32; 2]; 4] {
 pub fn l2sq_tile(queries: &[&[f32]; 4], rows: &[&[f32]; 2]) -> [[f32; 2]; 4] {
     queries.map(|q| rows.map(|r| l2sq(q, r)))
 }
+
+/// One query against four rows: `out[r] = dot(query, rows[r])`.
+pub fn dot_1x4(query: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
+    rows.map(|r| dot(query, r))
+}
+
+/// One query against four rows: `out[r] = l2sq(query, rows[r])`.
+pub fn l2sq_1x4(query: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
+    rows.map(|r| l2sq(query, r))
+}

@@ -225,3 +225,57 @@ tile_kernel!(
     /// Squared L2 distances of four queries against two rows: `out[q][r]`.
     l2sq_tile, l2_step, l2_term
 );
+
+/// 1-query × 4-row kernel: each query chunk is loaded once for four rows, two accumulators per
+/// row (eight independent add chains).
+macro_rules! one_by_four_kernel {
+    ($(#[$doc:meta])* $name:ident, $step:ident, $scalar:ident) => {
+        $(#[$doc])*
+        pub fn $name(q: &[f32], r: [&[f32]; 4]) -> [f32; 4] {
+            let n = r.iter().map(|s| s.len()).fold(q.len(), usize::min);
+            let qp = q.as_ptr();
+            let rp = r.map(<[f32]>::as_ptr);
+            let mut acc = [[f32x4_splat(0.0); 2]; 4];
+            let mut i = 0;
+            while i + 2 * LANES <= n {
+                // SAFETY: i + 8 <= n and every slice holds at least n elements.
+                let (x0, x1) = unsafe { (load4(qp.add(i)), load4(qp.add(i + LANES))) };
+                for (acc_r, p) in acc.iter_mut().zip(rp) {
+                    // SAFETY: as above, for the row slice.
+                    let (y0, y1) = unsafe { (load4(p.add(i)), load4(p.add(i + LANES))) };
+                    acc_r[0] = $step(acc_r[0], x0, y0);
+                    acc_r[1] = $step(acc_r[1], x1, y1);
+                }
+                i += 2 * LANES;
+            }
+            if i + LANES <= n {
+                // SAFETY: i + 4 <= n, within every slice.
+                let x0 = unsafe { load4(qp.add(i)) };
+                for (acc_r, p) in acc.iter_mut().zip(rp) {
+                    // SAFETY: as above.
+                    let y0 = unsafe { load4(p.add(i)) };
+                    acc_r[0] = $step(acc_r[0], x0, y0);
+                }
+                i += LANES;
+            }
+            let mut out = [0.0f32; 4];
+            for ((o, a), row) in out.iter_mut().zip(acc).zip(r) {
+                let mut total = hsum(f32x4_add(a[0], a[1]));
+                for (x, y) in q[i..n].iter().zip(&row[i..n]) {
+                    total += $scalar(*x, *y);
+                }
+                *o = total;
+            }
+            out
+        }
+    };
+}
+
+one_by_four_kernel!(
+    /// Dot products of one query with four rows.
+    dot_1x4, dot_step, dot_term
+);
+one_by_four_kernel!(
+    /// Squared L2 distances of one query to four rows.
+    l2sq_1x4, l2_step, l2_term
+);

@@ -151,37 +151,56 @@ pub fn robust_prune<S: VectorStore>(
             for &k in live.iter().skip(1).take(PREFETCH_AHEAD) {
                 store.prefetch_vector(pool[k as usize].id);
             }
-            for read in 1..live.len() {
-                if let Some(&ahead) = live.get(read + PREFETCH_AHEAD) {
-                    store.prefetch_vector(pool[ahead as usize].id);
-                }
-                let k = live[read];
-                let c = pool[k as usize];
-                let d_pc = build_distance(&p_scorer, c.id, two_level);
-                computed += 1;
-                let m = &mut mark[k as usize];
-                let still_open = match rule {
-                    PruneRule::Progressive => {
-                        // Keep the largest d(q, c) / d(p, c); NaN (0 / 0) never wins.
-                        let ratio = c.distance / d_pc;
-                        if ratio > *m {
-                            *m = ratio;
-                        }
-                        *m <= round_alpha
-                    }
-                    PruneRule::Iterative => {
-                        if covers(metric, round_alpha, d_pc, c.distance) {
-                            *m = PRUNED;
-                        }
-                        *m == 0.0
-                    }
+            let mut read = 1;
+            while read < live.len() {
+                // One-level stores score four candidates per kernel call (each pair is scored
+                // once per prune, so no value has to repeat another).
+                let take = if !two_level && live.len() - read >= 4 {
+                    4
+                } else {
+                    1
                 };
-                if still_open {
-                    live[write] = k;
-                    write += 1;
-                } else if !last_round && (rule == PruneRule::Iterative || *m <= final_alpha) {
-                    // Closed for this round only.
-                    parked.push(k);
+                for ahead in read + PREFETCH_AHEAD..read + PREFETCH_AHEAD + take {
+                    if let Some(&a) = live.get(ahead) {
+                        store.prefetch_vector(pool[a as usize].id);
+                    }
+                }
+                let mut batch = [0u32; 4];
+                batch[..take].copy_from_slice(&live[read..read + take]);
+                let distances = if take == 4 {
+                    p_scorer.distance4(batch.map(|k| pool[k as usize].id))
+                } else {
+                    let id = pool[batch[0] as usize].id;
+                    [build_distance(&p_scorer, id, two_level), 0.0, 0.0, 0.0]
+                };
+                read += take;
+                for (&k, &d_pc) in batch[..take].iter().zip(&distances) {
+                    let c = pool[k as usize];
+                    computed += 1;
+                    let m = &mut mark[k as usize];
+                    let still_open = match rule {
+                        PruneRule::Progressive => {
+                            // Keep the largest d(q, c) / d(p, c); NaN (0 / 0) never wins.
+                            let ratio = c.distance / d_pc;
+                            if ratio > *m {
+                                *m = ratio;
+                            }
+                            *m <= round_alpha
+                        }
+                        PruneRule::Iterative => {
+                            if covers(metric, round_alpha, d_pc, c.distance) {
+                                *m = PRUNED;
+                            }
+                            *m == 0.0
+                        }
+                    };
+                    if still_open {
+                        live[write] = k;
+                        write += 1;
+                    } else if !last_round && (rule == PruneRule::Iterative || *m <= final_alpha) {
+                        // Closed for this round only.
+                        parked.push(k);
+                    }
                 }
             }
             live.truncate(write);

@@ -116,19 +116,54 @@ impl VamanaSearcher {
             for &nb in self.pending.iter().take(PREFETCH_AHEAD) {
                 store.prefetch_vector(nb);
             }
-            for (i, &nb) in self.pending.iter().enumerate() {
-                if let Some(&ahead) = self.pending.get(i + PREFETCH_AHEAD) {
-                    store.prefetch_vector(ahead);
+            // Graph construction (the caller keeps the search history) scores four neighbours
+            // per batched kernel call: with the visited set each node is scored once. Queries
+            // score one at a time, so a query's distances, hits and recall are the same with
+            // and without USE_SEARCH_HISTORY (batched sums differ in the last bits).
+            let batch = if use_history && history.is_some() {
+                4
+            } else {
+                1
+            };
+            let mut i = 0;
+            while i < self.pending.len() {
+                let take = if self.pending.len() - i >= batch {
+                    batch
+                } else {
+                    1
+                };
+                for ahead in i + PREFETCH_AHEAD..(i + PREFETCH_AHEAD + take) {
+                    if let Some(&id) = self.pending.get(ahead) {
+                        store.prefetch_vector(id);
+                    }
                 }
-                let d = scorer.distance(nb);
-                computed += 1;
-                if let Some(h) = history.as_deref_mut() {
-                    h.push(Neighbor::new(nb, d));
+                let mut scored = [Neighbor::new(0, 0.0); 4];
+                if take == 4 {
+                    let ids = [
+                        self.pending[i],
+                        self.pending[i + 1],
+                        self.pending[i + 2],
+                        self.pending[i + 3],
+                    ];
+                    let ds = scorer.distance4(ids);
+                    for (slot, (id, d)) in scored.iter_mut().zip(ids.into_iter().zip(ds)) {
+                        *slot = Neighbor::new(id, d);
+                    }
+                } else {
+                    let id = self.pending[i];
+                    scored[0] = Neighbor::new(id, scorer.distance(id));
                 }
-                if self.buffer.insert(Neighbor::new(nb, d)) {
-                    // A kept candidate may be expanded next: start loading its neighbour list.
-                    graph.prefetch(nb);
+                for &candidate in &scored[..take] {
+                    computed += 1;
+                    if let Some(h) = history.as_deref_mut() {
+                        h.push(candidate);
+                    }
+                    if self.buffer.insert(candidate) {
+                        // A kept candidate may be expanded next: start loading its neighbours.
+                        graph.prefetch(candidate.id);
+                    }
                 }
+                i += take;
             }
         }
         computed
