@@ -25,7 +25,7 @@ use crate::store::{QueryScorer, VectorStore};
 
 use super::graph::{AddEdge, VamanaGraph};
 use super::medoid::medoid;
-use super::prune::{build_distance, robust_prune, PruneScratch};
+use super::prune::{push_scored, robust_prune, PruneScratch};
 use super::search::VamanaSearcher;
 
 /// Graph construction parameters (SVS `VamanaBuildParameters`).
@@ -259,13 +259,14 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
         for &id in self.graph.neighbors(node) {
             store.prefetch_vector(id);
         }
+        self.edges.clear();
         for &id in self.graph.neighbors(node) {
             if id != node && !self.searcher.visited.contains(id) {
-                self.pool
-                    .push(Neighbor::new(id, build_distance(&scorer, id, two_level)));
-                computed += 1;
+                self.edges.push(id);
             }
         }
+        push_scored(&scorer, &self.edges, two_level, &mut self.pool);
+        computed += self.edges.len();
         if two_level {
             // Traversal used primary codes; the pool is ordered by the full representation.
             for c in self.pool.iter_mut() {
@@ -339,16 +340,15 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
             }
             let scorer = store.scorer_for_row(target);
             self.pool.clear();
-            for &(_, src) in &self.overflow[i..j] {
-                self.pool
-                    .push(Neighbor::new(src, build_distance(&scorer, src, two_level)));
-            }
+            self.edges.clear();
+            self.edges
+                .extend(self.overflow[i..j].iter().map(|&(_, src)| src));
             for &id in self.graph.neighbors(target) {
                 if !self.overflow[i..j].iter().any(|&(_, s)| s == id) {
-                    self.pool
-                        .push(Neighbor::new(id, build_distance(&scorer, id, two_level)));
+                    self.edges.push(id);
                 }
             }
+            push_scored(&scorer, &self.edges, two_level, &mut self.pool);
             self.distance_computations += self.pool.len() as u64;
             self.pool.sort_unstable_by_key(Neighbor::order_key);
             self.pool.truncate(self.config.max_candidate_pool_size);

@@ -53,10 +53,6 @@ pub struct PruneScratch {
     parked: Vec<u32>,
 }
 
-/// How many candidates ahead of the one being compared the loop prefetches: the pool's rows may
-/// have left the cache since the search scored them.
-const PREFETCH_AHEAD: usize = 4;
-
 /// Iterative-rule mark of a candidate pruned in the current round.
 const PRUNED: f32 = 1.0;
 
@@ -96,6 +92,34 @@ pub(crate) fn build_distance<Q: QueryScorer>(scorer: &Q, id: u32, two_level: boo
     } else {
         scorer.distance(id)
     }
+}
+
+/// Appends `(id, build distance)` for every id of `ids` to `out`, four per kernel call for
+/// one-level stores.
+pub(crate) fn push_scored<Q: QueryScorer>(
+    scorer: &Q,
+    ids: &[u32],
+    two_level: bool,
+    out: &mut Vec<Neighbor>,
+) {
+    let mut rest = ids;
+    if !two_level {
+        let mut quads = ids.chunks_exact(4);
+        for quad in &mut quads {
+            let four = [quad[0], quad[1], quad[2], quad[3]];
+            let distances = scorer.distance4(four);
+            out.extend(
+                four.into_iter()
+                    .zip(distances)
+                    .map(|(id, d)| Neighbor::new(id, d)),
+            );
+        }
+        rest = quads.remainder();
+    }
+    out.extend(
+        rest.iter()
+            .map(|&id| Neighbor::new(id, build_distance(scorer, id, two_level))),
+    );
 }
 
 /// Prunes `pool` (sorted nearest first, not containing the node itself) to at most
@@ -148,9 +172,6 @@ pub fn robust_prune<S: VectorStore>(
             }
             let p_scorer = store.scorer_for_row(pool[i].id);
             let mut write = 0;
-            for &k in live.iter().skip(1).take(PREFETCH_AHEAD) {
-                store.prefetch_vector(pool[k as usize].id);
-            }
             let mut read = 1;
             while read < live.len() {
                 // One-level stores score four candidates per kernel call (each pair is scored
@@ -160,11 +181,6 @@ pub fn robust_prune<S: VectorStore>(
                 } else {
                     1
                 };
-                for ahead in read + PREFETCH_AHEAD..read + PREFETCH_AHEAD + take {
-                    if let Some(&a) = live.get(ahead) {
-                        store.prefetch_vector(pool[a as usize].id);
-                    }
-                }
                 let mut batch = [0u32; 4];
                 batch[..take].copy_from_slice(&live[read..read + take]);
                 let distances = if take == 4 {
