@@ -1,4 +1,5 @@
-//! Exact k-NN benchmark for wasm32, driven from Node by `bench/flat-wasm.mjs`.
+//! wasm32 benchmarks driven from Node: exact k-NN GFLOP/s (`bench/flat-wasm.mjs`) and the
+//! Vamana build time (`bench/vamana-wasm.mjs`).
 //!
 //! The crate is built twice, with and without `-C target-feature=+simd128`; the same exports
 //! then measure the simd128 kernels and the scalar reference. No wasm-bindgen: plain `extern "C"`
