@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,12 @@ import { serve } from './server.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
 const dist = process.env.ANNLAB_DIST ?? join(repo, 'dist');
-const data = process.env.ANNLAB_DATA ?? resolve(repo, '..', 'shared', 'data');
+// The shared data sets sit next to the repo (`../shared/data`); a clone elsewhere (CI) falls
+// back to the machine's copy, as the Rust tests do.
+const data =
+  process.env.ANNLAB_DATA ??
+  [resolve(repo, '..', 'shared', 'data'), '/work/shared/data'].find((dir) => existsSync(dir)) ??
+  resolve(repo, '..', 'shared', 'data');
 const artifacts = join(here, 'artifacts');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const BUILD_TIMEOUT = 180_000;

@@ -32,14 +32,18 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// `$ANNLAB_DATA`, `../shared/data` next to the repo, or the machine's `/work/shared/data`.
 fn data_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: shared data not found at {}", dir.display());
-        None
+    let candidates = [
+        std::env::var_os("ANNLAB_DATA").map(PathBuf::from),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")),
+        Some(PathBuf::from("/work/shared/data")),
+    ];
+    let found = candidates.into_iter().flatten().find(|d| d.is_dir());
+    if found.is_none() {
+        eprintln!("skipped: shared data not found (set ANNLAB_DATA)");
     }
+    found
 }
 
 fn p(path: &Path) -> &str {

@@ -18,14 +18,18 @@ use annlab_core::{Matrix, Metric};
 
 const K: usize = 100;
 
+/// `$ANNLAB_DATA`, `../shared/data` next to the repo, or the machine's `/work/shared/data`.
 fn data_dir() -> Option<PathBuf> {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
-    if dir.is_dir() {
-        Some(dir.to_path_buf())
-    } else {
-        eprintln!("SKIPPED: shared data directory {} not found", dir.display());
-        None
+    let candidates = [
+        std::env::var_os("ANNLAB_DATA").map(PathBuf::from),
+        Some(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).to_path_buf()),
+        Some(PathBuf::from("/work/shared/data")),
+    ];
+    let found = candidates.into_iter().flatten().find(|d| d.is_dir());
+    if found.is_none() {
+        eprintln!("SKIPPED: shared data directory not found (set ANNLAB_DATA)");
     }
+    found
 }
 
 /// TEXMEX vectors: per row a little-endian i32 dimension then `dim` 4-byte values.
