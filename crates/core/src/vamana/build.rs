@@ -25,7 +25,7 @@ use crate::store::{QueryScorer, VectorStore};
 
 use super::graph::{AddEdge, VamanaGraph};
 use super::medoid::medoid;
-use super::prune::{push_scored, robust_prune, PruneScratch};
+use super::prune::{build_distance, robust_prune, score_ids, PruneScratch};
 use super::search::VamanaSearcher;
 
 /// Graph construction parameters (SVS `VamanaBuildParameters`).
@@ -256,16 +256,22 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
             self.pool
                 .extend(self.searcher.buffer.iter().filter(|c| c.id != node));
         }
-        for &id in self.graph.neighbors(node) {
-            store.prefetch_vector(id);
-        }
         self.edges.clear();
         for &id in self.graph.neighbors(node) {
             if id != node && !self.searcher.visited.contains(id) {
+                // Few rows (at most R): load them all at once.
+                store.prefetch_vector(id);
                 self.edges.push(id);
             }
         }
-        push_scored(&scorer, &self.edges, two_level, &mut self.pool);
+        score_ids(
+            &scorer,
+            &self.edges,
+            !two_level,
+            |s, id| build_distance(s, id, two_level),
+            |_| {},
+            &mut self.pool,
+        );
         computed += self.edges.len();
         if two_level {
             // Traversal used primary codes; the pool is ordered by the full representation.
@@ -332,12 +338,6 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
             while j < self.overflow.len() && self.overflow[j].0 == target {
                 j += 1;
             }
-            for &(_, src) in &self.overflow[i..j] {
-                store.prefetch_vector(src);
-            }
-            for &id in self.graph.neighbors(target) {
-                store.prefetch_vector(id);
-            }
             let scorer = store.scorer_for_row(target);
             self.pool.clear();
             self.edges.clear();
@@ -348,7 +348,18 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
                     self.edges.push(id);
                 }
             }
-            push_scored(&scorer, &self.edges, two_level, &mut self.pool);
+            // Few rows (R plus the overflow): load them all at once.
+            for &id in &self.edges {
+                store.prefetch_vector(id);
+            }
+            score_ids(
+                &scorer,
+                &self.edges,
+                !two_level,
+                |s, id| build_distance(s, id, two_level),
+                |_| {},
+                &mut self.pool,
+            );
             self.distance_computations += self.pool.len() as u64;
             self.pool.sort_unstable_by_key(Neighbor::order_key);
             self.pool.truncate(self.config.max_candidate_pool_size);

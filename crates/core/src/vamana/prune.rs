@@ -51,6 +51,9 @@ pub struct PruneScratch {
     live: Vec<u32>,
     /// Pool positions closed for the current round but open again in the next one.
     parked: Vec<u32>,
+    /// Ids of the live candidates being compared with a new neighbour, and their distances.
+    ids: Vec<u32>,
+    scored: Vec<Neighbor>,
 }
 
 /// Iterative-rule mark of a candidate pruned in the current round.
@@ -94,32 +97,46 @@ pub(crate) fn build_distance<Q: QueryScorer>(scorer: &Q, id: u32, two_level: boo
     }
 }
 
-/// Appends `(id, build distance)` for every id of `ids` to `out`, four per kernel call for
-/// one-level stores.
-pub(crate) fn push_scored<Q: QueryScorer>(
+/// Rows the scoring loop asks to be prefetched ahead of the one it scores.
+pub(crate) const PREFETCH_AHEAD: usize = 4;
+
+/// Scores every id of `ids` in order and appends `(id, distance)` to `out`: four per
+/// [`QueryScorer::distance4`] call when `batched` (primary distances; only for one-level
+/// stores, and only where no value must repeat an earlier one for the same id), otherwise one
+/// at a time with `single`. `prefetch` is called for rows [`PREFETCH_AHEAD`] ahead of the ones
+/// being scored.
+pub(crate) fn score_ids<Q: QueryScorer>(
     scorer: &Q,
     ids: &[u32],
-    two_level: bool,
+    batched: bool,
+    single: impl Fn(&Q, u32) -> f32,
+    mut prefetch: impl FnMut(u32),
     out: &mut Vec<Neighbor>,
 ) {
-    let mut rest = ids;
-    if !two_level {
-        let mut quads = ids.chunks_exact(4);
-        for quad in &mut quads {
-            let four = [quad[0], quad[1], quad[2], quad[3]];
+    for &id in ids.iter().take(PREFETCH_AHEAD) {
+        prefetch(id);
+    }
+    let step = if batched { 4 } else { 1 };
+    let mut start = 0;
+    while start < ids.len() {
+        let take = if ids.len() - start >= step { step } else { 1 };
+        for &id in ids.iter().skip(start + PREFETCH_AHEAD).take(take) {
+            prefetch(id);
+        }
+        if take == 4 {
+            let four = [ids[start], ids[start + 1], ids[start + 2], ids[start + 3]];
             let distances = scorer.distance4(four);
             out.extend(
                 four.into_iter()
                     .zip(distances)
                     .map(|(id, d)| Neighbor::new(id, d)),
             );
+        } else {
+            let id = ids[start];
+            out.push(Neighbor::new(id, single(scorer, id)));
         }
-        rest = quads.remainder();
+        start += take;
     }
-    out.extend(
-        rest.iter()
-            .map(|&id| Neighbor::new(id, build_distance(scorer, id, two_level))),
-    );
 }
 
 /// Prunes `pool` (sorted nearest first, not containing the node itself) to at most
@@ -140,7 +157,13 @@ pub fn robust_prune<S: VectorStore>(
     let two_level = store.is_two_level();
     let rule = PruneRule::for_metric(metric);
     let (alphas, round_count) = round_alphas(metric, alpha);
-    let PruneScratch { mark, live, parked } = scratch;
+    let PruneScratch {
+        mark,
+        live,
+        parked,
+        ids,
+        scored,
+    } = scratch;
     mark.clear();
     mark.resize(pool.len(), 0.0);
     live.clear();
@@ -171,52 +194,48 @@ pub fn robust_prune<S: VectorStore>(
                 return computed;
             }
             let p_scorer = store.scorer_for_row(pool[i].id);
+            // Every live candidate after the head is compared with it: score them all first
+            // (four per kernel call for one-level stores), then update in pool order.
+            ids.clear();
+            ids.extend(live[1..].iter().map(|&k| pool[k as usize].id));
+            scored.clear();
+            score_ids(
+                &p_scorer,
+                ids,
+                !two_level,
+                |s, id| build_distance(s, id, two_level),
+                |_| {},
+                scored,
+            );
+            computed += scored.len();
             let mut write = 0;
-            let mut read = 1;
-            while read < live.len() {
-                // One-level stores score four candidates per kernel call (each pair is scored
-                // once per prune, so no value has to repeat another).
-                let take = if !two_level && live.len() - read >= 4 {
-                    4
-                } else {
-                    1
-                };
-                let mut batch = [0u32; 4];
-                batch[..take].copy_from_slice(&live[read..read + take]);
-                let distances = if take == 4 {
-                    p_scorer.distance4(batch.map(|k| pool[k as usize].id))
-                } else {
-                    let id = pool[batch[0] as usize].id;
-                    [build_distance(&p_scorer, id, two_level), 0.0, 0.0, 0.0]
-                };
-                read += take;
-                for (&k, &d_pc) in batch[..take].iter().zip(&distances) {
-                    let c = pool[k as usize];
-                    computed += 1;
-                    let m = &mut mark[k as usize];
-                    let still_open = match rule {
-                        PruneRule::Progressive => {
-                            // Keep the largest d(q, c) / d(p, c); NaN (0 / 0) never wins.
-                            let ratio = c.distance / d_pc;
-                            if ratio > *m {
-                                *m = ratio;
-                            }
-                            *m <= round_alpha
+            for read in 1..live.len() {
+                let k = live[read];
+                let c = pool[k as usize];
+                let d_pc = scored[read - 1].distance;
+                let m = &mut mark[k as usize];
+                let still_open = match rule {
+                    PruneRule::Progressive => {
+                        // Keep the largest d(q, c) / d(p, c); NaN (0 / 0) never wins.
+                        let ratio = c.distance / d_pc;
+                        if ratio > *m {
+                            *m = ratio;
                         }
-                        PruneRule::Iterative => {
-                            if covers(metric, round_alpha, d_pc, c.distance) {
-                                *m = PRUNED;
-                            }
-                            *m == 0.0
-                        }
-                    };
-                    if still_open {
-                        live[write] = k;
-                        write += 1;
-                    } else if !last_round && (rule == PruneRule::Iterative || *m <= final_alpha) {
-                        // Closed for this round only.
-                        parked.push(k);
+                        *m <= round_alpha
                     }
+                    PruneRule::Iterative => {
+                        if covers(metric, round_alpha, d_pc, c.distance) {
+                            *m = PRUNED;
+                        }
+                        *m == 0.0
+                    }
+                };
+                if still_open {
+                    live[write] = k;
+                    write += 1;
+                } else if !last_round && (rule == PruneRule::Iterative || *m <= final_alpha) {
+                    // Closed for this round only.
+                    parked.push(k);
                 }
             }
             live.truncate(write);

@@ -16,10 +16,8 @@ use crate::store::{QueryScorer, VectorStore};
 
 use super::buffer::SearchBuffer;
 use super::graph::VamanaGraph;
+use super::prune::score_ids;
 use super::visited::VisitedSet;
-
-/// How many rows ahead of the one being scored the traversal prefetches.
-const PREFETCH_AHEAD: usize = 4;
 
 /// Resolved query-time settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +59,9 @@ pub struct VamanaSearcher {
     pub(crate) buffer: SearchBuffer,
     pub(crate) visited: VisitedSet,
     rerank: Vec<Neighbor>,
-    /// Unvisited neighbours of the node being expanded (prefetched, then scored in order).
+    /// Unvisited neighbours of the node being expanded, and their distances.
     pending: Vec<u32>,
+    scored: Vec<Neighbor>,
 }
 
 impl VamanaSearcher {
@@ -111,59 +110,30 @@ impl VamanaSearcher {
                 }
                 self.pending.push(nb);
             }
-            // Keep a few rows in flight ahead of the one being scored: enough to hide memory
-            // latency without overflowing the CPU's outstanding-miss slots.
-            for &nb in self.pending.iter().take(PREFETCH_AHEAD) {
-                store.prefetch_vector(nb);
-            }
             // Graph construction (the caller keeps the search history) scores four neighbours
             // per batched kernel call: with the visited set each node is scored once. Queries
             // score one at a time, so a query's distances, hits and recall are the same with
-            // and without USE_SEARCH_HISTORY (batched sums differ in the last bits).
-            let batch = if use_history && history.is_some() {
-                4
-            } else {
-                1
-            };
-            let mut i = 0;
-            while i < self.pending.len() {
-                let take = if self.pending.len() - i >= batch {
-                    batch
-                } else {
-                    1
-                };
-                for ahead in i + PREFETCH_AHEAD..(i + PREFETCH_AHEAD + take) {
-                    if let Some(&id) = self.pending.get(ahead) {
-                        store.prefetch_vector(id);
-                    }
+            // and without USE_SEARCH_HISTORY (batched sums differ in the last bits). Rows are
+            // prefetched a few ahead: enough to hide memory latency without overflowing the
+            // CPU's outstanding-miss slots.
+            self.scored.clear();
+            score_ids(
+                scorer,
+                &self.pending,
+                use_history && history.is_some(),
+                |s, id| s.distance(id),
+                |id| store.prefetch_vector(id),
+                &mut self.scored,
+            );
+            computed += self.scored.len();
+            for &candidate in &self.scored {
+                if let Some(h) = history.as_deref_mut() {
+                    h.push(candidate);
                 }
-                let mut scored = [Neighbor::new(0, 0.0); 4];
-                if take == 4 {
-                    let ids = [
-                        self.pending[i],
-                        self.pending[i + 1],
-                        self.pending[i + 2],
-                        self.pending[i + 3],
-                    ];
-                    let ds = scorer.distance4(ids);
-                    for (slot, (id, d)) in scored.iter_mut().zip(ids.into_iter().zip(ds)) {
-                        *slot = Neighbor::new(id, d);
-                    }
-                } else {
-                    let id = self.pending[i];
-                    scored[0] = Neighbor::new(id, scorer.distance(id));
+                if self.buffer.insert(candidate) {
+                    // A kept candidate may be expanded next: start loading its neighbours.
+                    graph.prefetch(candidate.id);
                 }
-                for &candidate in &scored[..take] {
-                    computed += 1;
-                    if let Some(h) = history.as_deref_mut() {
-                        h.push(candidate);
-                    }
-                    if self.buffer.insert(candidate) {
-                        // A kept candidate may be expanded next: start loading its neighbours.
-                        graph.prefetch(candidate.id);
-                    }
-                }
-                i += take;
             }
         }
         computed
