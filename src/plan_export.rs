@@ -270,6 +270,7 @@ mod tests {
                     qps,
                     latency_us: Latency::default(),
                     distance_computations_mean: 10.0,
+                    timed_queries: 0,
                     recall_vs_hnsw: (algorithm == Algorithm::SvsVamana).then_some(recall),
                 })
                 .collect(),

@@ -103,6 +103,7 @@ fn run_finished_event_round_trips_with_json_maps() {
                 p99: 3.0,
             },
             distance_computations_mean: 100.0,
+            timed_queries: 0,
             recall_vs_hnsw: None,
         }],
         effective: None,

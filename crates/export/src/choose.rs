@@ -93,6 +93,7 @@ mod tests {
                     qps,
                     latency_us: Default::default(),
                     distance_computations_mean: 0.0,
+                    timed_queries: 0,
                     recall_vs_hnsw: Some(recall),
                 })
                 .collect(),

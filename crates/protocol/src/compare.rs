@@ -408,6 +408,7 @@ mod tests {
                         qps: 0.0,
                         latency_us: Default::default(),
                         distance_computations_mean: 0.0,
+                        timed_queries: 0,
                         recall_vs_hnsw: None,
                     })
                     .collect(),

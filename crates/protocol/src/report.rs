@@ -111,6 +111,11 @@ pub struct SearchPoint {
     pub qps: f64,
     pub latency_us: Latency,
     pub distance_computations_mean: f64,
+    /// Searches behind `qps` and `latency_us`: the query set, repeated while one pass took
+    /// less than the minimum measuring time (0: not recorded, as in reports from before this
+    /// field; omitted from the JSON then).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub timed_queries: usize,
     /// Recall@k of this run's results measured against the results of the first HNSW run at
     /// its highest tie-aware-recall point (the "vs HNSW baseline" view), when an HNSW run exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,4 +147,8 @@ pub struct EffectiveConfig {
     /// shown is what Redis builds once the threshold is reached.
     #[serde(default)]
     pub redis_serves_flat_buffer: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -35,6 +35,7 @@ fn point(runtime: Value, recall: f64, vs_hnsw: Option<f64>, p50: f64) -> SearchP
             p99: round1(p50 * 2.1),
         },
         distance_computations_mean: p50 * 9.0,
+        timed_queries: 0,
         recall_vs_hnsw: vs_hnsw,
     }
 }
