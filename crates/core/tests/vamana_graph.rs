@@ -3,13 +3,14 @@
 
 use annlab_core::flat::exact_knn;
 use annlab_core::metric::Metric;
+use annlab_core::quant::{train_codec_store, CodecKind};
 use annlab_core::rng::synthetic_clustered;
 use annlab_core::store::{FullPrecisionStore, VectorStore};
 use annlab_core::vamana::{
-    build_vamana, BuildConfig, SearchParams, VamanaBuilder, VamanaError, VamanaGraph,
-    VamanaSearcher,
+    build_vamana, BatchLists, BuildConfig, ListsError, NeighborGenerator, SearchParams,
+    VamanaBuildState, VamanaBuilder, VamanaError, VamanaGraph, VamanaSearcher,
 };
-use annlab_core::{distance, Matrix, NoControl};
+use annlab_core::{distance, with_codec_store, Matrix, NoControl};
 
 const SEED: u64 = 20_240_521;
 
@@ -267,4 +268,113 @@ fn range_search_matches_brute_force() {
             "metric {metric}, seed {SEED}: epsilon 1.0 recall {rw:.3} < {r:.3}"
         );
     }
+}
+
+/// Builds with part of every batch handed to a second generator working on a copy of the
+/// batch-start graph (as a helper worker does), `share` of the batch going to the helper.
+fn build_with_helper<S: VectorStore>(
+    store: &S,
+    config: BuildConfig,
+    share: f64,
+) -> (VamanaGraph, u64) {
+    let mut state = VamanaBuildState::new(store, config).unwrap();
+    let mut helper = NeighborGenerator::new();
+    loop {
+        if state.at_batch_start() {
+            let batch = state.current_batch().unwrap();
+            let len = batch.end - batch.start;
+            let handed = ((len as f64) * share).round() as u32;
+            if handed > 0 {
+                let nodes = batch.end - handed..batch.end;
+                state.delegate(nodes.clone()).unwrap();
+                let g = state.graph();
+                let snapshot = VamanaGraph::from_records(
+                    g.max_degree(),
+                    g.entry_point(),
+                    g.records().to_vec(),
+                )
+                .unwrap();
+                let lists = helper.generate_lists(store, &snapshot, state.config(), nodes);
+                // Lists arrive while the builder is busy with its own share.
+                let p = state.step(store, 3, true);
+                assert!(!p.finished);
+                if !p.awaiting_lists {
+                    let p = state.step(store, usize::MAX, true);
+                    assert!(p.awaiting_lists || handed == len);
+                }
+                state.accept_lists(&lists).unwrap();
+            }
+        }
+        if state.step(store, usize::MAX, true).finished {
+            break;
+        }
+    }
+    let computed = state.distance_computations();
+    (state.finish(), computed)
+}
+
+#[test]
+fn handing_out_part_of_each_batch_gives_the_serial_graph() {
+    for metric in [Metric::L2, Metric::Cosine] {
+        let base = data(900, 12, SEED + 7);
+        let store = FullPrecisionStore::<f32>::from_matrix(&base, metric).unwrap();
+        let config = BuildConfig::redis(12, 40, metric);
+        let mut serial = VamanaBuilder::new(&store, config).unwrap();
+        while !serial.step(usize::MAX).finished {}
+        let serial_computed = serial.distance_computations();
+        let serial = serial.finish();
+        for share in [0.0, 0.3, 0.5, 1.0] {
+            let (graph, computed) = build_with_helper(&store, config, share);
+            assert_eq!(graph, serial, "{metric:?} share {share}");
+            assert_eq!(computed, serial_computed, "{metric:?} share {share}");
+        }
+    }
+    // A two-level codec (traversal on primary codes, pool on the full representation).
+    let base = data(600, 16, SEED + 8);
+    let store =
+        train_codec_store(CodecKind::Lvq4x8, &base, Metric::L2, 600, 1, &mut NoControl).unwrap();
+    let config = BuildConfig::redis(10, 30, Metric::L2);
+    let serial = with_codec_store!(&store, s => build_vamana(s, config, &mut NoControl)).unwrap();
+    let (graph, _) = with_codec_store!(&store, s => build_with_helper(s, config, 0.5));
+    assert_eq!(graph, serial);
+}
+
+#[test]
+fn handed_out_lists_are_checked_and_can_be_reclaimed() {
+    let base = data(300, 8, SEED + 9);
+    let store = FullPrecisionStore::<f32>::from_matrix(&base, Metric::L2).unwrap();
+    let config = BuildConfig::redis(8, 20, Metric::L2);
+    let mut state = VamanaBuildState::new(&store, config).unwrap();
+    let batch = state.current_batch().unwrap();
+    assert_eq!(
+        state.accept_lists(&BatchLists::default()),
+        Err(ListsError::NotDelegated)
+    );
+    // Only a tail of the batch can be handed out.
+    assert!(state.delegate(batch.start..batch.end - 1).is_err());
+    let tail = batch.end - 3..batch.end;
+    state.delegate(tail.clone()).unwrap();
+    assert_eq!(state.delegated(), Some(tail.clone()));
+    let mut helper = NeighborGenerator::new();
+    let good = helper.generate_lists(&store, state.graph(), &config, tail.clone());
+    let mut wrong_nodes = good.clone();
+    wrong_nodes.nodes[0] += 1;
+    assert!(matches!(
+        state.accept_lists(&wrong_nodes),
+        Err(ListsError::WrongNodes { .. })
+    ));
+    let mut bad_id = good.clone();
+    bad_id.ids[0] = 10_000;
+    assert_eq!(
+        state.accept_lists(&bad_id),
+        Err(ListsError::BadList { node: tail.start })
+    );
+    assert!(state.step(&store, usize::MAX, true).awaiting_lists);
+    // The helper is lost: the builder generates the tail itself and goes on.
+    state.reclaim(&store).unwrap();
+    assert_eq!(state.delegated(), None);
+    while !state.step(&store, usize::MAX, false).finished {}
+    let mut serial = VamanaBuilder::new(&store, config).unwrap();
+    while !serial.step(usize::MAX).finished {}
+    assert_eq!(state.finish(), serial.finish());
 }

@@ -18,6 +18,8 @@
 //! the configuration (the index seed only feeds codec training). [`VamanaBuilder::step`] runs a
 //! bounded number of nodes so callers can report progress and cancel between chunks.
 
+use std::ops::Range;
+
 use crate::control::BuildControl;
 use crate::metric::Metric;
 use crate::neighbor::Neighbor;
@@ -107,6 +109,9 @@ pub struct BuildProgress {
     /// Nodes per pass.
     pub total: usize,
     pub finished: bool,
+    /// The builder's own share of the current batch is done and the batch waits for the lists
+    /// of the nodes handed to another generator ([`VamanaBuildState::delegate`]).
+    pub awaiting_lists: bool,
 }
 
 const PHASES: [&str; 2] = ["pass 1/2", "pass 2/2"];
@@ -116,140 +121,102 @@ pub fn batch_count(n: usize) -> usize {
     40usize.max(n.div_ceil(4096))
 }
 
-/// An in-progress build over a store.
-pub struct VamanaBuilder<'s, S: VectorStore> {
-    store: &'s S,
-    config: BuildConfig,
-    graph: VamanaGraph,
-    pass: usize,
-    next_node: usize,
-    batch_start: usize,
-    batch_size: usize,
+/// New neighbour lists for some nodes of a batch: node ids, and for each the end offset of
+/// its list in `ids`. What a helper (another worker or thread) sends back for its share.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchLists {
+    pub nodes: Vec<u32>,
+    pub ends: Vec<u32>,
+    pub ids: Vec<u32>,
+    /// Distances computed to generate these lists.
+    pub distance_computations: u64,
+}
+
+impl BatchLists {
+    fn push(&mut self, node: u32, list: &[u32]) {
+        self.nodes.push(node);
+        self.ids.extend_from_slice(list);
+        self.ends.push(self.ids.len() as u32);
+    }
+
+    fn clear(&mut self) {
+        self.nodes.clear();
+        self.ends.clear();
+        self.ids.clear();
+        self.distance_computations = 0;
+    }
+
+    /// `(node, list)` pairs; a malformed entry (ends out of order or past `ids`) reads as an
+    /// empty list (validated by [`VamanaBuildState::accept_lists`]).
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &[u32])> + '_ {
+        self.nodes
+            .iter()
+            .zip(&self.ends)
+            .scan(0usize, |start, (&node, &end)| {
+                let end = end as usize;
+                let list = self.ids.get(*start..end).unwrap_or(&[]);
+                *start = end;
+                Some((node, list))
+            })
+    }
+}
+
+/// Generates a node's new neighbour list against a graph snapshot: greedy search (full
+/// history), candidate pool, robust prune. Owns only scratch space, so a helper can hold one
+/// next to its own copy of the store and graph.
+#[derive(Default)]
+pub struct NeighborGenerator {
     searcher: VamanaSearcher,
     history: Vec<Neighbor>,
     pool: Vec<Neighbor>,
     pruned: Vec<u32>,
     edges: Vec<u32>,
-    overflow: Vec<(u32, u32)>,
-    /// New lists of the current batch, applied when it ends: node ids, and for each the end
-    /// offset of its list in `update_ids`.
-    update_nodes: Vec<u32>,
-    update_ends: Vec<usize>,
-    update_ids: Vec<u32>,
     prune_scratch: PruneScratch,
-    distance_computations: u64,
 }
 
-impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
-    /// Validates the configuration and picks the entry point.
-    pub fn new(store: &'s S, config: BuildConfig) -> Result<Self, VamanaError> {
-        let n = store.len();
-        if config.graph_max_degree == 0 {
-            return Err(VamanaError::ZeroDegree);
-        }
-        if config.window_size == 0 {
-            return Err(VamanaError::ZeroWindow);
-        }
-        if u32::try_from(n).is_err() {
-            return Err(VamanaError::TooManyRows { rows: n });
-        }
-        let entry = medoid(store).ok_or(VamanaError::Empty)?;
-        Ok(Self {
-            store,
-            config,
-            graph: VamanaGraph::empty(n, config.graph_max_degree, entry),
-            pass: 0,
-            next_node: 0,
-            batch_start: 0,
-            batch_size: n.div_ceil(batch_count(n)).max(1),
-            searcher: VamanaSearcher::new(),
-            history: Vec::new(),
-            pool: Vec::new(),
-            pruned: Vec::with_capacity(config.graph_max_degree),
-            edges: Vec::with_capacity(config.graph_max_degree),
-            overflow: Vec::new(),
-            update_nodes: Vec::new(),
-            update_ends: Vec::new(),
-            update_ids: Vec::new(),
-            prune_scratch: PruneScratch::default(),
-            distance_computations: 0,
-        })
+impl NeighborGenerator {
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// Processes up to `max_nodes` nodes (at least one) and reports where the build stands.
-    pub fn step(&mut self, max_nodes: usize) -> BuildProgress {
-        let n = self.graph.len();
-        let mut budget = max_nodes.max(1);
-        while self.pass < 2 && budget > 0 {
-            self.generate_neighbors(self.next_node as u32);
-            self.next_node += 1;
-            budget -= 1;
-            let batch_end = (self.batch_start + self.batch_size).min(n);
-            if self.next_node >= batch_end {
-                let alpha = if self.pass == 0 {
-                    1.0
-                } else {
-                    self.config.alpha
-                };
-                self.apply_batch_updates();
-                self.add_reverse_edges(self.batch_start, batch_end, alpha);
-                self.batch_start = batch_end;
-            }
-            if self.next_node >= n {
-                self.pass += 1;
-                self.next_node = 0;
-                self.batch_start = 0;
-            }
+    /// Lists for `nodes` against `graph` (the graph as it stood at the batch start).
+    pub fn generate_lists<S: VectorStore>(
+        &mut self,
+        store: &S,
+        graph: &VamanaGraph,
+        config: &BuildConfig,
+        nodes: Range<u32>,
+    ) -> BatchLists {
+        let mut lists = BatchLists::default();
+        for node in nodes {
+            lists.distance_computations += self.generate(store, graph, config, node) as u64;
+            lists.push(node, &self.pruned);
         }
-        self.progress()
+        lists
     }
 
-    /// The current progress without doing work.
-    pub fn progress(&self) -> BuildProgress {
-        let n = self.graph.len();
-        if self.pass >= 2 {
-            BuildProgress {
-                phase: PHASES[1],
-                done: n,
-                total: n,
-                finished: true,
-            }
-        } else {
-            BuildProgress {
-                phase: PHASES[self.pass],
-                done: self.next_node,
-                total: n,
-                finished: false,
-            }
-        }
-    }
-
-    /// Distances computed so far (search, pool and pruning).
-    pub fn distance_computations(&self) -> u64 {
-        self.distance_computations
-    }
-
-    /// The graph as it stands (complete once [`BuildProgress::finished`]).
-    pub fn finish(self) -> VamanaGraph {
-        self.graph
-    }
-
-    fn generate_neighbors(&mut self, node: u32) {
-        let store = self.store;
+    /// Generates the new list of `node` into `self.pruned`; returns the distances computed.
+    fn generate<S: VectorStore>(
+        &mut self,
+        store: &S,
+        graph: &VamanaGraph,
+        config: &BuildConfig,
+        node: u32,
+    ) -> usize {
         let two_level = store.is_two_level();
         let scorer = store.scorer_for_row(node);
         self.history.clear();
-        let history = if self.config.use_full_search_history {
+        let history = if config.use_full_search_history {
             Some(&mut self.history)
         } else {
             None
         };
-        let window = self.config.window_size;
-        let mut computed =
-            self.searcher
-                .greedy(&self.graph, store, &scorer, window, window, true, history);
+        let window = config.window_size;
+        let mut computed = self
+            .searcher
+            .greedy(graph, store, &scorer, window, window, true, history);
         self.pool.clear();
-        if self.config.use_full_search_history {
+        if config.use_full_search_history {
             self.pool
                 .extend(self.history.iter().filter(|c| c.id != node).copied());
         } else {
@@ -257,7 +224,7 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
                 .extend(self.searcher.buffer.iter().filter(|c| c.id != node));
         }
         self.edges.clear();
-        for &id in self.graph.neighbors(node) {
+        for &id in graph.neighbors(node) {
             if id != node && !self.searcher.visited.contains(id) {
                 // Few rows (at most R): load them all at once.
                 store.prefetch_vector(id);
@@ -280,7 +247,7 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
             }
             computed += self.pool.len();
         }
-        let cap = self.config.max_candidate_pool_size;
+        let cap = config.max_candidate_pool_size;
         if self.pool.len() > cap && cap > 0 {
             // Only the nearest `cap` survive: select them before sorting.
             self.pool
@@ -292,36 +259,287 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
         computed += robust_prune(
             store,
             &self.pool,
-            self.config.alpha,
-            self.config.graph_max_degree,
+            config.alpha,
+            config.graph_max_degree,
             &mut self.prune_scratch,
             &mut self.pruned,
         );
-        self.update_nodes.push(node);
-        self.update_ids.extend_from_slice(&self.pruned);
-        self.update_ends.push(self.update_ids.len());
-        self.distance_computations += computed as u64;
+        computed
+    }
+}
+
+/// Why lists from another generator were refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListsError {
+    #[error("no nodes of this batch were handed out")]
+    NotDelegated,
+    #[error("expected lists for nodes {expected_start}..{expected_end}, got another set")]
+    WrongNodes {
+        expected_start: u32,
+        expected_end: u32,
+    },
+    #[error("the list of node {node} is malformed (too long, or an id out of range)")]
+    BadList { node: u32 },
+}
+
+/// An in-progress build, independent of the store it is built over (every call that scores
+/// takes the store): a worker can keep it between messages next to the store it owns. Use
+/// [`VamanaBuilder`] for a build that runs in one go.
+pub struct VamanaBuildState {
+    config: BuildConfig,
+    graph: VamanaGraph,
+    pass: usize,
+    next_node: usize,
+    batch_start: usize,
+    batch_size: usize,
+    generator: NeighborGenerator,
+    overflow: Vec<(u32, u32)>,
+    /// New lists of the current batch, applied when it ends.
+    updates: BatchLists,
+    /// The tail of the current batch handed to other generators, and whether its lists
+    /// arrived.
+    delegated: Option<(Range<u32>, bool)>,
+    distance_computations: u64,
+}
+
+impl VamanaBuildState {
+    /// Validates the configuration and picks the entry point.
+    pub fn new<S: VectorStore>(store: &S, config: BuildConfig) -> Result<Self, VamanaError> {
+        let n = store.len();
+        if config.graph_max_degree == 0 {
+            return Err(VamanaError::ZeroDegree);
+        }
+        if config.window_size == 0 {
+            return Err(VamanaError::ZeroWindow);
+        }
+        if u32::try_from(n).is_err() {
+            return Err(VamanaError::TooManyRows { rows: n });
+        }
+        let entry = medoid(store).ok_or(VamanaError::Empty)?;
+        Ok(Self {
+            config,
+            graph: VamanaGraph::empty(n, config.graph_max_degree, entry),
+            pass: 0,
+            next_node: 0,
+            batch_start: 0,
+            batch_size: n.div_ceil(batch_count(n)).max(1),
+            generator: NeighborGenerator::new(),
+            overflow: Vec::new(),
+            updates: BatchLists::default(),
+            delegated: None,
+            distance_computations: 0,
+        })
     }
 
-    /// Writes the lists generated during the batch into the graph.
-    fn apply_batch_updates(&mut self) {
-        let mut start = 0;
-        for (&node, &end) in self.update_nodes.iter().zip(&self.update_ends) {
-            let list = self.update_ids.get(start..end).unwrap_or(&[]);
-            self.graph.set_neighbors(node, list);
+    pub fn config(&self) -> &BuildConfig {
+        &self.config
+    }
+
+    /// The graph as it stands: during a batch, the graph every node of the batch searches.
+    pub fn graph(&self) -> &VamanaGraph {
+        &self.graph
+    }
+
+    /// The nodes of the current batch (`None` once the build is finished).
+    pub fn current_batch(&self) -> Option<Range<u32>> {
+        if self.pass >= 2 {
+            return None;
+        }
+        let end = (self.batch_start + self.batch_size).min(self.graph.len());
+        Some(self.batch_start as u32..end as u32)
+    }
+
+    /// Whether no node of the current batch has been generated or handed out yet.
+    pub fn at_batch_start(&self) -> bool {
+        self.pass < 2 && self.next_node == self.batch_start && self.delegated.is_none()
+    }
+
+    /// Hands the nodes `nodes` (a tail of the current batch, not generated yet) to another
+    /// generator: [`step`](Self::step) skips them, and the batch ends only once
+    /// [`accept_lists`](Self::accept_lists) has their lists. Every node of a batch searches
+    /// the graph of the batch start, so the result is the graph a serial build gives.
+    pub fn delegate(&mut self, nodes: Range<u32>) -> Result<(), ListsError> {
+        let batch = self.current_batch().ok_or(ListsError::NotDelegated)?;
+        let valid = self.delegated.is_none()
+            && nodes.start >= self.next_node as u32
+            && nodes.start < nodes.end
+            && nodes.end == batch.end;
+        if !valid {
+            return Err(ListsError::WrongNodes {
+                expected_start: self.next_node as u32,
+                expected_end: batch.end,
+            });
+        }
+        self.delegated = Some((nodes, false));
+        Ok(())
+    }
+
+    /// The handed-out nodes whose lists have not arrived, if any.
+    pub fn delegated(&self) -> Option<Range<u32>> {
+        match &self.delegated {
+            Some((nodes, false)) => Some(nodes.clone()),
+            _ => None,
+        }
+    }
+
+    /// Takes the lists of the handed-out nodes (in node order, as
+    /// [`NeighborGenerator::generate_lists`] returns them), after checking they are well formed.
+    pub fn accept_lists(&mut self, lists: &BatchLists) -> Result<(), ListsError> {
+        let Some((nodes, received @ false)) = &mut self.delegated else {
+            return Err(ListsError::NotDelegated);
+        };
+        let expected: Vec<u32> = nodes.clone().collect();
+        if lists.nodes != expected || lists.ends.len() != lists.nodes.len() {
+            return Err(ListsError::WrongNodes {
+                expected_start: nodes.start,
+                expected_end: nodes.end,
+            });
+        }
+        let n = self.graph.len();
+        let mut start = 0usize;
+        for (&node, &end) in lists.nodes.iter().zip(&lists.ends) {
+            let end = end as usize;
+            let ok = end >= start
+                && end <= lists.ids.len()
+                && end - start <= self.config.graph_max_degree
+                && lists.ids[start..end].iter().all(|&id| (id as usize) < n);
+            if !ok {
+                return Err(ListsError::BadList { node });
+            }
             start = end;
         }
-        self.update_nodes.clear();
-        self.update_ends.clear();
-        self.update_ids.clear();
+        for (node, list) in lists.iter() {
+            self.updates.push(node, list);
+        }
+        self.distance_computations += lists.distance_computations;
+        *received = true;
+        Ok(())
     }
 
-    fn add_reverse_edges(&mut self, start: usize, end: usize, alpha: f32) {
+    /// Generates the lists of the handed-out nodes here (a helper was lost).
+    pub fn reclaim<S: VectorStore>(&mut self, store: &S) -> Result<(), ListsError> {
+        let nodes = self.delegated().ok_or(ListsError::NotDelegated)?;
+        let lists = self
+            .generator
+            .generate_lists(store, &self.graph, &self.config, nodes);
+        self.accept_lists(&lists)
+    }
+
+    /// Processes up to `max_nodes` nodes (at least one, unless it has to wait for handed-out
+    /// lists) and reports where the build stands. With `stop_at_batch_end`, returns after
+    /// finishing a batch so the caller can hand out part of the next one.
+    pub fn step<S: VectorStore>(
+        &mut self,
+        store: &S,
+        max_nodes: usize,
+        stop_at_batch_end: bool,
+    ) -> BuildProgress {
+        let mut budget = max_nodes.max(1);
+        while self.pass < 2 {
+            let Some(batch) = self.current_batch() else {
+                break;
+            };
+            let own_end = match &self.delegated {
+                Some((nodes, _)) => nodes.start as usize,
+                None => batch.end as usize,
+            };
+            if self.next_node < own_end {
+                if budget == 0 {
+                    break;
+                }
+                let node = self.next_node as u32;
+                let computed = self
+                    .generator
+                    .generate(store, &self.graph, &self.config, node);
+                self.distance_computations += computed as u64;
+                self.updates.push(node, &self.generator.pruned);
+                self.next_node += 1;
+                budget -= 1;
+                continue;
+            }
+            match self.delegated.take() {
+                Some((nodes, false)) => {
+                    self.delegated = Some((nodes, false));
+                    let mut p = self.progress();
+                    p.awaiting_lists = true;
+                    return p;
+                }
+                Some((nodes, true)) => self.next_node = nodes.end as usize,
+                None => {}
+            }
+            self.finish_batch(store, batch.start as usize, batch.end as usize);
+            if stop_at_batch_end {
+                break;
+            }
+        }
+        self.progress()
+    }
+
+    /// Applies the batch's lists, adds back edges, and moves to the next batch or pass.
+    fn finish_batch<S: VectorStore>(&mut self, store: &S, start: usize, end: usize) {
+        let alpha = if self.pass == 0 {
+            1.0
+        } else {
+            self.config.alpha
+        };
+        for (node, list) in self.updates.iter() {
+            self.graph.set_neighbors(node, list);
+        }
+        self.updates.clear();
+        self.add_reverse_edges(store, start, end, alpha);
+        self.batch_start = end;
+        if end >= self.graph.len() {
+            self.pass += 1;
+            self.next_node = 0;
+            self.batch_start = 0;
+        }
+    }
+
+    /// The current progress without doing work.
+    pub fn progress(&self) -> BuildProgress {
+        let n = self.graph.len();
+        if self.pass >= 2 {
+            BuildProgress {
+                phase: PHASES[1],
+                done: n,
+                total: n,
+                finished: true,
+                awaiting_lists: false,
+            }
+        } else {
+            BuildProgress {
+                phase: PHASES[self.pass],
+                done: self.next_node,
+                total: n,
+                finished: false,
+                awaiting_lists: false,
+            }
+        }
+    }
+
+    /// Distances computed so far (search, pool and pruning), including handed-out nodes.
+    pub fn distance_computations(&self) -> u64 {
+        self.distance_computations
+    }
+
+    /// The graph (complete once [`BuildProgress::finished`]).
+    pub fn finish(self) -> VamanaGraph {
+        self.graph
+    }
+
+    fn add_reverse_edges<S: VectorStore>(
+        &mut self,
+        store: &S,
+        start: usize,
+        end: usize,
+        alpha: f32,
+    ) {
+        let g = &mut self.generator;
         self.overflow.clear();
         for node in start as u32..end as u32 {
-            self.edges.clear();
-            self.edges.extend_from_slice(self.graph.neighbors(node));
-            for &other in &self.edges {
+            g.edges.clear();
+            g.edges.extend_from_slice(self.graph.neighbors(node));
+            for &other in &g.edges {
                 if self.graph.try_add_edge(other, node) == AddEdge::Full {
                     self.overflow.push((other, node));
                 }
@@ -329,7 +547,6 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
         }
         self.overflow.sort_unstable();
         self.overflow.dedup();
-        let store = self.store;
         let two_level = store.is_two_level();
         let mut i = 0;
         while i < self.overflow.len() {
@@ -339,42 +556,79 @@ impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
                 j += 1;
             }
             let scorer = store.scorer_for_row(target);
-            self.pool.clear();
-            self.edges.clear();
-            self.edges
+            g.pool.clear();
+            g.edges.clear();
+            g.edges
                 .extend(self.overflow[i..j].iter().map(|&(_, src)| src));
             for &id in self.graph.neighbors(target) {
                 if !self.overflow[i..j].iter().any(|&(_, s)| s == id) {
-                    self.edges.push(id);
+                    g.edges.push(id);
                 }
             }
             // Few rows (R plus the overflow): load them all at once.
-            for &id in &self.edges {
+            for &id in &g.edges {
                 store.prefetch_vector(id);
             }
             score_ids(
                 &scorer,
-                &self.edges,
+                &g.edges,
                 !two_level,
                 |s, id| build_distance(s, id, two_level),
                 |_| {},
-                &mut self.pool,
+                &mut g.pool,
             );
-            self.distance_computations += self.pool.len() as u64;
-            self.pool.sort_unstable_by_key(Neighbor::order_key);
-            self.pool.truncate(self.config.max_candidate_pool_size);
+            self.distance_computations += g.pool.len() as u64;
+            g.pool.sort_unstable_by_key(Neighbor::order_key);
+            g.pool.truncate(self.config.max_candidate_pool_size);
             let computed = robust_prune(
                 store,
-                &self.pool,
+                &g.pool,
                 alpha,
                 self.config.prune_to,
-                &mut self.prune_scratch,
-                &mut self.pruned,
+                &mut g.prune_scratch,
+                &mut g.pruned,
             );
             self.distance_computations += computed as u64;
-            self.graph.set_neighbors(target, &self.pruned);
+            self.graph.set_neighbors(target, &g.pruned);
             i = j;
         }
+    }
+}
+
+/// A build over a borrowed store that runs in one go, a chunk of nodes per
+/// [`step`](Self::step).
+pub struct VamanaBuilder<'s, S: VectorStore> {
+    store: &'s S,
+    state: VamanaBuildState,
+}
+
+impl<'s, S: VectorStore> VamanaBuilder<'s, S> {
+    /// Validates the configuration and picks the entry point.
+    pub fn new(store: &'s S, config: BuildConfig) -> Result<Self, VamanaError> {
+        Ok(Self {
+            store,
+            state: VamanaBuildState::new(store, config)?,
+        })
+    }
+
+    /// Processes up to `max_nodes` nodes (at least one) and reports where the build stands.
+    pub fn step(&mut self, max_nodes: usize) -> BuildProgress {
+        self.state.step(self.store, max_nodes, false)
+    }
+
+    /// The current progress without doing work.
+    pub fn progress(&self) -> BuildProgress {
+        self.state.progress()
+    }
+
+    /// Distances computed so far (search, pool and pruning).
+    pub fn distance_computations(&self) -> u64 {
+        self.state.distance_computations()
+    }
+
+    /// The graph as it stands (complete once [`BuildProgress::finished`]).
+    pub fn finish(self) -> VamanaGraph {
+        self.state.finish()
     }
 }
 

@@ -31,6 +31,34 @@ impl VamanaGraph {
         }
     }
 
+    /// The adjacency records as stored (per node: degree, then `max_degree` id slots), to
+    /// send a snapshot to a helper worker.
+    pub fn records(&self) -> &[u32] {
+        &self.records
+    }
+
+    /// Rebuilds a graph from [`records`](Self::records); `None` when they do not describe a
+    /// graph of `max_degree` (length, degrees, ids or entry point out of range).
+    pub fn from_records(max_degree: usize, entry_point: u32, records: Vec<u32>) -> Option<Self> {
+        let stride = max_degree.checked_add(1)?;
+        if records.len() % stride != 0 {
+            return None;
+        }
+        let n = records.len() / stride;
+        if n > 0 && entry_point as usize >= n {
+            return None;
+        }
+        let valid = records.chunks_exact(stride).all(|r| {
+            let degree = r[0] as usize;
+            degree <= max_degree && r[1..=degree].iter().all(|&id| (id as usize) < n)
+        });
+        valid.then_some(Self {
+            max_degree,
+            entry_point,
+            records,
+        })
+    }
+
     /// Number of nodes.
     pub fn len(&self) -> usize {
         self.records
@@ -152,5 +180,12 @@ mod tests {
         g.set_neighbors(0, &[2, 1, 0]);
         assert_eq!(g.neighbors(0), &[2, 1]);
         assert_eq!(g.neighbors(9), &[] as &[u32]);
+        let copy = VamanaGraph::from_records(2, 0, g.records().to_vec()).unwrap();
+        assert_eq!(copy, g);
+        // Wrong length, a degree above R, an id out of range, an entry out of range.
+        assert!(VamanaGraph::from_records(2, 0, vec![0; 8]).is_none());
+        assert!(VamanaGraph::from_records(2, 0, vec![3, 0, 0]).is_none());
+        assert!(VamanaGraph::from_records(2, 0, vec![1, 7, 0]).is_none());
+        assert!(VamanaGraph::from_records(2, 5, vec![0; 3]).is_none());
     }
 }

@@ -18,6 +18,9 @@ pub mod prune;
 pub mod search;
 pub mod visited;
 
-pub use build::{build_vamana, BuildConfig, BuildProgress, VamanaBuilder, VamanaError};
+pub use build::{
+    build_vamana, BatchLists, BuildConfig, BuildProgress, ListsError, NeighborGenerator,
+    VamanaBuildState, VamanaBuilder, VamanaError,
+};
 pub use graph::VamanaGraph;
 pub use search::{SearchParams, VamanaSearcher};
