@@ -5,7 +5,8 @@
 //! algorithm code; [`worker_bridge`] is the only module that owns workers; [`browser_io`]
 //! does the remaining browser I/O (files, same-origin fetches, downloads); [`plan_export`]
 //! derives the migration plan from the runs; [`worker_codec`]
-//! and [`worker_jobs`] are the two halves of the worker protocol's plumbing.
+//! and [`worker_jobs`] are the two halves of the worker protocol's plumbing; [`worker_shared`]
+//! is the SVS build split across helper workers.
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -19,3 +20,4 @@ pub mod state;
 pub mod worker_bridge;
 pub mod worker_codec;
 pub mod worker_jobs;
+pub mod worker_shared;

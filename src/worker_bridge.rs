@@ -10,7 +10,7 @@ use std::sync::Arc;
 use annlab_protocol::compare::attach_recall_vs_hnsw;
 use annlab_protocol::runner::{IndexSpec, RunOutcome};
 use annlab_protocol::worker::{
-    FileRole, IdsRef, MatrixRef, QuerySource, WorkerEvent, WorkerRequest,
+    FileRole, IdsRef, ListsJob, ListsRef, MatrixRef, QuerySource, WorkerEvent, WorkerRequest,
 };
 use js_sys::{Array, ArrayBuffer, Uint32Array};
 use leptos::prelude::*;
@@ -30,6 +30,8 @@ const WORKER_URL: &str = "./worker_loader.js";
 enum Role {
     Data,
     Index(IndexKind),
+    /// Helper `i` of the SVS-VAMANA build: generates part of every batch.
+    Helper(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +39,8 @@ enum Job {
     Parse(FileRole),
     Prepare,
     Run(IndexKind),
+    /// Work for the SVS build on helper `i`.
+    Help(usize),
 }
 
 struct WorkerSlot {
@@ -136,6 +140,13 @@ fn spawn(role: Role) -> Result<WorkerSlot, String> {
     })
 }
 
+/// Helper workers for the SVS-VAMANA build: one per core beyond the first (HNSW builds on
+/// one of them at first), at most 3, at least 1. The graph is the same with any number.
+fn helper_count() -> usize {
+    let cores = web_sys::window().map_or(2.0, |w| w.navigator().hardware_concurrency());
+    ((cores as usize).saturating_sub(1)).clamp(1, 3)
+}
+
 /// Starts the three workers. Call once, after the state exists.
 pub fn init(state: AppState) {
     let mut bridge = Bridge {
@@ -203,8 +214,32 @@ impl Bridge {
         Ok(())
     }
 
+    /// Terminates the SVS build's helpers (they are started again for the next build).
+    fn stop_helpers(&mut self) {
+        self.workers
+            .retain(|role, _| !matches!(role, Role::Helper(_)));
+        self.jobs.retain(|_, (r, _)| !matches!(r, Role::Helper(_)));
+    }
+
+    /// Tells the SVS worker that helper `part` is gone, so it generates that share itself.
+    fn helper_lost(&mut self, part: usize) {
+        self.workers.remove(&Role::Helper(part));
+        self.jobs.retain(|_, (r, _)| *r != Role::Helper(part));
+        if !self.state.svs_run.get_untracked().is_busy() {
+            return;
+        }
+        let request = WorkerRequest::HelperLost { part };
+        let kind = IndexKind::Svs;
+        if let Err(e) = self.send(Role::Index(kind), Job::Run(kind), &request, &[], false) {
+            self.state.push_error(e);
+        }
+    }
+
     /// Terminates and replaces a worker (cancel, crash).
     fn restart(&mut self, role: Role) {
+        if role == Role::Index(IndexKind::Svs) {
+            self.stop_helpers();
+        }
         self.workers.remove(&role);
         self.jobs.retain(|_, (r, _)| *r != role);
         match spawn(role) {
@@ -257,6 +292,11 @@ impl Bridge {
                 // Searches are measured later, one index at a time, once no build competes
                 // for the CPU (see `advance_measurements`).
                 hold_measure: true,
+                helpers: if *kind == IndexKind::Svs {
+                    helper_count()
+                } else {
+                    0
+                },
             };
             let buffers = [
                 prepared.base.buffer.clone(),
@@ -265,9 +305,46 @@ impl Bridge {
             ];
             sends.push((*kind, request, buffers));
         }
+        let base_buffer = prepared.base.buffer.clone();
         let state = self.state;
         self.built.clear();
         self.measuring = None;
+        self.stop_helpers();
+        let helper_inits: Vec<(usize, WorkerRequest)> = sends
+            .iter()
+            .filter_map(|(_, request, _)| match request {
+                WorkerRequest::Run {
+                    spec,
+                    base,
+                    metric,
+                    helpers,
+                    ..
+                } if *helpers > 0 => Some((
+                    *helpers,
+                    WorkerRequest::HelperInit {
+                        spec: spec.clone(),
+                        base: *base,
+                        metric: *metric,
+                    },
+                )),
+                _ => None,
+            })
+            .collect();
+        for (helpers, init) in helper_inits {
+            for part in 0..helpers {
+                // Copies the base: each helper prepares the same store from it.
+                let sent = self.send(
+                    Role::Helper(part),
+                    Job::Help(part),
+                    &init,
+                    std::slice::from_ref(&base_buffer),
+                    false,
+                );
+                if let Err(e) = sent {
+                    web_sys::console::warn_1(&format!("annlab: helper {part}: {e}").into());
+                }
+            }
+        }
         for (kind, request, buffers) in sends {
             state.run(kind).set(RunState::Running(Progress {
                 phase: "starting".into(),
@@ -400,7 +477,52 @@ fn on_event(role: Role, data: &JsValue) {
             return;
         }
         match event {
-            WorkerEvent::Ready => {}
+            WorkerEvent::Ready | WorkerEvent::HelperReady => {}
+            WorkerEvent::DelegateLists(share) => {
+                // From the SVS worker: forward to the helper with the graph snapshot.
+                let graph: Vec<ArrayBuffer> = buffers
+                    .get(share.graph_slot as usize)
+                    .cloned()
+                    .into_iter()
+                    .collect();
+                let request = WorkerRequest::GenerateLists(ListsJob {
+                    graph_slot: 0,
+                    ..share
+                });
+                let role = Role::Helper(share.part);
+                if !bridge.workers.contains_key(&role)
+                    || bridge
+                        .send(role, Job::Help(share.part), &request, &graph, true)
+                        .is_err()
+                {
+                    bridge.helper_lost(share.part);
+                }
+            }
+            WorkerEvent::Lists(lists) => {
+                // From a helper: forward its lists to the SVS worker.
+                let (Some(ends), Some(ids)) = (
+                    buffers.get(lists.ends_slot as usize).cloned(),
+                    buffers.get(lists.ids_slot as usize).cloned(),
+                ) else {
+                    bridge.helper_lost(lists.part);
+                    return;
+                };
+                let request = WorkerRequest::Lists(ListsRef {
+                    ends_slot: 0,
+                    ids_slot: 1,
+                    ..lists
+                });
+                let kind = IndexKind::Svs;
+                if let Err(e) = bridge.send(
+                    Role::Index(kind),
+                    Job::Run(kind),
+                    &request,
+                    &[ends, ids],
+                    true,
+                ) {
+                    state.push_error(e);
+                }
+            }
             WorkerEvent::Progress { phase, done, total } => {
                 let now = browser_io::now_ms();
                 match job {
@@ -429,6 +551,7 @@ fn on_event(role: Role, data: &JsValue) {
                             eta_seconds: eta,
                         }));
                     }
+                    Job::Help(_) => {}
                     Job::Parse(_) => {
                         state.loading.set(Some(Progress {
                             phase,
@@ -551,6 +674,10 @@ fn on_event(role: Role, data: &JsValue) {
             }
             WorkerEvent::Built { build_seconds } => {
                 if let Job::Run(kind) = job {
+                    if kind == IndexKind::Svs {
+                        // Free the helpers' copies of the data.
+                        bridge.stop_helpers();
+                    }
                     bridge.phase_started.remove(&kind);
                     if !bridge.built.contains(&kind) {
                         bridge.built.push(kind);
@@ -579,7 +706,14 @@ fn on_event(role: Role, data: &JsValue) {
             }
             WorkerEvent::Error { message } => {
                 bridge.jobs.remove(&job_id);
+                if let Job::Help(part) = job {
+                    // The build goes on without this helper.
+                    web_sys::console::warn_1(&format!("annlab: helper {part}: {message}").into());
+                    bridge.helper_lost(part);
+                    return;
+                }
                 match job {
+                    Job::Help(_) => {}
                     Job::Parse(_) => state.loading.set(None),
                     Job::Prepare => {
                         state.preparing.set(None);
@@ -603,11 +737,17 @@ fn on_event(role: Role, data: &JsValue) {
 fn on_crash(role: Role, message: String) {
     with_bridge(|bridge| {
         let state = bridge.state;
+        if let Role::Helper(part) = role {
+            web_sys::console::warn_1(&format!("annlab: helper {part} crashed: {message}").into());
+            bridge.helper_lost(part);
+            return;
+        }
         let text = format!(
             "A worker crashed ({}); it was restarted. {message}",
             match role {
                 Role::Data => "data".to_string(),
                 Role::Index(k) => k.label().to_string(),
+                Role::Helper(part) => format!("helper {part}"),
             }
         );
         let jobs: Vec<Job> = bridge
@@ -627,6 +767,7 @@ fn on_crash(role: Role, message: String) {
                     bridge.pending = None;
                 }
                 Job::Run(kind) => state.run(kind).set(RunState::Failed(text.clone())),
+                Job::Help(_) => {}
             }
         }
         bridge.restart(role);

@@ -305,6 +305,18 @@ pub fn run(
     let eval = EvalSet::new(base, queries, metric, k, GroundTruth { ids: truth })
         .map_err(|e| e.to_string())?;
     let built = runner::build_spec(&eval, spec, clock, control).map_err(|e| e.to_string())?;
+    after_build(eval, spec, built, hold, clock)
+}
+
+/// What follows a build: with `hold`, a [`WorkerEvent::Built`] reply and the index kept for
+/// [`measure_held`]; otherwise the measured sweep.
+pub fn after_build(
+    eval: EvalSet,
+    spec: &IndexSpec,
+    built: runner::BuiltSpec,
+    hold: bool,
+    clock: &dyn Clock,
+) -> Result<(Reply, Option<HeldBuild>), String> {
     if hold {
         let reply = Reply::plain(WorkerEvent::Built {
             build_seconds: built.build_seconds(),

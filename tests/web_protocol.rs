@@ -38,6 +38,7 @@ fn run_request() -> WorkerRequest {
         metric: Metric::Cosine,
         k: 1,
         hold_measure: true,
+        helpers: 1,
     }
 }
 

@@ -3,7 +3,8 @@
 //! for parsing and ground truth. A job runs to completion: cancelling terminates the worker.
 
 use annlab_app::worker_codec::{self, Incoming};
-use annlab_app::worker_jobs::{self, Reply};
+use annlab_app::worker_jobs::{self, Buffer, Reply};
+use annlab_app::worker_shared::{Drive, HelperJob, HelperSession, SharedSvsBuild};
 use annlab_core::{BuildControl, Matrix};
 use annlab_protocol::runner::Clock;
 use annlab_protocol::worker::{QuerySource, WorkerEvent, WorkerRequest};
@@ -84,7 +85,41 @@ fn matrix(incoming: &Incoming, r: annlab_protocol::worker::MatrixRef) -> Result<
     Matrix::new(r.dim, data).map_err(|e| e.to_string())
 }
 
-fn handle(incoming: Incoming) -> Result<Reply, String> {
+/// Posts a batch share for a helper (the app forwards it).
+fn post_share(job: u64, share: HelperJob) {
+    post(
+        job,
+        Reply {
+            event: WorkerEvent::DelegateLists(share.job),
+            buffers: vec![Buffer::U32(share.graph)],
+        },
+    );
+}
+
+/// Nothing to post while a shared build waits for lists; the reply it ended with otherwise.
+fn after_drive(drive: Result<Drive, String>) -> Result<Option<Reply>, String> {
+    match drive? {
+        Drive::Wait => Ok(None),
+        Drive::Finished(done) => {
+            let (reply, held) = *done;
+            SHARED.with(|s| s.borrow_mut().take());
+            HELD.with(|h| *h.borrow_mut() = held);
+            Ok(Some(reply))
+        }
+    }
+}
+
+/// Runs `f` on the shared build in progress.
+fn with_shared(
+    f: impl FnOnce(&mut SharedSvsBuild) -> Result<Drive, String>,
+) -> Result<Drive, String> {
+    SHARED.with(|s| match s.borrow_mut().as_mut() {
+        Some(build) => f(build),
+        None => Err("no shared build is in progress in this worker".into()),
+    })
+}
+
+fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
     let clock = WorkerClock(scope().performance());
     let job = incoming.job;
     let mut control = PostProgress {
@@ -96,7 +131,7 @@ fn handle(incoming: Incoming) -> Result<Reply, String> {
     match &incoming.request {
         WorkerRequest::ParseFile { name, role, bytes } => {
             let data = incoming.bytes(*bytes)?;
-            worker_jobs::parse_file(name, *role, &data, &mut control)
+            worker_jobs::parse_file(name, *role, &data, &mut control).map(Some)
         }
         WorkerRequest::Prepare {
             base,
@@ -124,6 +159,7 @@ fn handle(incoming: Incoming) -> Result<Reply, String> {
                 &clock,
                 &mut control,
             )
+            .map(Some)
         }
         WorkerRequest::Run {
             spec,
@@ -133,12 +169,31 @@ fn handle(incoming: Incoming) -> Result<Reply, String> {
             metric,
             k,
             hold_measure,
+            helpers,
         } => {
             // A new run replaces whatever an earlier one left waiting.
             HELD.with(|h| h.borrow_mut().take());
+            SHARED.with(|s| s.borrow_mut().take());
             let base_m = matrix(&incoming, *base)?;
             let queries_m = matrix(&incoming, *queries)?;
             let truth = worker_jobs::ids_to_rows(&incoming.u32s(truth.slot)?, truth.k);
+            if *helpers > 0 && matches!(spec, annlab_protocol::runner::IndexSpec::Svs { .. }) {
+                let mut build = SharedSvsBuild::start(
+                    spec,
+                    base_m,
+                    queries_m,
+                    truth,
+                    *metric,
+                    *k,
+                    *hold_measure,
+                    *helpers,
+                    &clock,
+                    &mut control,
+                )?;
+                let drive = build.drive(&clock, &mut control, &mut |share| post_share(job, share));
+                SHARED.with(|s| *s.borrow_mut() = Some(build));
+                return after_drive(drive);
+            }
             let (reply, held) = worker_jobs::run(
                 spec,
                 base_m,
@@ -151,16 +206,55 @@ fn handle(incoming: Incoming) -> Result<Reply, String> {
                 &mut control,
             )?;
             HELD.with(|h| *h.borrow_mut() = held);
-            Ok(reply)
+            Ok(Some(reply))
         }
         WorkerRequest::Measure => HELD.with(|h| match h.borrow().as_ref() {
-            Some(held) => worker_jobs::measure_held(held, &clock),
+            Some(held) => worker_jobs::measure_held(held, &clock).map(Some),
             None => Err("nothing is built to measure (the build was replaced or lost)".into()),
         }),
+        WorkerRequest::Lists(lists) => {
+            let ends = incoming.u32s(lists.ends_slot)?;
+            let ids = incoming.u32s(lists.ids_slot)?;
+            let drive = with_shared(|build| {
+                build.accept(lists, ends, ids)?;
+                build.drive(&clock, &mut control, &mut |share| post_share(job, share))
+            });
+            after_drive(drive)
+        }
+        WorkerRequest::HelperLost { part } => {
+            let drive = with_shared(|build| {
+                build.helper_lost(*part)?;
+                build.drive(&clock, &mut control, &mut |share| post_share(job, share))
+            });
+            after_drive(drive)
+        }
+        WorkerRequest::HelperInit { spec, base, metric } => {
+            HELPER.with(|h| h.borrow_mut().take());
+            let base_m = matrix(&incoming, *base)?;
+            let session = HelperSession::start(spec, &base_m, *metric)?;
+            HELPER.with(|h| *h.borrow_mut() = Some(session));
+            Ok(Some(Reply {
+                event: WorkerEvent::HelperReady,
+                buffers: Vec::new(),
+            }))
+        }
+        WorkerRequest::GenerateLists(share) => {
+            let graph = incoming.u32s(share.graph_slot)?;
+            HELPER.with(|h| match h.borrow_mut().as_mut() {
+                Some(session) => session.generate(share, graph, &clock).map(Some),
+                None => Err("this helper was not given a build to help with".into()),
+            })
+        }
     }
 }
 
 thread_local! {
+    /// An SVS build shared with helpers, between the messages that drive it.
+    static SHARED: std::cell::RefCell<Option<SharedSvsBuild>> =
+        const { std::cell::RefCell::new(None) };
+    /// This worker's helper role: the store of the build it helps.
+    static HELPER: std::cell::RefCell<Option<HelperSession>> =
+        const { std::cell::RefCell::new(None) };
     /// The index a `Run` with `hold_measure` built, until `Measure` (or the next `Run`).
     static HELD: std::cell::RefCell<Option<worker_jobs::HeldBuild>> =
         const { std::cell::RefCell::new(None) };
@@ -170,11 +264,17 @@ fn on_message(event: MessageEvent) {
     match worker_codec::decode_request(&event.data()) {
         Ok(incoming) => {
             let job = incoming.job;
-            let reply = handle(incoming).unwrap_or_else(|message| Reply {
-                event: WorkerEvent::Error { message },
-                buffers: Vec::new(),
+            let reply = handle(incoming).unwrap_or_else(|message| {
+                // A failed shared build is over; a later message must not resume it.
+                SHARED.with(|s| s.borrow_mut().take());
+                Some(Reply {
+                    event: WorkerEvent::Error { message },
+                    buffers: Vec::new(),
+                })
             });
-            post(job, reply);
+            if let Some(reply) = reply {
+                post(job, reply);
+            }
         }
         Err((job, message)) => post(
             job,

@@ -111,10 +111,55 @@ pub enum WorkerRequest {
         k: usize,
         #[serde(default)]
         hold_measure: bool,
+        /// SVS-VAMANA only: how many helper workers share each build batch (0: build alone).
+        /// The worker then asks for helper work with [`WorkerEvent::DelegateLists`] and waits
+        /// for [`WorkerRequest::Lists`] (or [`WorkerRequest::HelperLost`]) between batches.
+        #[serde(default)]
+        helpers: usize,
     },
     /// Measure the sweep of the index held since the last `Run` with `hold_measure`; answers
     /// [`WorkerEvent::RunFinished`].
     Measure,
+    /// Become a helper of an SVS-VAMANA build: prepare the same store from the same base
+    /// (deterministic). Answers [`WorkerEvent::HelperReady`].
+    HelperInit {
+        spec: IndexSpec,
+        base: MatrixRef,
+        metric: annlab_core::Metric,
+    },
+    /// Helper: generate the neighbour lists of `job.start..job.end` against the graph in
+    /// `job.graph`. Answers [`WorkerEvent::Lists`].
+    GenerateLists(ListsJob),
+    /// To the building worker: a helper's lists (forwarded [`WorkerEvent::Lists`]).
+    Lists(ListsRef),
+    /// To the building worker: helper `part` is gone; generate its nodes here.
+    HelperLost { part: usize },
+}
+
+/// A batch share handed to a helper: nodes `start..end`, searched against the graph whose
+/// adjacency records (`max_degree + 1` u32 per node: degree, then ids) are in `graph_slot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListsJob {
+    pub part: usize,
+    pub start: u32,
+    pub end: u32,
+    pub max_degree: usize,
+    pub entry_point: u32,
+    pub graph_slot: Slot,
+}
+
+/// A helper's answer: per node of `start..end` the end offset of its list in buffer
+/// `ends_slot`, the ids in `ids_slot`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ListsRef {
+    pub part: usize,
+    pub start: u32,
+    pub end: u32,
+    pub distance_computations: u64,
+    /// Seconds the helper spent generating (balances the next batches).
+    pub seconds: f64,
+    pub ends_slot: Slot,
+    pub ids_slot: Slot,
 }
 
 /// Rows with some property: how many, and the first few (0-based).
@@ -199,6 +244,13 @@ pub enum WorkerEvent {
     },
     /// The job failed; `message` is shown to the user as is.
     Error { message: String },
+    /// A helper prepared its store.
+    HelperReady,
+    /// The building worker hands a batch share to helper `part` (the app forwards it as
+    /// [`WorkerRequest::GenerateLists`]).
+    DelegateLists(ListsJob),
+    /// A helper's lists (the app forwards them as [`WorkerRequest::Lists`]).
+    Lists(ListsRef),
 }
 
 #[cfg(test)]
@@ -234,5 +286,48 @@ mod tests {
         assert_eq!(back.body, WorkerRequest::Measure);
         let built = serde_json::to_string(&WorkerEvent::Built { build_seconds: 1.5 }).unwrap();
         assert_eq!(built, r#"{"type":"built","build_seconds":1.5}"#);
+    }
+
+    #[test]
+    fn helper_messages_round_trip_and_helpers_default_to_zero() {
+        let job = ListsJob {
+            part: 1,
+            start: 10,
+            end: 20,
+            max_degree: 32,
+            entry_point: 5,
+            graph_slot: 0,
+        };
+        let lists = ListsRef {
+            part: 1,
+            start: 10,
+            end: 20,
+            distance_computations: 99,
+            seconds: 0.25,
+            ends_slot: 0,
+            ids_slot: 1,
+        };
+        for event in [WorkerEvent::DelegateLists(job), WorkerEvent::Lists(lists)] {
+            let text = serde_json::to_string(&event).unwrap();
+            assert_eq!(serde_json::from_str::<WorkerEvent>(&text).unwrap(), event);
+        }
+        let text = serde_json::to_string(&WorkerRequest::GenerateLists(job)).unwrap();
+        assert!(text.contains(r#""type":"generate_lists""#), "{text}");
+        for req in [
+            WorkerRequest::GenerateLists(job),
+            WorkerRequest::Lists(lists),
+            WorkerRequest::HelperLost { part: 2 },
+        ] {
+            let text = serde_json::to_string(&req).unwrap();
+            assert_eq!(serde_json::from_str::<WorkerRequest>(&text).unwrap(), req);
+        }
+        // A Run from before the field builds alone.
+        let run = r#"{"type":"run","spec":{"algorithm":"flat","element_type":"float32"},
+            "base":{"rows":1,"dim":1,"slot":0},"queries":{"rows":1,"dim":1,"slot":1},
+            "truth":{"rows":1,"k":1,"slot":2},"metric":"l2","k":1}"#;
+        match serde_json::from_str::<WorkerRequest>(run) {
+            Ok(WorkerRequest::Run { helpers, .. }) => assert_eq!(helpers, 0),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -27,6 +27,8 @@ pub enum SvsError {
     Graph(#[from] VamanaError),
     #[error(transparent)]
     Core(#[from] CoreError),
+    #[error("a graph of {nodes} nodes does not fit a store of {rows} rows")]
+    GraphMismatch { nodes: usize, rows: usize },
 }
 
 impl SvsError {
@@ -36,6 +38,17 @@ impl SvsError {
             || matches!(self, SvsError::Quant(QuantError::Cancelled(_)))
             || matches!(self, SvsError::Core(CoreError::Cancelled(_)))
     }
+}
+
+/// A validated configuration with its trained store, ready for the graph build
+/// ([`SvsIndex::prepare`]).
+#[derive(Debug, Clone)]
+pub struct SvsPrepared {
+    pub store: CodecStore,
+    pub config: BuildConfig,
+    params: SvsParams,
+    target: Target,
+    effective: EffectiveSvs,
 }
 
 /// A built SVS-VAMANA index.
@@ -59,6 +72,21 @@ impl SvsIndex {
         target: Target,
         control: &mut dyn BuildControl,
     ) -> Result<Self, SvsError> {
+        let prepared = Self::prepare(data, metric, params, target, control)?;
+        let config = prepared.config;
+        let graph = with_codec_store!(&prepared.store, s => build_vamana(s, config, control))?;
+        Self::from_prepared(prepared, graph)
+    }
+
+    /// Everything [`build`](Self::build) does before the graph: validation and the trained
+    /// store. Deterministic, so a helper worker given the same data prepares the same store.
+    pub fn prepare(
+        data: &Matrix,
+        metric: Metric,
+        params: &SvsParams,
+        target: Target,
+        control: &mut dyn BuildControl,
+    ) -> Result<SvsPrepared, SvsError> {
         validate_params_for_annlab(params, data.dim())?;
         if data.is_empty() {
             return Err(CoreError::Empty.into());
@@ -77,11 +105,34 @@ impl SvsIndex {
             params.construction_window_size,
             metric,
         );
-        let graph = with_codec_store!(&store, s => build_vamana(s, config, control))?;
+        Ok(SvsPrepared {
+            store,
+            config,
+            params: *params,
+            target,
+            effective,
+        })
+    }
+
+    /// The index from a prepared store and the graph built over it.
+    pub fn from_prepared(prepared: SvsPrepared, graph: VamanaGraph) -> Result<Self, SvsError> {
+        let SvsPrepared {
+            store,
+            config,
+            params,
+            target,
+            effective,
+        } = prepared;
+        if graph.len() != store.len() || graph.max_degree() != config.graph_max_degree {
+            return Err(SvsError::GraphMismatch {
+                nodes: graph.len(),
+                rows: store.len(),
+            });
+        }
         Ok(Self {
             store,
             graph,
-            params: *params,
+            params,
             target,
             effective,
         })

@@ -7,7 +7,7 @@ pub mod params;
 pub mod target;
 pub mod validate;
 
-pub use index::{SvsError, SvsIndex};
+pub use index::{SvsError, SvsIndex, SvsPrepared};
 pub use params::{Compression, SearchHistory, SvsParams, SvsRuntime, Target};
 pub use target::{effective_config, EffectiveSvs};
 pub use validate::{validate_attributes, validate_params, SvsParamError, ValidatedSvs};

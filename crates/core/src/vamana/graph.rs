@@ -41,7 +41,7 @@ impl VamanaGraph {
     /// graph of `max_degree` (length, degrees, ids or entry point out of range).
     pub fn from_records(max_degree: usize, entry_point: u32, records: Vec<u32>) -> Option<Self> {
         let stride = max_degree.checked_add(1)?;
-        if records.len() % stride != 0 {
+        if !records.len().is_multiple_of(stride) {
             return None;
         }
         let n = records.len() / stride;

@@ -51,6 +51,18 @@ pub struct BuiltSvs {
     pub build_seconds: f64,
 }
 
+impl BuiltSvs {
+    /// An index built elsewhere (e.g. with helper workers), with its build time.
+    pub fn from_index(index: SvsIndex, build_seconds: f64) -> Self {
+        Self {
+            params: *index.params(),
+            target: index.target(),
+            index,
+            build_seconds,
+        }
+    }
+}
+
 /// Builds SVS-VAMANA as `target` would (Intel codecs, or GlobalSQ8 on generic builds), timed.
 pub fn build_svs(
     eval: &EvalSet,

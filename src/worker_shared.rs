@@ -1,0 +1,500 @@
+//! An SVS-VAMANA build whose batches are shared with helper workers, free of JS.
+//!
+//! Every node of a Vamana batch searches the graph as it stood at the batch start, so a batch
+//! can be split: the building worker hands the tail of each batch to its helpers (with a copy
+//! of the graph), generates the head itself, then applies all lists and adds the back edges
+//! as a serial build does. The graph is the serial build's graph whatever the split (tested
+//! in `annlab-core`'s `vamana_graph` tests and below).
+//!
+//! A worker cannot block while it waits, so the build is a state machine the worker keeps
+//! between messages: [`SharedSvsBuild::drive`] runs until the build waits for helper lists or
+//! ends; [`SharedSvsBuild::accept`] and [`SharedSvsBuild::helper_lost`] feed it.
+
+use std::ops::Range;
+
+use annlab_core::svs::{SvsIndex, SvsPrepared};
+use annlab_core::vamana::{BatchLists, NeighborGenerator, VamanaBuildState, VamanaGraph};
+use annlab_core::{with_codec_store, BuildControl, Matrix, Metric, NoControl};
+use annlab_protocol::runner::svs::BuiltSvs;
+use annlab_protocol::runner::{BuiltSpec, Clock, EvalSet, GroundTruth, IndexSpec};
+use annlab_protocol::worker::{ListsJob, ListsRef, WorkerEvent};
+
+use crate::worker_jobs::{after_build, Buffer, HeldBuild, Reply};
+
+/// Nodes generated between progress reports (and cancellation checks).
+const PROGRESS_CHUNK: usize = 16;
+
+/// Helpers' share of a batch before any timing is known: equal speeds.
+fn initial_share(helpers: usize) -> f64 {
+    helpers as f64 / (helpers as f64 + 1.0)
+}
+
+/// A batch share to send to helper `part`, with the graph every node of the batch searches.
+pub struct HelperJob {
+    pub job: ListsJob,
+    pub graph: Vec<u32>,
+}
+
+/// Where [`SharedSvsBuild::drive`] stopped.
+pub enum Drive {
+    /// Waiting for the lists of the shares handed out.
+    Wait,
+    /// The build ended: post the reply; keep the held index for `Measure`.
+    Finished(Box<(Reply, Option<HeldBuild>)>),
+}
+
+/// A build in progress (see the module docs).
+pub struct SharedSvsBuild {
+    eval: EvalSet,
+    spec: IndexSpec,
+    hold: bool,
+    helpers: usize,
+    prepared: Option<SvsPrepared>,
+    state: VamanaBuildState,
+    started: f64,
+    /// Helper shares of the current batch and the lists received for each.
+    ranges: Vec<Range<u32>>,
+    received: Vec<Option<BatchLists>>,
+    /// Fraction of each batch handed to the helpers, adapted to measured speeds.
+    helper_share: f64,
+    /// When the builder started its own share of the current batch, and how long it took.
+    own_started: f64,
+    own_seconds: f64,
+    own_nodes: usize,
+    helper_seconds: f64,
+}
+
+fn error_text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+impl SharedSvsBuild {
+    /// Validates and prepares the store (training with progress), ready to build.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        spec: &IndexSpec,
+        base: Matrix,
+        queries: Matrix,
+        truth: Vec<Vec<u32>>,
+        metric: Metric,
+        k: usize,
+        hold: bool,
+        helpers: usize,
+        clock: &dyn Clock,
+        control: &mut dyn BuildControl,
+    ) -> Result<Self, String> {
+        let IndexSpec::Svs { params, target, .. } = spec else {
+            return Err("only SVS-VAMANA builds are shared with helpers".into());
+        };
+        let eval = EvalSet::new(base, queries, metric, k, GroundTruth { ids: truth })
+            .map_err(error_text)?;
+        let started = clock.now_seconds();
+        let prepared =
+            SvsIndex::prepare(&eval.base, metric, params, *target, control).map_err(error_text)?;
+        let state =
+            with_codec_store!(&prepared.store, s => VamanaBuildState::new(s, prepared.config))
+                .map_err(error_text)?;
+        Ok(Self {
+            eval,
+            spec: spec.clone(),
+            hold,
+            helpers,
+            prepared: Some(prepared),
+            state,
+            started,
+            ranges: Vec::new(),
+            received: Vec::new(),
+            helper_share: initial_share(helpers),
+            own_started: started,
+            own_seconds: 0.0,
+            own_nodes: 0,
+            helper_seconds: 0.0,
+        })
+    }
+
+    /// Runs until the build waits for helper lists or ends. `delegate` is called with each
+    /// share as soon as a batch is split, before this worker generates its own share, so
+    /// the helpers work at the same time.
+    pub fn drive(
+        &mut self,
+        clock: &dyn Clock,
+        control: &mut dyn BuildControl,
+        delegate: &mut dyn FnMut(HelperJob),
+    ) -> Result<Drive, String> {
+        loop {
+            if self.state.progress().finished {
+                return self
+                    .finish(clock)
+                    .map(|done| Drive::Finished(Box::new(done)));
+            }
+            if self.helpers > 0 && self.state.at_batch_start() {
+                for job in self.hand_out(clock)? {
+                    delegate(job);
+                }
+            }
+            let Some(prepared) = self.prepared.as_ref() else {
+                return Err("the build already ended".into());
+            };
+            let progress =
+                with_codec_store!(&prepared.store, s => self.state.step(s, PROGRESS_CHUNK, true));
+            if !control.progress(progress.phase, progress.done, progress.total) {
+                return Err("cancelled".into());
+            }
+            if progress.awaiting_lists {
+                self.own_seconds = clock.now_seconds() - self.own_started;
+                return Ok(Drive::Wait);
+            }
+        }
+    }
+
+    /// Splits the tail of the current batch among the helpers.
+    fn hand_out(&mut self, clock: &dyn Clock) -> Result<Vec<HelperJob>, String> {
+        let Some(batch) = self.state.current_batch() else {
+            return Ok(Vec::new());
+        };
+        let len = (batch.end - batch.start) as usize;
+        let handed = ((len as f64 * self.helper_share).round() as usize).min(len);
+        let per_helper = handed / self.helpers.max(1);
+        if per_helper == 0 {
+            return Ok(Vec::new());
+        }
+        let handed = per_helper * self.helpers;
+        let tail_start = batch.end - handed as u32;
+        self.state
+            .delegate(tail_start..batch.end)
+            .map_err(error_text)?;
+        let graph = self.state.graph();
+        self.ranges = (0..self.helpers)
+            .map(|part| {
+                let start = tail_start + (part * per_helper) as u32;
+                start..start + per_helper as u32
+            })
+            .collect();
+        self.received = vec![None; self.helpers];
+        self.own_started = clock.now_seconds();
+        self.own_nodes = len - handed;
+        Ok(self
+            .ranges
+            .iter()
+            .enumerate()
+            .map(|(part, range)| HelperJob {
+                job: ListsJob {
+                    part,
+                    start: range.start,
+                    end: range.end,
+                    max_degree: graph.max_degree(),
+                    entry_point: graph.entry_point(),
+                    graph_slot: 0,
+                },
+                graph: graph.records().to_vec(),
+            })
+            .collect())
+    }
+
+    /// Takes helper `lists.part`'s lists; once every share is in, hands them to the builder.
+    pub fn accept(
+        &mut self,
+        lists: &ListsRef,
+        ends: Vec<u32>,
+        ids: Vec<u32>,
+    ) -> Result<(), String> {
+        let expected = self.ranges.get(lists.part).cloned();
+        if expected != Some(lists.start..lists.end) {
+            return Err(format!(
+                "helper {} answered for nodes {}..{}, which it was not given",
+                lists.part, lists.start, lists.end
+            ));
+        }
+        self.helper_seconds = self.helper_seconds.max(lists.seconds);
+        let part = BatchLists {
+            nodes: (lists.start..lists.end).collect(),
+            ends,
+            ids,
+            distance_computations: lists.distance_computations,
+        };
+        if let Some(slot) = self.received.get_mut(lists.part) {
+            *slot = Some(part);
+        }
+        self.merge_if_complete()
+    }
+
+    /// Generates helper `part`'s share here (its worker failed).
+    pub fn helper_lost(&mut self, part: usize) -> Result<(), String> {
+        let (Some(range), Some(prepared)) =
+            (self.ranges.get(part).cloned(), self.prepared.as_ref())
+        else {
+            return Err(format!("no share was handed to helper {part}"));
+        };
+        let graph = self.state.graph();
+        let mut generator = NeighborGenerator::new();
+        let lists = with_codec_store!(&prepared.store, s => generator.generate_lists(s, graph, &prepared.config, range));
+        if let Some(slot) = self.received.get_mut(part) {
+            *slot = Some(lists);
+        }
+        // A lost helper gets no more work.
+        self.helpers = self.helpers.saturating_sub(1);
+        self.helper_share = if self.helpers == 0 {
+            0.0
+        } else {
+            self.helper_share.min(initial_share(self.helpers))
+        };
+        self.merge_if_complete()
+    }
+
+    fn merge_if_complete(&mut self) -> Result<(), String> {
+        if self.received.iter().any(Option::is_none) {
+            return Ok(());
+        }
+        let mut merged = BatchLists::default();
+        for part in self.received.drain(..).flatten() {
+            let offset = merged.ids.len() as u32;
+            merged.nodes.extend_from_slice(&part.nodes);
+            merged.ends.extend(part.ends.iter().map(|&e| e + offset));
+            merged.ids.extend_from_slice(&part.ids);
+            merged.distance_computations += part.distance_computations;
+        }
+        self.ranges.clear();
+        self.rebalance();
+        self.state.accept_lists(&merged).map_err(error_text)
+    }
+
+    /// Moves the split towards equal finishing times: own nodes per second against the
+    /// slowest helper's (smoothed, and kept within 10–90 %).
+    fn rebalance(&mut self) {
+        let handed_per_helper = self
+            .state
+            .delegated()
+            .map_or(0, |r| (r.end - r.start) as usize / self.helpers.max(1));
+        if self.own_seconds <= 0.0 || self.helper_seconds <= 0.0 || handed_per_helper == 0 {
+            self.helper_seconds = 0.0;
+            return;
+        }
+        let own_rate = self.own_nodes as f64 / self.own_seconds;
+        let helper_rate = handed_per_helper as f64 / self.helper_seconds;
+        let helpers = self.helpers as f64;
+        let ideal = helpers * helper_rate / (own_rate + helpers * helper_rate);
+        self.helper_share = (0.5 * self.helper_share + 0.5 * ideal).clamp(0.1, 0.9);
+        self.helper_seconds = 0.0;
+    }
+
+    fn finish(&mut self, clock: &dyn Clock) -> Result<(Reply, Option<HeldBuild>), String> {
+        let prepared = self.prepared.take().ok_or("the build already ended")?;
+        let graph = std::mem::replace(&mut self.state, empty_state()?).finish();
+        let index = SvsIndex::from_prepared(prepared, graph).map_err(error_text)?;
+        let built = BuiltSpec::Svs(BuiltSvs::from_index(
+            index,
+            clock.now_seconds() - self.started,
+        ));
+        let eval = std::mem::replace(&mut self.eval, empty_eval()?);
+        after_build(eval, &self.spec, built, self.hold, clock)
+    }
+}
+
+/// Placeholders left behind once the build moved its parts out.
+fn empty_state() -> Result<VamanaBuildState, String> {
+    let one = Matrix::new(1, vec![1.0]).map_err(error_text)?;
+    let store = annlab_core::store::FullPrecisionStore::<f32>::from_matrix(&one, Metric::L2)
+        .map_err(error_text)?;
+    VamanaBuildState::new(
+        &store,
+        annlab_core::vamana::BuildConfig::redis(1, 1, Metric::L2),
+    )
+    .map_err(error_text)
+}
+
+fn empty_eval() -> Result<EvalSet, String> {
+    let one = Matrix::new(1, vec![1.0]).map_err(error_text)?;
+    EvalSet::new(
+        one.clone(),
+        one,
+        Metric::L2,
+        1,
+        GroundTruth { ids: vec![vec![0]] },
+    )
+    .map_err(error_text)
+}
+
+/// A helper worker's side: the same store as the building worker, and scratch space.
+pub struct HelperSession {
+    prepared: SvsPrepared,
+    generator: NeighborGenerator,
+}
+
+impl HelperSession {
+    /// Prepares the store from the same spec and base as the building worker.
+    pub fn start(spec: &IndexSpec, base: &Matrix, metric: Metric) -> Result<Self, String> {
+        let IndexSpec::Svs { params, target, .. } = spec else {
+            return Err("helpers only serve SVS-VAMANA builds".into());
+        };
+        let prepared =
+            SvsIndex::prepare(base, metric, params, *target, &mut NoControl).map_err(error_text)?;
+        Ok(Self {
+            prepared,
+            generator: NeighborGenerator::new(),
+        })
+    }
+
+    /// Generates the lists of `job`'s nodes against the graph `records`.
+    pub fn generate(
+        &mut self,
+        job: &ListsJob,
+        records: Vec<u32>,
+        clock: &dyn Clock,
+    ) -> Result<Reply, String> {
+        let n = self.prepared.store.len();
+        let graph = VamanaGraph::from_records(job.max_degree, job.entry_point, records)
+            .filter(|g| g.len() == n)
+            .ok_or("the graph sent to the helper does not match its data")?;
+        if job.start > job.end || job.end as usize > n {
+            return Err(format!("nodes {}..{} are out of range", job.start, job.end));
+        }
+        let started = clock.now_seconds();
+        let prepared = &self.prepared;
+        let generator = &mut self.generator;
+        let lists = with_codec_store!(&prepared.store, s => generator.generate_lists(s, &graph, &prepared.config, job.start..job.end));
+        Ok(Reply {
+            event: WorkerEvent::Lists(ListsRef {
+                part: job.part,
+                start: job.start,
+                end: job.end,
+                distance_computations: lists.distance_computations,
+                seconds: clock.now_seconds() - started,
+                ends_slot: 0,
+                ids_slot: 1,
+            }),
+            buffers: vec![Buffer::U32(lists.ends), Buffer::U32(lists.ids)],
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use annlab_core::svs::{SvsParams, SvsRuntime, Target};
+
+    struct Ticks(std::cell::Cell<f64>);
+
+    impl Clock for Ticks {
+        fn now_seconds(&self) -> f64 {
+            let t = self.0.get() + 1e-4;
+            self.0.set(t);
+            t
+        }
+    }
+
+    fn data(rows: usize, dim: usize, seed: u64) -> Matrix {
+        Matrix::new(
+            dim,
+            annlab_core::rng::synthetic_clustered(rows, dim, 6, seed),
+        )
+        .unwrap()
+    }
+
+    /// Runs a shared build with `helpers` in-process helpers, losing helper 0 at batch
+    /// `lose_at` when given.
+    fn shared_graph(helpers: usize, lose_at: Option<usize>) -> (Vec<Vec<Vec<u32>>>, f64) {
+        let base = data(700, 10, 3);
+        let queries = data(20, 10, 4);
+        let truth = GroundTruth::exact(&base, &queries, Metric::L2, 5)
+            .unwrap()
+            .ids;
+        let params = SvsParams {
+            graph_max_degree: 12,
+            construction_window_size: 30,
+            ..SvsParams::default()
+        };
+        let spec = IndexSpec::Svs {
+            params,
+            target: Target::Intel,
+            runtime_sweep: vec![SvsRuntime::default()],
+        };
+        let clock = Ticks(std::cell::Cell::new(0.0));
+        let mut build = SharedSvsBuild::start(
+            &spec,
+            base.clone(),
+            queries,
+            truth,
+            Metric::L2,
+            5,
+            false,
+            helpers,
+            &clock,
+            &mut NoControl,
+        )
+        .unwrap();
+        let mut sessions: Vec<HelperSession> = (0..helpers)
+            .map(|_| HelperSession::start(&spec, &base, Metric::L2).unwrap())
+            .collect();
+        let mut batch = 0;
+        loop {
+            let mut jobs = Vec::new();
+            let drive = build.drive(&clock, &mut NoControl, &mut |job| jobs.push(job));
+            match drive.unwrap() {
+                Drive::Finished(done) => {
+                    let (reply, _) = *done;
+                    let WorkerEvent::RunFinished { report, results } = reply.event else {
+                        panic!("unexpected reply");
+                    };
+                    return (results, report.search[0].recall_at_k);
+                }
+                Drive::Wait => {
+                    assert!(!jobs.is_empty(), "waiting with nothing handed out");
+                    for HelperJob { job, graph } in jobs {
+                        if lose_at == Some(batch) && job.part == 0 {
+                            build.helper_lost(0).unwrap();
+                            continue;
+                        }
+                        let reply = sessions[job.part].generate(&job, graph, &clock).unwrap();
+                        let WorkerEvent::Lists(lists) = reply.event else {
+                            panic!("unexpected helper reply");
+                        };
+                        let mut buffers = reply.buffers.into_iter().map(|b| match b {
+                            Buffer::U32(v) => v,
+                            Buffer::F32(_) => panic!("f32 buffer"),
+                        });
+                        let (ends, ids) = (buffers.next().unwrap(), buffers.next().unwrap());
+                        build.accept(&lists, ends, ids).unwrap();
+                    }
+                    batch += 1;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shared_builds_search_like_the_serial_build() {
+        let (alone, recall) = shared_graph(0, None);
+        assert!(recall > 0.8, "{recall}");
+        assert_eq!(shared_graph(1, None).0, alone);
+        assert_eq!(shared_graph(3, None).0, alone);
+        // Losing a helper mid-build changes nothing either.
+        assert_eq!(shared_graph(2, Some(5)).0, alone);
+    }
+
+    #[test]
+    fn answers_for_nodes_not_handed_out_are_refused() {
+        let base = data(300, 8, 5);
+        let spec = IndexSpec::Svs {
+            params: SvsParams::default(),
+            target: Target::Intel,
+            runtime_sweep: vec![],
+        };
+        let mut helper = HelperSession::start(&spec, &base, Metric::L2).unwrap();
+        let job = ListsJob {
+            part: 0,
+            start: 0,
+            end: 10,
+            max_degree: 32,
+            entry_point: 0,
+            graph_slot: 0,
+        };
+        // A graph of the wrong size is refused.
+        assert!(helper
+            .generate(&job, vec![0; 33 * 5], &Ticks(Default::default()))
+            .is_err());
+        let out_of_range = ListsJob { end: 301, ..job };
+        assert!(helper
+            .generate(&out_of_range, vec![0; 33 * 300], &Ticks(Default::default()))
+            .is_err());
+    }
+}
