@@ -692,6 +692,8 @@ pub struct AppState {
     pub eval: RwSignal<Option<EvalView>>,
     /// Wall time of the last build of both indexes (from the click to the last result).
     pub build_wall_seconds: RwSignal<Option<f64>>,
+    /// Seconds from the click until both indexes were built (searches are measured after).
+    pub both_built_seconds: RwSignal<Option<f64>>,
     /// Errors shown in the banner (newest last).
     pub errors: RwSignal<Vec<String>>,
     /// Parameters of the last build started (what the finished runs were built with).
@@ -715,6 +717,7 @@ impl AppState {
             svs_run: RwSignal::new(RunState::Idle),
             eval: RwSignal::new(None),
             build_wall_seconds: RwSignal::new(None),
+            both_built_seconds: RwSignal::new(None),
             errors: RwSignal::new(Vec::new()),
             built_specs: RwSignal::new(None),
             production_form: RwSignal::new(Default::default()),

@@ -110,6 +110,8 @@ struct Bridge {
     built: Vec<IndexKind>,
     /// The index measuring its searches now (one at a time, never during a build).
     measuring: Option<IndexKind>,
+    /// Indexes of the current build that reported `Built`.
+    built_count: usize,
 }
 
 thread_local! {
@@ -164,6 +166,7 @@ pub fn init(state: AppState) {
         load_started: 0.0,
         built: Vec::new(),
         measuring: None,
+        built_count: 0,
     };
     for role in [
         Role::Data,
@@ -309,6 +312,8 @@ impl Bridge {
         let state = self.state;
         self.built.clear();
         self.measuring = None;
+        self.built_count = 0;
+        state.both_built_seconds.set(None);
         self.stop_helpers();
         let helper_inits: Vec<(usize, WorkerRequest)> = sends
             .iter()
@@ -681,6 +686,14 @@ fn on_event(role: Role, data: &JsValue) {
                     bridge.phase_started.remove(&kind);
                     if !bridge.built.contains(&kind) {
                         bridge.built.push(kind);
+                        bridge.built_count += 1;
+                        if bridge.built_count == IndexKind::BOTH.len() {
+                            if let Some(p) = bridge.pending.as_ref() {
+                                state
+                                    .both_built_seconds
+                                    .set(Some((browser_io::now_ms() - p.started_ms) / 1000.0));
+                            }
+                        }
                     }
                     state.run(kind).set(RunState::Running(Progress {
                         phase: format!(

@@ -119,7 +119,7 @@ fn sweep_rows(kind: IndexKind, outcome: &RunOutcome) -> Vec<AnyView> {
 /// Hover text for a QPS figure: how many timed searches it comes from.
 fn timed_title(timed_queries: usize) -> String {
     format!(
-        "{timed_queries} timed searches, one at a time (a short query set is repeated until the timing covers 0.3 s)"
+        "{timed_queries} timed searches, one at a time (a short query set is repeated until the timing covers 0.2 s)"
     )
 }
 

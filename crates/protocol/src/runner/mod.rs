@@ -289,7 +289,7 @@ pub struct SearchOutput {
 /// A pass over the query set shorter than this is repeated (timing only) until the timed
 /// searches add up to it: a small query set (200 queries at 20k QPS is 10 ms) otherwise lets
 /// one GC pause or JIT tier-up move QPS by 2×.
-pub const MIN_MEASURE_SECONDS: f64 = 0.3;
+pub const MIN_MEASURE_SECONDS: f64 = 0.2;
 
 /// At most this many passes over the query set per point.
 pub const MAX_MEASURE_PASSES: usize = 200;
@@ -471,11 +471,11 @@ mod tests {
             .unwrap();
             (point, ids, searches)
         };
-        // 10 queries at 1 ms per reading: a pass spans 21 readings (21 ms), so 15 passes
-        // reach 0.3 s.
+        // 10 queries at 1 ms per reading: a pass spans 21 readings (21 ms), so 10 passes
+        // reach 0.2 s.
         let (slow_clock, ids, searches) = measure(1e-3);
-        assert_eq!(searches, 150);
-        assert_eq!(slow_clock.timed_queries, 150);
+        assert_eq!(searches, 100);
+        assert_eq!(slow_clock.timed_queries, 100);
         assert_eq!(ids.len(), 10);
         assert_eq!(slow_clock.recall_at_k, 1.0);
         assert_eq!(slow_clock.distance_computations_mean, 200.0);
