@@ -106,14 +106,14 @@ impl SearchBuffer {
     /// The best unexpanded candidate within the window, marked expanded; `None` when the window
     /// is fully expanded (the search is done).
     #[inline]
-    pub fn next_unexpanded(&mut self) -> Option<u32> {
+    pub fn next_unexpanded(&mut self) -> Option<Neighbor> {
         let limit = self.window.min(self.slots.len());
         while self.cursor < limit {
             let slot = &mut self.slots[self.cursor];
             self.cursor += 1;
             if !slot.expanded {
                 slot.expanded = true;
-                return Some(slot.neighbor.id);
+                return Some(slot.neighbor);
             }
         }
         None
@@ -146,12 +146,12 @@ mod tests {
         assert!(b.contains(&Neighbor::new(2, 1.0)));
         assert!(!b.contains(&Neighbor::new(2, 1.5)));
         assert!(!b.insert(Neighbor::new(2, 1.0)));
-        assert_eq!(b.next_unexpanded(), Some(5));
-        assert_eq!(b.next_unexpanded(), Some(2));
+        assert_eq!(b.next_unexpanded().map(|n| n.id), Some(5));
+        assert_eq!(b.next_unexpanded().map(|n| n.id), Some(2));
         assert_eq!(b.next_unexpanded(), None);
         // A better candidate re-opens the window.
         b.insert(Neighbor::new(9, 0.1));
-        assert_eq!(b.next_unexpanded(), Some(9));
+        assert_eq!(b.next_unexpanded().map(|n| n.id), Some(9));
         assert_eq!(b.next_unexpanded(), None);
     }
 }

@@ -69,8 +69,10 @@ impl VamanaSearcher {
         Self::default()
     }
 
-    /// Fills the buffer by greedy search from the entry point. Every scored candidate is also
-    /// appended to `history` when given (SVS's "full search history" used while building).
+    /// Fills the buffer by greedy search from the entry point. Every node the search expands
+    /// (the entry point first) is also appended to `history` when given: SVS's "full search
+    /// history" used while building, which its search tracker records on expansion, not for
+    /// every scored neighbour.
     /// Returns the number of distances computed.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn greedy<S: VectorStore, Q: QueryScorer>(
@@ -96,11 +98,12 @@ impl VamanaSearcher {
         if use_history {
             self.visited.insert(entry);
         }
-        if let Some(h) = history.as_deref_mut() {
-            h.push(Neighbor::new(entry, d));
-        }
         self.buffer.insert(Neighbor::new(entry, d));
-        while let Some(id) = self.buffer.next_unexpanded() {
+        while let Some(node) = self.buffer.next_unexpanded() {
+            let id = node.id;
+            if let Some(h) = history.as_deref_mut() {
+                h.push(node);
+            }
             // Collect the unvisited neighbours first so their rows can be prefetched ahead of
             // scoring; scoring order (and so the result) is unchanged.
             self.pending.clear();
@@ -127,9 +130,6 @@ impl VamanaSearcher {
             );
             computed += self.scored.len();
             for &candidate in &self.scored {
-                if let Some(h) = history.as_deref_mut() {
-                    h.push(candidate);
-                }
                 if self.buffer.insert(candidate) {
                     // A kept candidate may be expanded next: start loading its neighbours.
                     graph.prefetch(candidate.id);
