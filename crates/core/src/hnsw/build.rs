@@ -48,6 +48,7 @@ struct BuildScratch {
     overflow: Vec<Cand>,
     overflow_kept: Vec<Cand>,
     pending: Vec<u32>,
+    pending_dist: Vec<f32>,
     /// Decoded rows (only used by FP16/BF16 stores).
     query_row: Vec<f32>,
     heuristic_row: Vec<f32>,
@@ -135,6 +136,7 @@ impl<S: HnswStore> HnswBuilder<S> {
             overflow,
             overflow_kept,
             pending,
+            pending_dist,
             query_row,
             heuristic_row,
         } = scratch;
@@ -159,8 +161,9 @@ impl<S: HnswStore> HnswBuilder<S> {
                     candidates,
                     results,
                     pending,
+                    pending_dist,
                 },
-                &mut dist,
+                &mut |ids: &[u32], out: &mut Vec<f32>| store.distances_from(query, ids, out),
                 &prefetch,
                 &mut count,
             );

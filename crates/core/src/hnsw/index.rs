@@ -117,6 +117,7 @@ impl<S: HnswStore> Hnsw<S> {
             results,
             query,
             pending,
+            pending_dist,
         } = scratch;
         let store = &self.store;
         let q: &[f32] = query;
@@ -143,8 +144,13 @@ impl<S: HnswStore> Hnsw<S> {
                 candidates,
                 results,
                 pending,
+                pending_dist,
             },
-            &mut dist,
+            // Queries score one neighbour at a time (the pair kernel, as everywhere at query
+            // time).
+            &mut |ids: &[u32], out: &mut Vec<f32>| {
+                out.extend(ids.iter().map(|&id| store.distance_from(q, id)))
+            },
             &prefetch,
             &mut count,
         );

@@ -21,6 +21,7 @@ pub struct SearchScratch {
     pub(crate) query: Vec<f32>,
     /// Unvisited neighbours of the node being expanded (prefetched, then scored).
     pub(crate) pending: Vec<u32>,
+    pub(crate) pending_dist: Vec<f32>,
 }
 
 impl SearchScratch {
@@ -74,6 +75,8 @@ pub(crate) struct Beam<'a> {
     pub candidates: &'a mut BinaryHeap<Near>,
     pub results: &'a mut BinaryHeap<Far>,
     pub pending: &'a mut Vec<u32>,
+    /// Distances of `pending`.
+    pub pending_dist: &'a mut Vec<f32>,
 }
 
 /// The ef-bounded best-first beam on one level (hnswlib's `searchBaseLayer`). On return,
@@ -82,13 +85,13 @@ pub(crate) struct Beam<'a> {
 /// before any of them is scored, so their loads overlap.
 #[inline]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn search_level<D: FnMut(u32) -> f32, P: Fn(u32)>(
+pub(crate) fn search_level<D: FnMut(&[u32], &mut Vec<f32>), P: Fn(u32)>(
     graph: &Graph,
     level: usize,
     entry: Cand,
     ef: usize,
     beam: Beam<'_>,
-    dist: &mut D,
+    score: &mut D,
     prefetch: &P,
     count: &mut usize,
 ) {
@@ -97,6 +100,7 @@ pub(crate) fn search_level<D: FnMut(u32) -> f32, P: Fn(u32)>(
         candidates,
         results,
         pending,
+        pending_dist,
     } = beam;
     candidates.clear();
     results.clear();
@@ -115,9 +119,10 @@ pub(crate) fn search_level<D: FnMut(u32) -> f32, P: Fn(u32)>(
                 pending.push(nb);
             }
         }
-        for &nb in pending.iter() {
-            let d = dist(nb);
-            *count += 1;
+        pending_dist.clear();
+        score(pending, pending_dist);
+        *count += pending.len();
+        for (&nb, &d) in pending.iter().zip(pending_dist.iter()) {
             if results.len() < ef || d < bound {
                 let c = Cand::new(nb, d);
                 candidates.push(Near(c));
