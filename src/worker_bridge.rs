@@ -736,6 +736,9 @@ fn on_event(role: Role, data: &JsValue) {
                         bridge.pending = None;
                     }
                     Job::Run(kind) => {
+                        if kind == IndexKind::Svs {
+                            bridge.stop_helpers();
+                        }
                         state.run(kind).set(RunState::Failed(message.clone()));
                         bridge.run_ended(kind);
                         bridge.finish_if_done();

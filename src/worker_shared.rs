@@ -48,13 +48,13 @@ pub struct SharedSvsBuild {
     eval: EvalSet,
     spec: IndexSpec,
     hold: bool,
-    helpers: usize,
+    /// Helpers (by part number) still working; a lost one is never asked again.
+    live: Vec<usize>,
     prepared: Option<SvsPrepared>,
     state: VamanaBuildState,
     started: f64,
-    /// Helper shares of the current batch and the lists received for each.
-    ranges: Vec<Range<u32>>,
-    received: Vec<Option<BatchLists>>,
+    /// The current batch's shares: helper part, its nodes, and its lists once received.
+    shares: Vec<(usize, Range<u32>, Option<BatchLists>)>,
     /// Fraction of each batch handed to the helpers, adapted to measured speeds.
     helper_share: f64,
     /// When the builder started its own share of the current batch, and how long it took.
@@ -98,12 +98,11 @@ impl SharedSvsBuild {
             eval,
             spec: spec.clone(),
             hold,
-            helpers,
+            live: (0..helpers).collect(),
             prepared: Some(prepared),
             state,
             started,
-            ranges: Vec::new(),
-            received: Vec::new(),
+            shares: Vec::new(),
             helper_share: initial_share(helpers),
             own_started: started,
             own_seconds: 0.0,
@@ -127,7 +126,7 @@ impl SharedSvsBuild {
                     .finish(clock)
                     .map(|done| Drive::Finished(Box::new(done)));
             }
-            if self.helpers > 0 && self.state.at_batch_start() {
+            if !self.live.is_empty() && self.state.at_batch_start() {
                 for job in self.hand_out(clock)? {
                     delegate(job);
                 }
@@ -153,33 +152,35 @@ impl SharedSvsBuild {
             return Ok(Vec::new());
         };
         let len = (batch.end - batch.start) as usize;
+        let helpers = self.live.len();
         let handed = ((len as f64 * self.helper_share).round() as usize).min(len);
-        let per_helper = handed / self.helpers.max(1);
+        let per_helper = handed / helpers.max(1);
         if per_helper == 0 {
             return Ok(Vec::new());
         }
-        let handed = per_helper * self.helpers;
+        let handed = per_helper * helpers;
         let tail_start = batch.end - handed as u32;
         self.state
             .delegate(tail_start..batch.end)
             .map_err(error_text)?;
         let graph = self.state.graph();
-        self.ranges = (0..self.helpers)
-            .map(|part| {
-                let start = tail_start + (part * per_helper) as u32;
-                start..start + per_helper as u32
+        self.shares = self
+            .live
+            .iter()
+            .enumerate()
+            .map(|(i, &part)| {
+                let start = tail_start + (i * per_helper) as u32;
+                (part, start..start + per_helper as u32, None)
             })
             .collect();
-        self.received = vec![None; self.helpers];
         self.own_started = clock.now_seconds();
         self.own_nodes = len - handed;
         Ok(self
-            .ranges
+            .shares
             .iter()
-            .enumerate()
-            .map(|(part, range)| HelperJob {
+            .map(|(part, range, _)| HelperJob {
                 job: ListsJob {
-                    part,
+                    part: *part,
                     start: range.start,
                     end: range.end,
                     max_degree: graph.max_degree(),
@@ -192,68 +193,69 @@ impl SharedSvsBuild {
     }
 
     /// Takes helper `lists.part`'s lists; once every share is in, hands them to the builder.
+    /// An answer for a share that is not open (a helper reported lost that answered after
+    /// all) is ignored.
     pub fn accept(
         &mut self,
         lists: &ListsRef,
         ends: Vec<u32>,
         ids: Vec<u32>,
     ) -> Result<(), String> {
-        let expected = self.ranges.get(lists.part).cloned();
-        if expected != Some(lists.start..lists.end) {
-            return Err(format!(
-                "helper {} answered for nodes {}..{}, which it was not given",
-                lists.part, lists.start, lists.end
-            ));
-        }
-        self.helper_seconds = self.helper_seconds.max(lists.seconds);
-        let part = BatchLists {
+        let Some(slot) = self.shares.iter_mut().find(|(part, range, got)| {
+            *part == lists.part && *range == (lists.start..lists.end) && got.is_none()
+        }) else {
+            return Ok(());
+        };
+        slot.2 = Some(BatchLists {
             nodes: (lists.start..lists.end).collect(),
             ends,
             ids,
             distance_computations: lists.distance_computations,
-        };
-        if let Some(slot) = self.received.get_mut(lists.part) {
-            *slot = Some(part);
-        }
+        });
+        self.helper_seconds = self.helper_seconds.max(lists.seconds);
         self.merge_if_complete()
     }
 
-    /// Generates helper `part`'s share here (its worker failed).
+    /// Helper `part` is gone: it gets no more work, and its open share (if any) is generated
+    /// here. Saying so twice, or before any share was handed out, is harmless.
     pub fn helper_lost(&mut self, part: usize) -> Result<(), String> {
-        let (Some(range), Some(prepared)) =
-            (self.ranges.get(part).cloned(), self.prepared.as_ref())
-        else {
-            return Err(format!("no share was handed to helper {part}"));
-        };
-        let graph = self.state.graph();
-        let mut generator = NeighborGenerator::new();
-        let lists = with_codec_store!(&prepared.store, s => generator.generate_lists(s, graph, &prepared.config, range));
-        if let Some(slot) = self.received.get_mut(part) {
-            *slot = Some(lists);
-        }
-        // A lost helper gets no more work.
-        self.helpers = self.helpers.saturating_sub(1);
-        self.helper_share = if self.helpers == 0 {
+        self.live.retain(|&p| p != part);
+        self.helper_share = if self.live.is_empty() {
             0.0
         } else {
-            self.helper_share.min(initial_share(self.helpers))
+            self.helper_share.min(initial_share(self.live.len()))
         };
+        let Some(prepared) = self.prepared.as_ref() else {
+            return Ok(());
+        };
+        let graph = self.state.graph();
+        if let Some(slot) = self
+            .shares
+            .iter_mut()
+            .find(|(p, _, got)| *p == part && got.is_none())
+        {
+            let mut generator = NeighborGenerator::new();
+            let range = slot.1.clone();
+            slot.2 = Some(
+                with_codec_store!(&prepared.store, s => generator.generate_lists(s, graph, &prepared.config, range)),
+            );
+        }
         self.merge_if_complete()
     }
 
     fn merge_if_complete(&mut self) -> Result<(), String> {
-        if self.received.iter().any(Option::is_none) {
+        if self.shares.is_empty() || self.shares.iter().any(|(_, _, got)| got.is_none()) {
             return Ok(());
         }
         let mut merged = BatchLists::default();
-        for part in self.received.drain(..).flatten() {
+        let shares = std::mem::take(&mut self.shares);
+        for part in shares.into_iter().filter_map(|(_, _, got)| got) {
             let offset = merged.ids.len() as u32;
             merged.nodes.extend_from_slice(&part.nodes);
             merged.ends.extend(part.ends.iter().map(|&e| e + offset));
             merged.ids.extend_from_slice(&part.ids);
             merged.distance_computations += part.distance_computations;
         }
-        self.ranges.clear();
         self.rebalance();
         self.state.accept_lists(&merged).map_err(error_text)
     }
@@ -261,17 +263,18 @@ impl SharedSvsBuild {
     /// Moves the split towards equal finishing times: own nodes per second against the
     /// slowest helper's (smoothed, and kept within 10–90 %).
     fn rebalance(&mut self) {
+        let helpers = self.live.len();
         let handed_per_helper = self
             .state
             .delegated()
-            .map_or(0, |r| (r.end - r.start) as usize / self.helpers.max(1));
+            .map_or(0, |r| (r.end - r.start) as usize / helpers.max(1));
         if self.own_seconds <= 0.0 || self.helper_seconds <= 0.0 || handed_per_helper == 0 {
             self.helper_seconds = 0.0;
             return;
         }
         let own_rate = self.own_nodes as f64 / self.own_seconds;
         let helper_rate = handed_per_helper as f64 / self.helper_seconds;
-        let helpers = self.helpers as f64;
+        let helpers = helpers as f64;
         let ideal = helpers * helper_rate / (own_rate + helpers * helper_rate);
         self.helper_share = (0.5 * self.helper_share + 0.5 * ideal).clamp(0.1, 0.9);
         self.helper_seconds = 0.0;
@@ -441,9 +444,12 @@ mod tests {
                     assert!(!jobs.is_empty(), "waiting with nothing handed out");
                     for HelperJob { job, graph } in jobs {
                         if lose_at == Some(batch) && job.part == 0 {
+                            // Reported twice (an error, then the next hand-out failing).
+                            build.helper_lost(0).unwrap();
                             build.helper_lost(0).unwrap();
                             continue;
                         }
+                        assert!(lose_at.is_none_or(|at| batch < at || job.part != 0));
                         let reply = sessions[job.part].generate(&job, graph, &clock).unwrap();
                         let WorkerEvent::Lists(lists) = reply.event else {
                             panic!("unexpected helper reply");
@@ -469,6 +475,78 @@ mod tests {
         assert_eq!(shared_graph(3, None).0, alone);
         // Losing a helper mid-build changes nothing either.
         assert_eq!(shared_graph(2, Some(5)).0, alone);
+    }
+
+    #[test]
+    fn a_helper_lost_before_any_share_and_stale_answers_change_nothing() {
+        let (alone, _) = shared_graph(0, None);
+        let base = data(700, 10, 3);
+        let queries = data(20, 10, 4);
+        let truth = GroundTruth::exact(&base, &queries, Metric::L2, 5)
+            .unwrap()
+            .ids;
+        let spec = IndexSpec::Svs {
+            params: SvsParams {
+                graph_max_degree: 12,
+                construction_window_size: 30,
+                ..SvsParams::default()
+            },
+            target: Target::Intel,
+            runtime_sweep: vec![SvsRuntime::default()],
+        };
+        let clock = Ticks(std::cell::Cell::new(0.0));
+        let mut build = SharedSvsBuild::start(
+            &spec,
+            base.clone(),
+            queries,
+            truth,
+            Metric::L2,
+            5,
+            false,
+            2,
+            &clock,
+            &mut NoControl,
+        )
+        .unwrap();
+        // Helper 1 fails while preparing, before any share exists.
+        build.helper_lost(1).unwrap();
+        let mut helper = HelperSession::start(&spec, &base, Metric::L2).unwrap();
+        loop {
+            let mut jobs = Vec::new();
+            match build
+                .drive(&clock, &mut NoControl, &mut |j| jobs.push(j))
+                .unwrap()
+            {
+                Drive::Finished(done) => {
+                    let WorkerEvent::RunFinished { results, .. } = done.0.event else {
+                        panic!("unexpected reply");
+                    };
+                    assert_eq!(results, alone);
+                    return;
+                }
+                Drive::Wait => {
+                    assert!(
+                        jobs.iter().all(|j| j.job.part == 0),
+                        "lost helper asked again"
+                    );
+                    for HelperJob { job, graph } in jobs {
+                        let reply = helper.generate(&job, graph, &clock).unwrap();
+                        let WorkerEvent::Lists(lists) = reply.event else {
+                            panic!("unexpected helper reply");
+                        };
+                        let mut buffers = reply.buffers.into_iter().map(|b| match b {
+                            Buffer::U32(v) => v,
+                            Buffer::F32(_) => panic!("f32 buffer"),
+                        });
+                        let (ends, ids) = (buffers.next().unwrap(), buffers.next().unwrap());
+                        // A late answer from the lost helper is ignored.
+                        let stale = ListsRef { part: 1, ..lists };
+                        build.accept(&stale, ends.clone(), ids.clone()).unwrap();
+                        build.accept(&lists, ends, ids).unwrap();
+                    }
+                }
+            }
+        }
     }
 
     #[test]

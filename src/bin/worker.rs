@@ -222,6 +222,10 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
             after_drive(drive)
         }
         WorkerRequest::HelperLost { part } => {
+            if SHARED.with(|s| s.borrow().is_none()) {
+                // The build already ended (or never shared): nothing to take over.
+                return Ok(None);
+            }
             let drive = with_shared(|build| {
                 build.helper_lost(*part)?;
                 build.drive(&clock, &mut control, &mut |share| post_share(job, share))
