@@ -36,11 +36,12 @@ pub struct HelperJob {
 }
 
 /// Where [`SharedSvsBuild::drive`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Drive {
     /// Waiting for the lists of the shares handed out.
     Wait,
-    /// The build ended: post the reply; keep the held index for `Measure`.
-    Finished(Box<(Reply, Option<HeldBuild>)>),
+    /// The graph is complete: call [`SharedSvsBuild::finish`].
+    Finished,
 }
 
 /// A build in progress (see the module docs).
@@ -50,7 +51,7 @@ pub struct SharedSvsBuild {
     hold: bool,
     /// Helpers (by part number) still working; a lost one is never asked again.
     live: Vec<usize>,
-    prepared: Option<SvsPrepared>,
+    prepared: SvsPrepared,
     state: VamanaBuildState,
     started: f64,
     /// The current batch's shares: helper part, its nodes, and its lists once received.
@@ -68,6 +69,20 @@ fn error_text(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
+/// The store an SVS spec builds over: the building worker and every helper prepare it from
+/// the same base, and preparation is deterministic, so they score the same codes.
+fn prepare(
+    spec: &IndexSpec,
+    base: &Matrix,
+    metric: Metric,
+    control: &mut dyn BuildControl,
+) -> Result<SvsPrepared, String> {
+    let IndexSpec::Svs { params, target, .. } = spec else {
+        return Err("only SVS-VAMANA builds are shared with helpers".into());
+    };
+    SvsIndex::prepare(base, metric, params, *target, control).map_err(error_text)
+}
+
 impl SharedSvsBuild {
     /// Validates and prepares the store (training with progress), ready to build.
     #[allow(clippy::too_many_arguments)]
@@ -83,14 +98,10 @@ impl SharedSvsBuild {
         clock: &dyn Clock,
         control: &mut dyn BuildControl,
     ) -> Result<Self, String> {
-        let IndexSpec::Svs { params, target, .. } = spec else {
-            return Err("only SVS-VAMANA builds are shared with helpers".into());
-        };
         let eval = EvalSet::new(base, queries, metric, k, GroundTruth { ids: truth })
             .map_err(error_text)?;
         let started = clock.now_seconds();
-        let prepared =
-            SvsIndex::prepare(&eval.base, metric, params, *target, control).map_err(error_text)?;
+        let prepared = prepare(spec, &eval.base, metric, control)?;
         let state =
             with_codec_store!(&prepared.store, s => VamanaBuildState::new(s, prepared.config))
                 .map_err(error_text)?;
@@ -99,7 +110,7 @@ impl SharedSvsBuild {
             spec: spec.clone(),
             hold,
             live: (0..helpers).collect(),
-            prepared: Some(prepared),
+            prepared,
             state,
             started,
             shares: Vec::new(),
@@ -122,20 +133,14 @@ impl SharedSvsBuild {
     ) -> Result<Drive, String> {
         loop {
             if self.state.progress().finished {
-                return self
-                    .finish(clock)
-                    .map(|done| Drive::Finished(Box::new(done)));
+                return Ok(Drive::Finished);
             }
             if !self.live.is_empty() && self.state.at_batch_start() {
                 for job in self.hand_out(clock)? {
                     delegate(job);
                 }
             }
-            let Some(prepared) = self.prepared.as_ref() else {
-                return Err("the build already ended".into());
-            };
-            let progress =
-                with_codec_store!(&prepared.store, s => self.state.step(s, PROGRESS_CHUNK, true));
+            let progress = with_codec_store!(&self.prepared.store, s => self.state.step(s, PROGRESS_CHUNK, true));
             if !control.progress(progress.phase, progress.done, progress.total) {
                 return Err("cancelled".into());
             }
@@ -225,20 +230,15 @@ impl SharedSvsBuild {
         } else {
             self.helper_share.min(initial_share(self.live.len()))
         };
-        let Some(prepared) = self.prepared.as_ref() else {
-            return Ok(());
-        };
-        let graph = self.state.graph();
         if let Some(slot) = self
             .shares
             .iter_mut()
             .find(|(p, _, got)| *p == part && got.is_none())
         {
-            let mut generator = NeighborGenerator::new();
             let range = slot.1.clone();
-            slot.2 = Some(
-                with_codec_store!(&prepared.store, s => generator.generate_lists(s, graph, &prepared.config, range)),
-            );
+            let state = &mut self.state;
+            slot.2 =
+                Some(with_codec_store!(&self.prepared.store, s => state.generate_lists(s, range)));
         }
         self.merge_if_complete()
     }
@@ -280,41 +280,20 @@ impl SharedSvsBuild {
         self.helper_seconds = 0.0;
     }
 
-    fn finish(&mut self, clock: &dyn Clock) -> Result<(Reply, Option<HeldBuild>), String> {
-        let prepared = self.prepared.take().ok_or("the build already ended")?;
-        let graph = std::mem::replace(&mut self.state, empty_state()?).finish();
-        let index = SvsIndex::from_prepared(prepared, graph).map_err(error_text)?;
+    /// The index built, after [`drive`](Self::drive) returned [`Drive::Finished`]: the
+    /// `Built` reply and the held index (or, without `hold`, the measured sweep).
+    pub fn finish(self, clock: &dyn Clock) -> Result<(Reply, Option<HeldBuild>), String> {
+        if !self.state.progress().finished {
+            return Err("the graph is not complete yet".into());
+        }
+        let index =
+            SvsIndex::from_prepared(self.prepared, self.state.finish()).map_err(error_text)?;
         let built = BuiltSpec::Svs(BuiltSvs::from_index(
             index,
             clock.now_seconds() - self.started,
         ));
-        let eval = std::mem::replace(&mut self.eval, empty_eval()?);
-        after_build(eval, &self.spec, built, self.hold, clock)
+        after_build(self.eval, &self.spec, built, self.hold, clock)
     }
-}
-
-/// Placeholders left behind once the build moved its parts out.
-fn empty_state() -> Result<VamanaBuildState, String> {
-    let one = Matrix::new(1, vec![1.0]).map_err(error_text)?;
-    let store = annlab_core::store::FullPrecisionStore::<f32>::from_matrix(&one, Metric::L2)
-        .map_err(error_text)?;
-    VamanaBuildState::new(
-        &store,
-        annlab_core::vamana::BuildConfig::redis(1, 1, Metric::L2),
-    )
-    .map_err(error_text)
-}
-
-fn empty_eval() -> Result<EvalSet, String> {
-    let one = Matrix::new(1, vec![1.0]).map_err(error_text)?;
-    EvalSet::new(
-        one.clone(),
-        one,
-        Metric::L2,
-        1,
-        GroundTruth { ids: vec![vec![0]] },
-    )
-    .map_err(error_text)
 }
 
 /// A helper worker's side: the same store as the building worker, and scratch space.
@@ -326,13 +305,8 @@ pub struct HelperSession {
 impl HelperSession {
     /// Prepares the store from the same spec and base as the building worker.
     pub fn start(spec: &IndexSpec, base: &Matrix, metric: Metric) -> Result<Self, String> {
-        let IndexSpec::Svs { params, target, .. } = spec else {
-            return Err("helpers only serve SVS-VAMANA builds".into());
-        };
-        let prepared =
-            SvsIndex::prepare(base, metric, params, *target, &mut NoControl).map_err(error_text)?;
         Ok(Self {
-            prepared,
+            prepared: prepare(spec, base, metric, &mut NoControl)?,
             generator: NeighborGenerator::new(),
         })
     }
@@ -393,27 +367,27 @@ mod tests {
         .unwrap()
     }
 
-    /// Runs a shared build with `helpers` in-process helpers, losing helper 0 at batch
-    /// `lose_at` when given.
-    fn shared_graph(helpers: usize, lose_at: Option<usize>) -> (Vec<Vec<Vec<u32>>>, f64) {
+    fn spec() -> IndexSpec {
+        IndexSpec::Svs {
+            params: SvsParams {
+                graph_max_degree: 12,
+                construction_window_size: 30,
+                ..SvsParams::default()
+            },
+            target: Target::Intel,
+            runtime_sweep: vec![SvsRuntime::default()],
+        }
+    }
+
+    /// A shared build over seeded data with `helpers` helpers, and the base the helpers get.
+    fn start(helpers: usize, clock: &Ticks) -> (SharedSvsBuild, Matrix) {
         let base = data(700, 10, 3);
         let queries = data(20, 10, 4);
         let truth = GroundTruth::exact(&base, &queries, Metric::L2, 5)
             .unwrap()
             .ids;
-        let params = SvsParams {
-            graph_max_degree: 12,
-            construction_window_size: 30,
-            ..SvsParams::default()
-        };
-        let spec = IndexSpec::Svs {
-            params,
-            target: Target::Intel,
-            runtime_sweep: vec![SvsRuntime::default()],
-        };
-        let clock = Ticks(std::cell::Cell::new(0.0));
-        let mut build = SharedSvsBuild::start(
-            &spec,
+        let build = SharedSvsBuild::start(
+            &spec(),
             base.clone(),
             queries,
             truth,
@@ -421,49 +395,68 @@ mod tests {
             5,
             false,
             helpers,
-            &clock,
+            clock,
             &mut NoControl,
         )
         .unwrap();
+        (build, base)
+    }
+
+    /// A helper's answer to `job`: the lists message and its two buffers.
+    fn answer(
+        helper: &mut HelperSession,
+        job: &ListsJob,
+        graph: Vec<u32>,
+        clock: &Ticks,
+    ) -> (ListsRef, Vec<u32>, Vec<u32>) {
+        let reply = helper.generate(job, graph, clock).unwrap();
+        let WorkerEvent::Lists(lists) = reply.event else {
+            panic!("unexpected helper reply");
+        };
+        let mut buffers = reply.buffers.into_iter().map(|b| match b {
+            Buffer::U32(v) => v,
+            Buffer::F32(_) => panic!("f32 buffer"),
+        });
+        (lists, buffers.next().unwrap(), buffers.next().unwrap())
+    }
+
+    /// The measured results of a finished build, and recall at the first point.
+    fn results(build: SharedSvsBuild, clock: &Ticks) -> (Vec<Vec<Vec<u32>>>, f64) {
+        let (reply, _) = build.finish(clock).unwrap();
+        let WorkerEvent::RunFinished { report, results } = reply.event else {
+            panic!("unexpected reply");
+        };
+        (results, report.search[0].recall_at_k)
+    }
+
+    /// Runs a shared build with `helpers` in-process helpers, losing helper 0 at batch
+    /// `lose_at` when given.
+    fn shared_graph(helpers: usize, lose_at: Option<usize>) -> (Vec<Vec<Vec<u32>>>, f64) {
+        let clock = Ticks(std::cell::Cell::new(0.0));
+        let (mut build, base) = start(helpers, &clock);
         let mut sessions: Vec<HelperSession> = (0..helpers)
-            .map(|_| HelperSession::start(&spec, &base, Metric::L2).unwrap())
+            .map(|_| HelperSession::start(&spec(), &base, Metric::L2).unwrap())
             .collect();
         let mut batch = 0;
         loop {
             let mut jobs = Vec::new();
             let drive = build.drive(&clock, &mut NoControl, &mut |job| jobs.push(job));
-            match drive.unwrap() {
-                Drive::Finished(done) => {
-                    let (reply, _) = *done;
-                    let WorkerEvent::RunFinished { report, results } = reply.event else {
-                        panic!("unexpected reply");
-                    };
-                    return (results, report.search[0].recall_at_k);
-                }
-                Drive::Wait => {
-                    assert!(!jobs.is_empty(), "waiting with nothing handed out");
-                    for HelperJob { job, graph } in jobs {
-                        if lose_at == Some(batch) && job.part == 0 {
-                            // Reported twice (an error, then the next hand-out failing).
-                            build.helper_lost(0).unwrap();
-                            build.helper_lost(0).unwrap();
-                            continue;
-                        }
-                        assert!(lose_at.is_none_or(|at| batch < at || job.part != 0));
-                        let reply = sessions[job.part].generate(&job, graph, &clock).unwrap();
-                        let WorkerEvent::Lists(lists) = reply.event else {
-                            panic!("unexpected helper reply");
-                        };
-                        let mut buffers = reply.buffers.into_iter().map(|b| match b {
-                            Buffer::U32(v) => v,
-                            Buffer::F32(_) => panic!("f32 buffer"),
-                        });
-                        let (ends, ids) = (buffers.next().unwrap(), buffers.next().unwrap());
-                        build.accept(&lists, ends, ids).unwrap();
-                    }
-                    batch += 1;
-                }
+            if drive.unwrap() == Drive::Finished {
+                return results(build, &clock);
             }
+            assert!(!jobs.is_empty(), "waiting with nothing handed out");
+            for HelperJob { job, graph } in jobs {
+                if lose_at == Some(batch) && job.part == 0 {
+                    // Reported twice (an error, then the next hand-out failing).
+                    build.helper_lost(0).unwrap();
+                    build.helper_lost(0).unwrap();
+                    continue;
+                }
+                assert!(lose_at.is_none_or(|at| batch < at || job.part != 0));
+                let (lists, ends, ids) = answer(&mut sessions[job.part], &job, graph, &clock);
+                build.accept(&lists, ends, ids).unwrap();
+            }
+            batch += 1;
         }
     }
 
@@ -480,71 +473,28 @@ mod tests {
     #[test]
     fn a_helper_lost_before_any_share_and_stale_answers_change_nothing() {
         let (alone, _) = shared_graph(0, None);
-        let base = data(700, 10, 3);
-        let queries = data(20, 10, 4);
-        let truth = GroundTruth::exact(&base, &queries, Metric::L2, 5)
-            .unwrap()
-            .ids;
-        let spec = IndexSpec::Svs {
-            params: SvsParams {
-                graph_max_degree: 12,
-                construction_window_size: 30,
-                ..SvsParams::default()
-            },
-            target: Target::Intel,
-            runtime_sweep: vec![SvsRuntime::default()],
-        };
         let clock = Ticks(std::cell::Cell::new(0.0));
-        let mut build = SharedSvsBuild::start(
-            &spec,
-            base.clone(),
-            queries,
-            truth,
-            Metric::L2,
-            5,
-            false,
-            2,
-            &clock,
-            &mut NoControl,
-        )
-        .unwrap();
+        let (mut build, base) = start(2, &clock);
         // Helper 1 fails while preparing, before any share exists.
         build.helper_lost(1).unwrap();
-        let mut helper = HelperSession::start(&spec, &base, Metric::L2).unwrap();
+        let mut helper = HelperSession::start(&spec(), &base, Metric::L2).unwrap();
         loop {
             let mut jobs = Vec::new();
-            match build
-                .drive(&clock, &mut NoControl, &mut |j| jobs.push(j))
-                .unwrap()
-            {
-                Drive::Finished(done) => {
-                    let WorkerEvent::RunFinished { results, .. } = done.0.event else {
-                        panic!("unexpected reply");
-                    };
-                    assert_eq!(results, alone);
-                    return;
-                }
-                Drive::Wait => {
-                    assert!(
-                        jobs.iter().all(|j| j.job.part == 0),
-                        "lost helper asked again"
-                    );
-                    for HelperJob { job, graph } in jobs {
-                        let reply = helper.generate(&job, graph, &clock).unwrap();
-                        let WorkerEvent::Lists(lists) = reply.event else {
-                            panic!("unexpected helper reply");
-                        };
-                        let mut buffers = reply.buffers.into_iter().map(|b| match b {
-                            Buffer::U32(v) => v,
-                            Buffer::F32(_) => panic!("f32 buffer"),
-                        });
-                        let (ends, ids) = (buffers.next().unwrap(), buffers.next().unwrap());
-                        // A late answer from the lost helper is ignored.
-                        let stale = ListsRef { part: 1, ..lists };
-                        build.accept(&stale, ends.clone(), ids.clone()).unwrap();
-                        build.accept(&lists, ends, ids).unwrap();
-                    }
-                }
+            let drive = build.drive(&clock, &mut NoControl, &mut |j| jobs.push(j));
+            if drive.unwrap() == Drive::Finished {
+                assert_eq!(results(build, &clock).0, alone);
+                return;
+            }
+            assert!(
+                jobs.iter().all(|j| j.job.part == 0),
+                "lost helper asked again"
+            );
+            for HelperJob { job, graph } in jobs {
+                let (lists, ends, ids) = answer(&mut helper, &job, graph, &clock);
+                // A late answer from the lost helper is ignored.
+                let stale = ListsRef { part: 1, ..lists };
+                build.accept(&stale, ends.clone(), ids.clone()).unwrap();
+                build.accept(&lists, ends, ids).unwrap();
             }
         }
     }
@@ -552,12 +502,7 @@ mod tests {
     #[test]
     fn answers_for_nodes_not_handed_out_are_refused() {
         let base = data(300, 8, 5);
-        let spec = IndexSpec::Svs {
-            params: SvsParams::default(),
-            target: Target::Intel,
-            runtime_sweep: vec![],
-        };
-        let mut helper = HelperSession::start(&spec, &base, Metric::L2).unwrap();
+        let mut helper = HelperSession::start(&spec(), &base, Metric::L2).unwrap();
         let job = ListsJob {
             part: 0,
             start: 0,

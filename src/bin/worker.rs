@@ -96,27 +96,31 @@ fn post_share(job: u64, share: HelperJob) {
     );
 }
 
-/// Nothing to post while a shared build waits for lists; the reply it ended with otherwise.
-fn after_drive(drive: Result<Drive, String>) -> Result<Option<Reply>, String> {
-    match drive? {
-        Drive::Wait => Ok(None),
-        Drive::Finished(done) => {
-            let (reply, held) = *done;
-            SHARED.with(|s| s.borrow_mut().take());
-            HELD.with(|h| *h.borrow_mut() = held);
-            Ok(Some(reply))
+/// Applies `update` to the shared build in progress and drives it until it waits for helper
+/// lists (nothing to reply yet) or its graph is complete (then it ends here: the reply, and
+/// the index kept for `Measure`).
+fn drive_shared(
+    job: u64,
+    clock: &WorkerClock,
+    control: &mut dyn BuildControl,
+    update: impl FnOnce(&mut SharedSvsBuild) -> Result<(), String>,
+) -> Result<Option<Reply>, String> {
+    let drive = SHARED.with(|s| match s.borrow_mut().as_mut() {
+        Some(build) => {
+            update(build)?;
+            build.drive(clock, control, &mut |share| post_share(job, share))
         }
-    }
-}
-
-/// Runs `f` on the shared build in progress.
-fn with_shared(
-    f: impl FnOnce(&mut SharedSvsBuild) -> Result<Drive, String>,
-) -> Result<Drive, String> {
-    SHARED.with(|s| match s.borrow_mut().as_mut() {
-        Some(build) => f(build),
         None => Err("no shared build is in progress in this worker".into()),
-    })
+    })?;
+    if drive == Drive::Wait {
+        return Ok(None);
+    }
+    let build = SHARED
+        .with(|s| s.borrow_mut().take())
+        .ok_or("no shared build is in progress in this worker")?;
+    let (reply, held) = build.finish(clock)?;
+    HELD.with(|h| *h.borrow_mut() = held);
+    Ok(Some(reply))
 }
 
 fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
@@ -178,7 +182,7 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
             let queries_m = matrix(&incoming, *queries)?;
             let truth = worker_jobs::ids_to_rows(&incoming.u32s(truth.slot)?, truth.k);
             if *helpers > 0 && matches!(spec, annlab_protocol::runner::IndexSpec::Svs { .. }) {
-                let mut build = SharedSvsBuild::start(
+                let build = SharedSvsBuild::start(
                     spec,
                     base_m,
                     queries_m,
@@ -190,9 +194,8 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
                     &clock,
                     &mut control,
                 )?;
-                let drive = build.drive(&clock, &mut control, &mut |share| post_share(job, share));
                 SHARED.with(|s| *s.borrow_mut() = Some(build));
-                return after_drive(drive);
+                return drive_shared(job, &clock, &mut control, |_| Ok(()));
             }
             let (reply, held) = worker_jobs::run(
                 spec,
@@ -215,22 +218,16 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
         WorkerRequest::Lists(lists) => {
             let ends = incoming.u32s(lists.ends_slot)?;
             let ids = incoming.u32s(lists.ids_slot)?;
-            let drive = with_shared(|build| {
-                build.accept(lists, ends, ids)?;
-                build.drive(&clock, &mut control, &mut |share| post_share(job, share))
-            });
-            after_drive(drive)
+            drive_shared(job, &clock, &mut control, |build| {
+                build.accept(lists, ends, ids)
+            })
         }
         WorkerRequest::HelperLost { part } => {
             if SHARED.with(|s| s.borrow().is_none()) {
                 // The build already ended (or never shared): nothing to take over.
                 return Ok(None);
             }
-            let drive = with_shared(|build| {
-                build.helper_lost(*part)?;
-                build.drive(&clock, &mut control, &mut |share| post_share(job, share))
-            });
-            after_drive(drive)
+            drive_shared(job, &clock, &mut control, |build| build.helper_lost(*part))
         }
         WorkerRequest::HelperInit { spec, base, metric } => {
             HELPER.with(|h| h.borrow_mut().take());

@@ -137,6 +137,12 @@ impl<E: Element> FullPrecisionStore<E> {
         })
     }
 
+    /// A scorer for an external query already preprocessed for the metric, borrowing it
+    /// (no copy): for loops that score many rows against one slice.
+    pub fn scorer_borrowed<'a>(&'a self, query: &'a [f32]) -> FullPrecisionScorer<'a, E> {
+        FullPrecisionScorer::new(self, std::borrow::Cow::Borrowed(query))
+    }
+
     #[inline]
     pub fn row(&self, id: u32) -> &[E] {
         let start = id as usize * self.dim;

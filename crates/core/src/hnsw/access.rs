@@ -87,32 +87,13 @@ impl HnswStore for FullPrecisionStore<f32> {
     }
 
     fn distances_from(&self, query: &[f32], ids: &[u32], out: &mut Vec<f32>) {
-        let (batch, one_minus) = match self.metric() {
-            Metric::L2 => (crate::distance::l2sq_1x4_kernel(), false),
-            Metric::Ip | Metric::Cosine => (crate::distance::dot_1x4_kernel(), true),
-        };
+        use crate::store::QueryScorer;
+        let scorer = self.scorer_borrowed(query);
         let mut chunks = ids.chunks_exact(4);
         for four in &mut chunks {
-            let rows = [
-                self.row(four[0]),
-                self.row(four[1]),
-                self.row(four[2]),
-                self.row(four[3]),
-            ];
-            if rows.iter().any(|r| r.len() != query.len()) {
-                // An unknown id (empty row) would shorten the common prefix of all four.
-                out.extend(four.iter().map(|&id| self.distance_from(query, id)));
-                continue;
-            }
-            let raw = batch.call(query, rows);
-            out.extend(raw.map(|d| if one_minus { 1.0 - d } else { d }));
+            out.extend(scorer.distance4([four[0], four[1], four[2], four[3]]));
         }
-        out.extend(
-            chunks
-                .remainder()
-                .iter()
-                .map(|&id| self.distance_from(query, id)),
-        );
+        out.extend(chunks.remainder().iter().map(|&id| scorer.distance(id)));
     }
 }
 

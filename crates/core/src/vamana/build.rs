@@ -430,12 +430,17 @@ impl VamanaBuildState {
         Ok(())
     }
 
-    /// Generates the lists of the handed-out nodes here (a helper was lost).
+    /// Generates the lists of `nodes` here, against the graph of the batch start (for a share
+    /// whose helper was lost).
+    pub fn generate_lists<S: VectorStore>(&mut self, store: &S, nodes: Range<u32>) -> BatchLists {
+        self.generator
+            .generate_lists(store, &self.graph, &self.config, nodes)
+    }
+
+    /// Generates the lists of all handed-out nodes here (a helper was lost).
     pub fn reclaim<S: VectorStore>(&mut self, store: &S) -> Result<(), ListsError> {
         let nodes = self.delegated().ok_or(ListsError::NotDelegated)?;
-        let lists = self
-            .generator
-            .generate_lists(store, &self.graph, &self.config, nodes);
+        let lists = self.generate_lists(store, nodes);
         self.accept_lists(&lists)
     }
 
