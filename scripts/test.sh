@@ -30,7 +30,10 @@ stage() {
   fi
 }
 
-native_tests() { cargo test --workspace --exclude annlab-app --exclude annlab-bench-wasm 2>&1; }
+native_tests() {
+  cargo test --workspace --exclude annlab-app --exclude annlab-bench-wasm 2>&1 &&
+    cargo test -p annlab-app --lib 2>&1 # the shared-build state machine is platform-free
+}
 core_wasm_build() {
   cargo build -p annlab-core -p annlab-formats -p annlab-protocol -p annlab-export \
     --target wasm32-unknown-unknown --release

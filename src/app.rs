@@ -11,12 +11,39 @@ use crate::components::{
 use crate::state::AppState;
 use crate::worker_bridge;
 
+/// Quiet time after the last input change before queries and ground truth are prepared.
+const PREPARE_AFTER: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// Prepares queries and exact ground truth in the data worker once the data and the
+/// evaluation settings stop changing, so that Build starts building at once.
+fn prepare_when_inputs_settle(state: AppState) {
+    let generation = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    Effect::new(move |_| {
+        state.common.track();
+        state.dataset.track();
+        state.query_file.track();
+        state.truth_file.track();
+        let current = generation.get() + 1;
+        generation.set(current);
+        let generation = generation.clone();
+        set_timeout(
+            move || {
+                if generation.get() == current {
+                    worker_bridge::prepare_ahead(state);
+                }
+            },
+            PREPARE_AFTER,
+        );
+    });
+}
+
 /// The whole app. Creates the state, provides it as context and starts the workers.
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     worker_bridge::init(state);
+    prepare_when_inputs_settle(state);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         worker_bridge::build(state);

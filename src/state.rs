@@ -674,6 +674,14 @@ pub fn data_warnings(summary: &DatasetSummary, metric: Metric) -> Vec<String> {
     out
 }
 
+/// Queries and exact ground truth for the current inputs, prepared ahead of a build.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TruthStatus {
+    NotPrepared,
+    Computing,
+    Ready { queries: usize, seconds: f64 },
+}
+
 /// Every reactive piece of app state, shared through context.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -684,6 +692,8 @@ pub struct AppState {
     pub loading: RwSignal<Option<Progress>>,
     /// Queries + exact ground truth progress.
     pub preparing: RwSignal<Option<Progress>>,
+    /// Whether the queries and ground truth of the current inputs are ready.
+    pub truth_status: RwSignal<TruthStatus>,
     pub common: RwSignal<CommonForm>,
     pub hnsw_form: RwSignal<HnswForm>,
     pub svs_form: RwSignal<SvsForm>,
@@ -710,6 +720,7 @@ impl AppState {
             truth_file: RwSignal::new(None),
             loading: RwSignal::new(None),
             preparing: RwSignal::new(None),
+            truth_status: RwSignal::new(TruthStatus::NotPrepared),
             common: RwSignal::new(CommonForm::default()),
             hnsw_form: RwSignal::new(HnswForm::default()),
             svs_form: RwSignal::new(SvsForm::default()),

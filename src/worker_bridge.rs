@@ -10,16 +10,17 @@ use std::sync::Arc;
 use annlab_protocol::compare::attach_recall_vs_hnsw;
 use annlab_protocol::runner::{IndexSpec, RunOutcome};
 use annlab_protocol::worker::{
-    FileRole, IdsRef, ListsJob, ListsRef, MatrixRef, QuerySource, WorkerEvent, WorkerRequest,
+    FileRole, IdsRef, MatrixRef, QuerySource, WorkerEvent, WorkerRequest,
 };
 use js_sys::{Array, ArrayBuffer, Uint32Array};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
-use web_sys::{ErrorEvent, File, MessageEvent, Worker};
+use web_sys::{ErrorEvent, File, MessageChannel, MessageEvent, MessagePort, Worker};
 
 use crate::browser_io;
 use crate::state::{
-    eta_seconds, AppState, Common, DatasetView, EvalView, IndexKind, LoadedFile, Progress, RunState,
+    eta_seconds, AppState, Common, DatasetView, EvalView, IndexKind, LoadedFile, Progress,
+    RunState, TruthStatus,
 };
 use crate::worker_codec;
 
@@ -85,6 +86,8 @@ struct Prepared {
     truth: Held,
     metric: annlab_core::Metric,
     k: usize,
+    /// Shown (as `state.eval`) once a build uses this set.
+    eval: EvalView,
 }
 
 /// A build waiting for (or using) a prepared evaluation set.
@@ -103,6 +106,9 @@ struct Bridge {
     queries: Option<Held>,
     truth: Option<Held>,
     prepared: Option<Prepared>,
+    /// Cache key of the preparation in flight in the data worker (started by a build or
+    /// ahead of one, see [`prepare_ahead`]).
+    preparing_key: Option<String>,
     pending: Option<PendingBuild>,
     phase_started: HashMap<IndexKind, (String, f64)>,
     load_started: f64,
@@ -146,7 +152,7 @@ fn spawn(role: Role) -> Result<WorkerSlot, String> {
 /// one of them at first), at most 3, at least 1. The graph is the same with any number.
 fn helper_count() -> usize {
     let cores = web_sys::window().map_or(2.0, |w| w.navigator().hardware_concurrency());
-    ((cores as usize).saturating_sub(1)).clamp(1, 3)
+    (cores as usize).clamp(1, 3)
 }
 
 /// Starts the three workers. Call once, after the state exists.
@@ -161,6 +167,7 @@ pub fn init(state: AppState) {
         queries: None,
         truth: None,
         prepared: None,
+        preparing_key: None,
         pending: None,
         phase_started: HashMap::new(),
         load_started: 0.0,
@@ -192,17 +199,38 @@ impl Bridge {
         buffers: &[ArrayBuffer],
         transfer: bool,
     ) -> Result<(), String> {
+        self.send_with_port(role, job, request, buffers, transfer, None)
+    }
+
+    /// [`send`](Self::send), handing over `port` as well.
+    fn send_with_port(
+        &mut self,
+        role: Role,
+        job: Job,
+        request: &WorkerRequest,
+        buffers: &[ArrayBuffer],
+        transfer: bool,
+        port: Option<&MessagePort>,
+    ) -> Result<(), String> {
         if let std::collections::hash_map::Entry::Vacant(slot) = self.workers.entry(role) {
             slot.insert(spawn(role)?);
         }
         let id = self.next_job;
         self.next_job += 1;
-        let message = worker_codec::encode_request(id, request, buffers)?;
+        let message = match port {
+            Some(port) => worker_codec::encode_request_with_port(id, request, buffers, port)?,
+            None => worker_codec::encode_request(id, request, buffers)?,
+        };
         let slot = self.workers.get_mut(&role).ok_or("worker missing")?;
-        let list = transfer.then(|| {
+        let list = (transfer || port.is_some()).then(|| {
             let list = Array::new();
-            for b in buffers {
-                list.push(b);
+            if transfer {
+                for b in buffers {
+                    list.push(b);
+                }
+            }
+            if let Some(port) = port {
+                list.push(port);
             }
             list
         });
@@ -224,6 +252,37 @@ impl Bridge {
         self.jobs.retain(|_, (r, _)| !matches!(r, Role::Helper(_)));
     }
 
+    /// Links helper `part` with the SVS worker through a fresh `MessageChannel` (shares and
+    /// lists then go between the two directly) and sends it `init`, with a copy of the base.
+    /// Must come before the SVS worker's `Run`.
+    fn link_helper(
+        &mut self,
+        part: usize,
+        init: &WorkerRequest,
+        base: &ArrayBuffer,
+    ) -> Result<(), String> {
+        let channel =
+            MessageChannel::new().map_err(|e| format!("could not open a channel: {e:?}"))?;
+        let kind = IndexKind::Svs;
+        self.send_with_port(
+            Role::Index(kind),
+            Job::Run(kind),
+            &WorkerRequest::LinkHelper { part },
+            &[],
+            false,
+            Some(&channel.port1()),
+        )?;
+        // Copies the base: each helper prepares the same store from it.
+        self.send_with_port(
+            Role::Helper(part),
+            Job::Help(part),
+            init,
+            std::slice::from_ref(base),
+            false,
+            Some(&channel.port2()),
+        )
+    }
+
     /// Tells the SVS worker that helper `part` is gone, so it generates that share itself.
     fn helper_lost(&mut self, part: usize) {
         self.workers.remove(&Role::Helper(part));
@@ -242,6 +301,9 @@ impl Bridge {
     fn restart(&mut self, role: Role) {
         if role == Role::Index(IndexKind::Svs) {
             self.stop_helpers();
+        }
+        if role == Role::Data && self.preparing_key.take().is_some() {
+            self.state.truth_status.set(TruthStatus::NotPrepared);
         }
         self.workers.remove(&role);
         self.jobs.retain(|_, (r, _)| *r != role);
@@ -271,6 +333,7 @@ impl Bridge {
         else {
             return;
         };
+        self.state.eval.set(Some(prepared.eval.clone()));
         let mut sends = Vec::new();
         for (kind, spec) in &pending.specs {
             let request = WorkerRequest::Run {
@@ -337,15 +400,7 @@ impl Bridge {
             .collect();
         for (helpers, init) in helper_inits {
             for part in 0..helpers {
-                // Copies the base: each helper prepares the same store from it.
-                let sent = self.send(
-                    Role::Helper(part),
-                    Job::Help(part),
-                    &init,
-                    std::slice::from_ref(&base_buffer),
-                    false,
-                );
-                if let Err(e) = sent {
+                if let Err(e) = self.link_helper(part, &init, &base_buffer) {
                     web_sys::console::warn_1(&format!("annlab: helper {part}: {e}").into());
                 }
             }
@@ -483,51 +538,6 @@ fn on_event(role: Role, data: &JsValue) {
         }
         match event {
             WorkerEvent::Ready | WorkerEvent::HelperReady => {}
-            WorkerEvent::DelegateLists(share) => {
-                // From the SVS worker: forward to the helper with the graph snapshot.
-                let graph: Vec<ArrayBuffer> = buffers
-                    .get(share.graph_slot as usize)
-                    .cloned()
-                    .into_iter()
-                    .collect();
-                let request = WorkerRequest::GenerateLists(ListsJob {
-                    graph_slot: 0,
-                    ..share
-                });
-                let role = Role::Helper(share.part);
-                if !bridge.workers.contains_key(&role)
-                    || bridge
-                        .send(role, Job::Help(share.part), &request, &graph, true)
-                        .is_err()
-                {
-                    bridge.helper_lost(share.part);
-                }
-            }
-            WorkerEvent::Lists(lists) => {
-                // From a helper: forward its lists to the SVS worker.
-                let (Some(ends), Some(ids)) = (
-                    buffers.get(lists.ends_slot as usize).cloned(),
-                    buffers.get(lists.ids_slot as usize).cloned(),
-                ) else {
-                    bridge.helper_lost(lists.part);
-                    return;
-                };
-                let request = WorkerRequest::Lists(ListsRef {
-                    ends_slot: 0,
-                    ids_slot: 1,
-                    ..lists
-                });
-                let kind = IndexKind::Svs;
-                if let Err(e) = bridge.send(
-                    Role::Index(kind),
-                    Job::Run(kind),
-                    &request,
-                    &[ends, ids],
-                    true,
-                ) {
-                    state.push_error(e);
-                }
-            }
             WorkerEvent::Progress { phase, done, total } => {
                 let now = browser_io::now_ms();
                 match job {
@@ -547,7 +557,8 @@ fn on_event(role: Role, data: &JsValue) {
                             eta_seconds: eta,
                         }));
                     }
-                    Job::Prepare => {
+                    // Preparation ahead of a build shows no progress until a build waits for it.
+                    Job::Prepare if bridge.pending.is_some() => {
                         let eta = eta_seconds((now - bridge.load_started) / 1000.0, done, total);
                         state.preparing.set(Some(Progress {
                             phase,
@@ -556,7 +567,7 @@ fn on_event(role: Role, data: &JsValue) {
                             eta_seconds: eta,
                         }));
                     }
-                    Job::Help(_) => {}
+                    Job::Help(_) | Job::Prepare => {}
                     Job::Parse(_) => {
                         state.loading.set(Some(Progress {
                             phase,
@@ -586,6 +597,7 @@ fn on_event(role: Role, data: &JsValue) {
                         bridge.base = held;
                         bridge.base_version += 1;
                         bridge.prepared = None;
+                        state.truth_status.set(TruthStatus::NotPrepared);
                         bridge.queries = None;
                         bridge.truth = None;
                         state.query_file.set(None);
@@ -612,6 +624,7 @@ fn on_event(role: Role, data: &JsValue) {
                     FileRole::Queries => {
                         bridge.queries = held;
                         bridge.prepared = None;
+                        state.truth_status.set(TruthStatus::NotPrepared);
                         state.query_file.set(Some(LoadedFile {
                             name,
                             rows: vectors.rows,
@@ -626,6 +639,7 @@ fn on_event(role: Role, data: &JsValue) {
                 state.loading.set(None);
                 bridge.truth = held_from(buffers.get(ids.slot as usize), ids.rows, ids.k);
                 bridge.prepared = None;
+                state.truth_status.set(TruthStatus::NotPrepared);
                 state.truth_file.set(Some(LoadedFile {
                     name,
                     rows: ids.rows,
@@ -642,6 +656,7 @@ fn on_event(role: Role, data: &JsValue) {
                 ground_truth_seconds,
             } => {
                 bridge.jobs.remove(&job_id);
+                bridge.preparing_key = None;
                 state.preparing.set(None);
                 let (Some(b), Some(q), Some(t)) = (
                     held_from(buffers.get(base.slot as usize), base.rows, base.dim),
@@ -657,7 +672,7 @@ fn on_event(role: Role, data: &JsValue) {
                 };
                 let flat = Uint32Array::new(&t.buffer).to_vec();
                 let truth_rows = crate::worker_jobs::ids_to_rows(&flat, truth.k);
-                state.eval.set(Some(EvalView {
+                let eval = EvalView {
                     query_rows: query_rows.map(Arc::new),
                     base_rows: Arc::new(base_rows),
                     truth: Arc::new(truth_rows),
@@ -665,7 +680,11 @@ fn on_event(role: Role, data: &JsValue) {
                     queries: queries.rows,
                     dropped_rows: dropped_rows.len(),
                     ground_truth_seconds,
-                }));
+                };
+                state.truth_status.set(TruthStatus::Ready {
+                    queries: queries.rows,
+                    seconds: ground_truth_seconds,
+                });
                 let (metric, k, key) = PREPARE_INPUT.with(|p| p.borrow().clone());
                 bridge.prepared = Some(Prepared {
                     key,
@@ -674,7 +693,9 @@ fn on_event(role: Role, data: &JsValue) {
                     truth: t,
                     metric,
                     k,
+                    eval,
                 });
+                // Prepared ahead of a build, this waits for the click.
                 bridge.start_runs();
             }
             WorkerEvent::Built { build_seconds } => {
@@ -729,11 +750,14 @@ fn on_event(role: Role, data: &JsValue) {
                     Job::Help(_) => {}
                     Job::Parse(_) => state.loading.set(None),
                     Job::Prepare => {
+                        bridge.preparing_key = None;
+                        state.truth_status.set(TruthStatus::NotPrepared);
                         state.preparing.set(None);
-                        for kind in IndexKind::BOTH {
-                            state.run(kind).set(RunState::Failed(message.clone()));
+                        if bridge.pending.take().is_some() {
+                            for kind in IndexKind::BOTH {
+                                state.run(kind).set(RunState::Failed(message.clone()));
+                            }
                         }
-                        bridge.pending = None;
                     }
                     Job::Run(kind) => {
                         if kind == IndexKind::Svs {
@@ -777,10 +801,11 @@ fn on_crash(role: Role, message: String) {
                 Job::Parse(_) => state.loading.set(None),
                 Job::Prepare => {
                     state.preparing.set(None);
-                    for kind in IndexKind::BOTH {
-                        state.run(kind).set(RunState::Failed(text.clone()));
+                    if bridge.pending.take().is_some() {
+                        for kind in IndexKind::BOTH {
+                            state.run(kind).set(RunState::Failed(text.clone()));
+                        }
                     }
-                    bridge.pending = None;
                 }
                 Job::Run(kind) => state.run(kind).set(RunState::Failed(text.clone())),
                 Job::Help(_) => {}
@@ -805,6 +830,11 @@ thread_local! {
 
 fn send_parse(name: String, role: FileRole, bytes: ArrayBuffer) {
     with_bridge(|bridge| {
+        if bridge.preparing_key.is_some() {
+            // The data worker runs one job at a time: a preparation for the old inputs must
+            // not hold up the new file.
+            bridge.restart(Role::Data);
+        }
         bridge.load_started = browser_io::now_ms();
         bridge.state.loading.set(Some(Progress {
             phase: "parse".into(),
@@ -931,8 +961,93 @@ pub fn load_sample(state: AppState, id: &str) {
     });
 }
 
+impl Bridge {
+    /// Sends the data worker the inputs to prepare (queries and exact ground truth) for
+    /// `common`, replacing a preparation for other inputs still in flight.
+    fn send_prepare(&mut self, common: &Common) -> Result<(), String> {
+        let base = self
+            .base
+            .clone()
+            .ok_or("Load vectors first: pick a sample or drop a file.")?;
+        let key = self.prepare_key(common);
+        if self.preparing_key.is_some() {
+            self.restart(Role::Data);
+        }
+        self.load_started = browser_io::now_ms();
+        let mut buffers = vec![base.buffer.clone()];
+        let queries = match &self.queries {
+            Some(q) => {
+                buffers.push(q.buffer.clone());
+                QuerySource::Uploaded {
+                    queries: MatrixRef {
+                        rows: q.rows,
+                        dim: q.width,
+                        slot: 1,
+                    },
+                }
+            }
+            None => QuerySource::HeldOut {
+                count: common.queries.min(base.rows.saturating_sub(1)).max(1),
+                seed: common.seed,
+            },
+        };
+        let ground_truth = self.truth.as_ref().map(|t| {
+            buffers.push(t.buffer.clone());
+            IdsRef {
+                rows: t.rows,
+                k: t.width,
+                slot: (buffers.len() - 1) as u32,
+            }
+        });
+        PREPARE_INPUT.with(|p| *p.borrow_mut() = (common.metric, common.k, key.clone()));
+        let request = WorkerRequest::Prepare {
+            base: MatrixRef {
+                rows: base.rows,
+                dim: base.width,
+                slot: 0,
+            },
+            queries,
+            metric: common.metric,
+            k: common.k,
+            ground_truth,
+        };
+        self.send(Role::Data, Job::Prepare, &request, &buffers, false)?;
+        self.preparing_key = Some(key);
+        self.state.truth_status.set(TruthStatus::Computing);
+        Ok(())
+    }
+}
+
+/// Prepares queries and exact ground truth for the current inputs while the user is still
+/// choosing parameters, so that a build starts building at once. Does nothing while a file
+/// loads or a build runs, or when the inputs are already prepared (or being prepared).
+pub fn prepare_ahead(state: AppState) {
+    let Ok(common) = crate::state::validate_common(&state.common.get_untracked()) else {
+        return;
+    };
+    with_bridge(|bridge| {
+        if bridge.base.is_none() || state.busy() || bridge.pending.is_some() {
+            return;
+        }
+        let key = bridge.prepare_key(&common);
+        if let Some(p) = bridge.prepared.as_ref().filter(|p| p.key == key) {
+            state.truth_status.set(TruthStatus::Ready {
+                queries: p.eval.queries,
+                seconds: p.eval.ground_truth_seconds,
+            });
+            return;
+        }
+        if bridge.preparing_key.as_ref() == Some(&key) {
+            return;
+        }
+        if let Err(e) = bridge.send_prepare(&common) {
+            state.push_error(e);
+        }
+    });
+}
+
 /// Validates the panels and builds both indexes (preparing queries and ground truth first
-/// when the inputs changed).
+/// when the inputs changed and were not prepared ahead).
 pub fn build(state: AppState) {
     let specs = match state.specs() {
         Ok(s) => s,
@@ -950,10 +1065,10 @@ pub fn build(state: AppState) {
     };
     let (common, hnsw, svs) = specs;
     let started = with_bridge(|bridge| {
-        let Some(base) = bridge.base.clone() else {
+        if bridge.base.is_none() {
             state.push_error("Load vectors first: pick a sample or drop a file.");
             return;
-        };
+        }
         if state.busy() {
             return;
         }
@@ -983,45 +1098,11 @@ pub fn build(state: AppState) {
             total: 1,
             eta_seconds: None,
         }));
-        bridge.load_started = browser_io::now_ms();
-        let mut buffers = vec![base.buffer.clone()];
-        let queries = match &bridge.queries {
-            Some(q) => {
-                buffers.push(q.buffer.clone());
-                QuerySource::Uploaded {
-                    queries: MatrixRef {
-                        rows: q.rows,
-                        dim: q.width,
-                        slot: 1,
-                    },
-                }
-            }
-            None => QuerySource::HeldOut {
-                count: common.queries.min(base.rows.saturating_sub(1)).max(1),
-                seed: common.seed,
-            },
-        };
-        let ground_truth = bridge.truth.as_ref().map(|t| {
-            buffers.push(t.buffer.clone());
-            IdsRef {
-                rows: t.rows,
-                k: t.width,
-                slot: (buffers.len() - 1) as u32,
-            }
-        });
-        PREPARE_INPUT.with(|p| *p.borrow_mut() = (common.metric, common.k, key));
-        let request = WorkerRequest::Prepare {
-            base: MatrixRef {
-                rows: base.rows,
-                dim: base.width,
-                slot: 0,
-            },
-            queries,
-            metric: common.metric,
-            k: common.k,
-            ground_truth,
-        };
-        if let Err(e) = bridge.send(Role::Data, Job::Prepare, &request, &buffers, false) {
+        if bridge.preparing_key.as_ref() == Some(&key) {
+            // Already being prepared ahead: its `Prepared` starts the runs.
+            return;
+        }
+        if let Err(e) = bridge.send_prepare(&common) {
             state.preparing.set(None);
             for kind in IndexKind::BOTH {
                 state.run(kind).set(RunState::Failed(e.clone()));
@@ -1070,6 +1151,7 @@ pub fn clear_file(state: AppState, role: FileRole) {
             FileRole::Base => {}
         }
         bridge.prepared = None;
+        state.truth_status.set(TruthStatus::NotPrepared);
     });
 }
 

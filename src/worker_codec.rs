@@ -1,15 +1,17 @@
 //! Converts worker messages to and from JS values, for both ends of the channel.
 //!
-//! A posted message is a plain object `{ msg, buffers }`: `msg` is the serde
+//! A posted message is a plain object `{ msg, buffers, port? }`: `msg` is the serde
 //! [`Envelope`] (serialised JSON-compatibly, so maps become plain objects), `buffers` is an
-//! array of `ArrayBuffer`s that the message names by slot. Buffers are transferred where the
-//! sender gives them up.
+//! array of `ArrayBuffer`s that the message names by slot, and `port` a `MessagePort` that
+//! links the SVS-VAMANA worker with a helper. Buffers are transferred where the sender gives
+//! them up.
 
 use annlab_protocol::worker::{Envelope, Slot, WorkerEvent, WorkerRequest, PROTOCOL_VERSION};
 use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint32Array, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::MessagePort;
 
 use crate::worker_jobs::{Buffer, Reply};
 
@@ -53,17 +55,46 @@ pub fn encode_request(
     message(to_js(&Envelope::new(job, request))?, &arr)
 }
 
-/// Encodes a worker event; returns the message and its transfer list (every buffer: the worker
-/// no longer needs them).
-pub fn encode_event(job: u64, reply: Reply) -> Result<(JsValue, Array), String> {
+/// Encodes a request that hands over `port` (which must be transferred with the message).
+pub fn encode_request_with_port(
+    job: u64,
+    request: &WorkerRequest,
+    buffers: &[ArrayBuffer],
+    port: &MessagePort,
+) -> Result<JsValue, String> {
+    let msg = encode_request(job, request, buffers)?;
+    Reflect::set(&msg, &"port".into(), port).map_err(|_| "could not attach a port")?;
+    Ok(msg)
+}
+
+fn to_array_buffers(buffers: &[Buffer]) -> Array {
     let arr = Array::new();
-    for b in &reply.buffers {
+    for b in buffers {
         let buffer = match b {
             Buffer::F32(v) => Float32Array::from(v.as_slice()).buffer(),
             Buffer::U32(v) => Uint32Array::from(v.as_slice()).buffer(),
         };
         arr.push(&buffer);
     }
+    arr
+}
+
+/// Encodes a request between workers from owned buffers; returns the message and its
+/// transfer list (every buffer: the sender no longer needs them).
+pub fn encode_request_owned(
+    job: u64,
+    request: &WorkerRequest,
+    buffers: &[Buffer],
+) -> Result<(JsValue, Array), String> {
+    let arr = to_array_buffers(buffers);
+    let msg = message(to_js(&Envelope::new(job, request))?, &arr)?;
+    Ok((msg, arr))
+}
+
+/// Encodes a worker event; returns the message and its transfer list (every buffer: the worker
+/// no longer needs them).
+pub fn encode_event(job: u64, reply: Reply) -> Result<(JsValue, Array), String> {
+    let arr = to_array_buffers(&reply.buffers);
     let msg = message(to_js(&Envelope::new(job, &reply.event))?, &arr)?;
     Ok((msg, arr))
 }
@@ -73,6 +104,8 @@ pub struct Incoming {
     pub job: u64,
     pub request: WorkerRequest,
     pub buffers: Vec<JsValue>,
+    /// The port a [`WorkerRequest::LinkHelper`] or [`WorkerRequest::HelperInit`] hands over.
+    pub port: Option<MessagePort>,
 }
 
 impl Incoming {
@@ -123,10 +156,14 @@ pub fn decode_request(data: &JsValue) -> Result<Incoming, (u64, String)> {
         ));
     }
     let envelope: Envelope<WorkerRequest> = from_js(msg).map_err(|e| (job, e))?;
+    let port = Reflect::get(data, &"port".into())
+        .ok()
+        .and_then(|p| p.dyn_into::<MessagePort>().ok());
     Ok(Incoming {
         job: envelope.job,
         request: envelope.body,
         buffers,
+        port,
     })
 }
 

@@ -17,9 +17,9 @@ use annlab_core::vamana::{BatchLists, NeighborGenerator, VamanaBuildState, Vaman
 use annlab_core::{with_codec_store, BuildControl, Matrix, Metric, NoControl};
 use annlab_protocol::runner::svs::BuiltSvs;
 use annlab_protocol::runner::{BuiltSpec, Clock, EvalSet, GroundTruth, IndexSpec};
-use annlab_protocol::worker::{ListsJob, ListsRef, WorkerEvent};
+use annlab_protocol::worker::{ListsJob, ListsRef};
 
-use crate::worker_jobs::{after_build, Buffer, HeldBuild, Reply};
+use crate::worker_jobs::{after_build, HeldBuild, Reply};
 
 /// Nodes generated between progress reports (and cancellation checks).
 const PROGRESS_CHUNK: usize = 16;
@@ -296,6 +296,14 @@ impl SharedSvsBuild {
     }
 }
 
+/// A helper's answer to a share: the message fields and its two buffers (list ends and ids,
+/// in slots 0 and 1).
+pub struct HelperLists {
+    pub lists: ListsRef,
+    pub ends: Vec<u32>,
+    pub ids: Vec<u32>,
+}
+
 /// A helper worker's side: the same store as the building worker, and scratch space.
 pub struct HelperSession {
     prepared: SvsPrepared,
@@ -317,7 +325,7 @@ impl HelperSession {
         job: &ListsJob,
         records: Vec<u32>,
         clock: &dyn Clock,
-    ) -> Result<Reply, String> {
+    ) -> Result<HelperLists, String> {
         let n = self.prepared.store.len();
         let graph = VamanaGraph::from_records(job.max_degree, job.entry_point, records)
             .filter(|g| g.len() == n)
@@ -329,8 +337,8 @@ impl HelperSession {
         let prepared = &self.prepared;
         let generator = &mut self.generator;
         let lists = with_codec_store!(&prepared.store, s => generator.generate_lists(s, &graph, &prepared.config, job.start..job.end));
-        Ok(Reply {
-            event: WorkerEvent::Lists(ListsRef {
+        Ok(HelperLists {
+            lists: ListsRef {
                 part: job.part,
                 start: job.start,
                 end: job.end,
@@ -338,8 +346,9 @@ impl HelperSession {
                 seconds: clock.now_seconds() - started,
                 ends_slot: 0,
                 ids_slot: 1,
-            }),
-            buffers: vec![Buffer::U32(lists.ends), Buffer::U32(lists.ids)],
+            },
+            ends: lists.ends,
+            ids: lists.ids,
         })
     }
 }
@@ -348,6 +357,7 @@ impl HelperSession {
 mod tests {
     use super::*;
     use annlab_core::svs::{SvsParams, SvsRuntime, Target};
+    use annlab_protocol::worker::WorkerEvent;
 
     struct Ticks(std::cell::Cell<f64>);
 
@@ -409,15 +419,8 @@ mod tests {
         graph: Vec<u32>,
         clock: &Ticks,
     ) -> (ListsRef, Vec<u32>, Vec<u32>) {
-        let reply = helper.generate(job, graph, clock).unwrap();
-        let WorkerEvent::Lists(lists) = reply.event else {
-            panic!("unexpected helper reply");
-        };
-        let mut buffers = reply.buffers.into_iter().map(|b| match b {
-            Buffer::U32(v) => v,
-            Buffer::F32(_) => panic!("f32 buffer"),
-        });
-        (lists, buffers.next().unwrap(), buffers.next().unwrap())
+        let HelperLists { lists, ends, ids } = helper.generate(job, graph, clock).unwrap();
+        (lists, ends, ids)
     }
 
     /// The measured results of a finished build, and recall at the first point.

@@ -4,15 +4,15 @@
 
 use annlab_app::worker_codec::{self, Incoming};
 use annlab_app::worker_jobs::{self, Buffer, Reply};
-use annlab_app::worker_shared::{Drive, HelperJob, HelperSession, SharedSvsBuild};
+use annlab_app::worker_shared::{Drive, HelperJob, HelperLists, HelperSession, SharedSvsBuild};
 use annlab_core::{BuildControl, Matrix};
 use annlab_protocol::runner::Clock;
 use annlab_protocol::worker::{QuerySource, WorkerEvent, WorkerRequest};
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
 
 /// Progress events are posted at most this often (ms), plus at phase changes.
-const PROGRESS_INTERVAL_MS: f64 = 50.0;
+const PROGRESS_INTERVAL_MS: f64 = 200.0;
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -86,14 +86,52 @@ fn matrix(incoming: &Incoming, r: annlab_protocol::worker::MatrixRef) -> Result<
 }
 
 /// Posts a batch share for a helper (the app forwards it).
-fn post_share(job: u64, share: HelperJob) {
-    post(
-        job,
-        Reply {
-            event: WorkerEvent::DelegateLists(share.job),
-            buffers: vec![Buffer::U32(share.graph)],
-        },
-    );
+/// Logs a timestamped line for timeline analysis of the shared SVS build (shares, waits,
+/// lists); off in builds that ship. The stamps are epoch milliseconds, comparable between
+/// workers.
+const TRACE_TIMELINE: bool = false;
+
+fn trace(what: impl FnOnce() -> String) {
+    if TRACE_TIMELINE {
+        let t = scope()
+            .performance()
+            .map_or(0.0, |p| p.now() + p.time_origin());
+        web_sys::console::log_1(&format!("T {t:.1} {}", what()).into());
+    }
+}
+
+/// Sends a batch share straight to its helper over their port; `Err(part)` when that helper
+/// cannot be reached.
+fn post_share(job: u64, share: HelperJob) -> Result<(), usize> {
+    trace(|| format!("share {} {}", share.job.start, share.job.end));
+    let part = share.job.part;
+    let port = HELPER_PORTS.with(|p| {
+        p.borrow()
+            .iter()
+            .find(|(i, _)| *i == part)
+            .map(|(_, port)| port.clone())
+    });
+    let request = WorkerRequest::GenerateLists(share.job);
+    let sent = port.ok_or(()).and_then(|port| {
+        let (message, transfer) =
+            worker_codec::encode_request_owned(job, &request, &[Buffer::U32(share.graph)])
+                .map_err(|_| ())?;
+        port.post_message_with_transferable(&message, &transfer)
+            .map_err(|_| ())
+    });
+    sent.map_err(|()| part)
+}
+
+/// Closes the ports to the helpers of a build that ended.
+fn unlink_helpers() {
+    for (_, port) in HELPER_PORTS.with(|p| p.borrow_mut().split_off(0)) {
+        port.close();
+    }
+}
+
+/// Messages that arrive on a port are handled like the worker's own.
+fn listen(port: &MessagePort) {
+    PORT_HANDLER.with(|h| port.set_onmessage(Some(h.as_ref().unchecked_ref())));
 }
 
 /// Applies `update` to the shared build in progress and drives it until it waits for helper
@@ -108,13 +146,28 @@ fn drive_shared(
     let drive = SHARED.with(|s| match s.borrow_mut().as_mut() {
         Some(build) => {
             update(build)?;
-            build.drive(clock, control, &mut |share| post_share(job, share))
+            loop {
+                let mut unreachable = Vec::new();
+                let drive = build.drive(clock, control, &mut |share| {
+                    if let Err(part) = post_share(job, share) {
+                        unreachable.push(part);
+                    }
+                })?;
+                if unreachable.is_empty() {
+                    return Ok::<Drive, String>(drive);
+                }
+                for part in unreachable {
+                    build.helper_lost(part)?;
+                }
+            }
         }
         None => Err("no shared build is in progress in this worker".into()),
     })?;
     if drive == Drive::Wait {
+        trace(|| "wait".into());
         return Ok(None);
     }
+    unlink_helpers();
     let build = SHARED
         .with(|s| s.borrow_mut().take())
         .ok_or("no shared build is in progress in this worker")?;
@@ -216,6 +269,7 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
             None => Err("nothing is built to measure (the build was replaced or lost)".into()),
         }),
         WorkerRequest::Lists(lists) => {
+            trace(|| format!("lists {}", lists.part));
             let ends = incoming.u32s(lists.ends_slot)?;
             let ids = incoming.u32s(lists.ids_slot)?;
             drive_shared(job, &clock, &mut control, |build| {
@@ -229,8 +283,27 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
             }
             drive_shared(job, &clock, &mut control, |build| build.helper_lost(*part))
         }
+        WorkerRequest::LinkHelper { part } => {
+            let port = incoming
+                .port
+                .clone()
+                .ok_or("LinkHelper came without a port")?;
+            listen(&port);
+            HELPER_PORTS.with(|p| {
+                let mut ports = p.borrow_mut();
+                ports.retain(|(i, _)| i != part);
+                ports.push((*part, port));
+            });
+            Ok(None)
+        }
         WorkerRequest::HelperInit { spec, base, metric } => {
             HELPER.with(|h| h.borrow_mut().take());
+            let port = incoming
+                .port
+                .clone()
+                .ok_or("HelperInit came without a port")?;
+            listen(&port);
+            LINK.with(|l| *l.borrow_mut() = Some((port, job)));
             let base_m = matrix(&incoming, *base)?;
             let session = HelperSession::start(spec, &base_m, *metric)?;
             HELPER.with(|h| *h.borrow_mut() = Some(session));
@@ -240,11 +313,26 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
             }))
         }
         WorkerRequest::GenerateLists(share) => {
+            trace(|| format!("hstart {}", share.part));
             let graph = incoming.u32s(share.graph_slot)?;
-            HELPER.with(|h| match h.borrow_mut().as_mut() {
-                Some(session) => session.generate(share, graph, &clock).map(Some),
-                None => Err("this helper was not given a build to help with".into()),
-            })
+            let HelperLists { lists, ends, ids } =
+                HELPER.with(|h| match h.borrow_mut().as_mut() {
+                    Some(session) => session.generate(share, graph, &clock),
+                    None => Err("this helper was not given a build to help with".into()),
+                })?;
+            trace(|| format!("hdone {}", share.part));
+            let (message, transfer) = worker_codec::encode_request_owned(
+                job,
+                &WorkerRequest::Lists(lists),
+                &[Buffer::U32(ends), Buffer::U32(ids)],
+            )?;
+            LINK.with(|l| match l.borrow().as_ref() {
+                Some((port, _)) => port
+                    .post_message_with_transferable(&message, &transfer)
+                    .map_err(|e| format!("could not answer the building worker: {e:?}")),
+                None => Err("this helper is not linked to a build".into()),
+            })?;
+            Ok(None)
         }
     }
 }
@@ -256,6 +344,16 @@ thread_local! {
     /// This worker's helper role: the store of the build it helps.
     static HELPER: std::cell::RefCell<Option<HelperSession>> =
         const { std::cell::RefCell::new(None) };
+    /// Helper side: the port to the building worker, and the job of the `HelperInit` (its
+    /// errors are reported to the page under that job).
+    static LINK: std::cell::RefCell<Option<(MessagePort, u64)>> =
+        const { std::cell::RefCell::new(None) };
+    /// Building side: the port to each linked helper, by part.
+    static HELPER_PORTS: std::cell::RefCell<Vec<(usize, MessagePort)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+    /// One handler for every port (installed for the worker's lifetime).
+    static PORT_HANDLER: Closure<dyn FnMut(MessageEvent)> =
+        Closure::<dyn FnMut(MessageEvent)>::new(on_message);
     /// The index a `Run` with `hold_measure` built, until `Measure` (or the next `Run`).
     static HELD: std::cell::RefCell<Option<worker_jobs::HeldBuild>> =
         const { std::cell::RefCell::new(None) };
@@ -264,10 +362,19 @@ thread_local! {
 fn on_message(event: MessageEvent) {
     match worker_codec::decode_request(&event.data()) {
         Ok(incoming) => {
-            let job = incoming.job;
+            // A helper's failures are reported under its own job (the page then tells the
+            // building worker); everything else answers the job that asked.
+            let job = match incoming.request {
+                WorkerRequest::GenerateLists(_) => LINK
+                    .with(|l| l.borrow().as_ref().map(|(_, job)| *job))
+                    .unwrap_or(incoming.job),
+                _ => incoming.job,
+            };
             let reply = handle(incoming).unwrap_or_else(|message| {
                 // A failed shared build is over; a later message must not resume it.
-                SHARED.with(|s| s.borrow_mut().take());
+                if SHARED.with(|s| s.borrow_mut().take()).is_some() {
+                    unlink_helpers();
+                }
                 Some(Reply {
                     event: WorkerEvent::Error { message },
                     buffers: Vec::new(),

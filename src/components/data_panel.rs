@@ -4,7 +4,7 @@ use annlab_protocol::worker::FileRole;
 use leptos::prelude::*;
 use web_sys::{DragEvent, File, HtmlInputElement, HtmlSelectElement};
 
-use crate::state::{data_warnings, AppState};
+use crate::state::{data_warnings, format_seconds, AppState, TruthStatus};
 use crate::worker_bridge::{self, SAMPLES};
 
 const ACCEPT: &str = ".npy,.fvecs,.bvecs,.ivecs,.json,.csv,.tsv,.txt";
@@ -198,8 +198,37 @@ fn Summary() -> impl IntoView {
                 <ul class="warnings">
                     {warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
                 </ul>
+                <TruthLine/>
             </div>
         }
         .into_any()
+    }
+}
+
+/// Whether the queries and their exact neighbours are ready (prepared while the user sets
+/// parameters, so that Build starts building at once).
+#[component]
+fn TruthLine() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let (data_state, text) = match state.truth_status.get() {
+            TruthStatus::NotPrepared => return None,
+            TruthStatus::Computing => (
+                "computing",
+                "Exact ground truth: computing in a worker…".to_string(),
+            ),
+            TruthStatus::Ready { queries, seconds } => (
+                "ready",
+                format!(
+                    "Exact ground truth ready: {queries} queries, computed in {}.",
+                    format_seconds(seconds)
+                ),
+            ),
+        };
+        Some(view! {
+            <p class="help truth" data-testid="truth-status" data-state=data_state>
+                {text}
+            </p>
+        })
     }
 }

@@ -224,6 +224,11 @@ test('netflix .npy upload (8,575 × 384 + query file): both indexes with Redis d
     .getByTestId('query-upload-input')
     .setInputFiles(join(data, 'netflix-minilm', 'netflix_minilm384_query.npy'));
   await page.locator('.loaded').first().waitFor({ state: 'attached', timeout: 60_000 });
+  // Queries and exact ground truth are prepared while the user would set parameters; the
+  // build timing starts at the click.
+  const truth = page.locator('[data-testid="truth-status"][data-state="ready"]');
+  await truth.waitFor({ timeout: 60_000 });
+  console.log(`# netflix: ${await truth.textContent()}`);
   const t0 = Date.now();
   await page.getByTestId('build-button').click();
   await waitForResults(page);

@@ -112,25 +112,32 @@ pub enum WorkerRequest {
         #[serde(default)]
         hold_measure: bool,
         /// SVS-VAMANA only: how many helper workers share each build batch (0: build alone).
-        /// The worker then asks for helper work with [`WorkerEvent::DelegateLists`] and waits
-        /// for [`WorkerRequest::Lists`] (or [`WorkerRequest::HelperLost`]) between batches.
+        /// Helper `i` must have been linked with [`WorkerRequest::LinkHelper`] first; the
+        /// worker sends it [`WorkerRequest::GenerateLists`] over that link and waits for
+        /// [`WorkerRequest::Lists`] (or [`WorkerRequest::HelperLost`]) between batches.
         #[serde(default)]
         helpers: usize,
     },
     /// Measure the sweep of the index held since the last `Run` with `hold_measure`; answers
     /// [`WorkerEvent::RunFinished`].
     Measure,
+    /// To the building worker, before a `Run` with helpers: the message also carries a
+    /// `MessagePort` (the `port` field next to `msg`) to helper `part`, so that batch shares and
+    /// lists go between the two workers directly, not through the page.
+    LinkHelper { part: usize },
     /// Become a helper of an SVS-VAMANA build: prepare the same store from the same base
-    /// (deterministic). Answers [`WorkerEvent::HelperReady`].
+    /// (deterministic). The message carries the `MessagePort` to the building worker; shares
+    /// arrive and lists leave through it. Answers [`WorkerEvent::HelperReady`].
     HelperInit {
         spec: IndexSpec,
         base: MatrixRef,
         metric: annlab_core::Metric,
     },
-    /// Helper: generate the neighbour lists of `job.start..job.end` against the graph in
-    /// `job.graph`. Answers [`WorkerEvent::Lists`].
+    /// Building worker → helper (over their port): generate the neighbour lists of
+    /// `job.start..job.end` against the graph in `job.graph_slot`. Answered with
+    /// [`WorkerRequest::Lists`] over the same port.
     GenerateLists(ListsJob),
-    /// To the building worker: a helper's lists (forwarded [`WorkerEvent::Lists`]).
+    /// Helper → building worker (over their port): the lists of a share.
     Lists(ListsRef),
     /// To the building worker: helper `part` is gone; generate its nodes here.
     HelperLost { part: usize },
@@ -246,11 +253,6 @@ pub enum WorkerEvent {
     Error { message: String },
     /// A helper prepared its store.
     HelperReady,
-    /// The building worker hands a batch share to helper `part` (the app forwards it as
-    /// [`WorkerRequest::GenerateLists`]).
-    DelegateLists(ListsJob),
-    /// A helper's lists (the app forwards them as [`WorkerRequest::Lists`]).
-    Lists(ListsRef),
 }
 
 #[cfg(test)]
@@ -307,16 +309,13 @@ mod tests {
             ends_slot: 0,
             ids_slot: 1,
         };
-        for event in [WorkerEvent::DelegateLists(job), WorkerEvent::Lists(lists)] {
-            let text = serde_json::to_string(&event).unwrap();
-            assert_eq!(serde_json::from_str::<WorkerEvent>(&text).unwrap(), event);
-        }
         let text = serde_json::to_string(&WorkerRequest::GenerateLists(job)).unwrap();
         assert!(text.contains(r#""type":"generate_lists""#), "{text}");
         for req in [
             WorkerRequest::GenerateLists(job),
             WorkerRequest::Lists(lists),
             WorkerRequest::HelperLost { part: 2 },
+            WorkerRequest::LinkHelper { part: 1 },
         ] {
             let text = serde_json::to_string(&req).unwrap();
             assert_eq!(serde_json::from_str::<WorkerRequest>(&text).unwrap(), req);
