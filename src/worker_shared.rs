@@ -3,8 +3,9 @@
 //! Every node of a Vamana batch searches the graph as it stood at the batch start, so a batch
 //! can be split: the building worker hands the tail of each batch to its helpers (with a copy
 //! of the graph), generates the head itself, then applies all lists and adds the back edges
-//! as a serial build does. The graph is the serial build's graph whatever the split (tested
-//! in `annlab-core`'s `vamana_graph` tests and below).
+//! as a serial build does. The targets whose lists overflow are re-pruned independently of
+//! each other, so the helpers take a share of those prunes too. The graph is the serial
+//! build's graph whatever the split (tested in `annlab-core`'s `vamana_graph` tests and below).
 //!
 //! A worker cannot block while it waits, so the build is a state machine the worker keeps
 //! between messages: [`SharedSvsBuild::drive`] runs until the build waits for helper lists or
@@ -13,11 +14,11 @@
 use std::ops::Range;
 
 use annlab_core::svs::{SvsIndex, SvsPrepared};
-use annlab_core::vamana::{BatchLists, NeighborGenerator, VamanaBuildState, VamanaGraph};
+use annlab_core::vamana::{BatchLists, NeighborGenerator, PruneSet, VamanaBuildState, VamanaGraph};
 use annlab_core::{with_codec_store, BuildControl, Matrix, Metric, NoControl};
 use annlab_protocol::runner::svs::BuiltSvs;
 use annlab_protocol::runner::{BuiltSpec, Clock, EvalSet, GroundTruth, IndexSpec};
-use annlab_protocol::worker::{ListsJob, ListsRef};
+use annlab_protocol::worker::{ListsJob, ListsRef, PruneJob, PrunedRef};
 
 use crate::worker_jobs::{after_build, HeldBuild, Reply};
 
@@ -29,10 +30,22 @@ fn initial_share(helpers: usize) -> f64 {
     helpers as f64 / (helpers as f64 + 1.0)
 }
 
-/// A batch share to send to helper `part`, with the graph every node of the batch searches.
-pub struct HelperJob {
-    pub job: ListsJob,
-    pub graph: Vec<u32>,
+/// Work to send to a helper.
+pub enum HelperJob {
+    /// A batch share, with the graph every node of the batch searches.
+    Lists { job: ListsJob, graph: Vec<u32> },
+    /// Some of the batch's back-edge prunes.
+    Prune { job: PruneJob, set: PruneSet },
+}
+
+impl HelperJob {
+    /// The helper it is for.
+    pub fn part(&self) -> usize {
+        match self {
+            HelperJob::Lists { job, .. } => job.part,
+            HelperJob::Prune { job, .. } => job.part,
+        }
+    }
 }
 
 /// Where [`SharedSvsBuild::drive`] stopped.
@@ -56,6 +69,9 @@ pub struct SharedSvsBuild {
     started: f64,
     /// The current batch's shares: helper part, its nodes, and its lists once received.
     shares: Vec<(usize, Range<u32>, Option<BatchLists>)>,
+    /// The current batch's back-edge prunes handed out: helper part, its targets, and their
+    /// new lists once received.
+    prune_shares: Vec<(usize, PruneSet, Option<BatchLists>)>,
     /// Fraction of each batch handed to the helpers, adapted to measured speeds.
     helper_share: f64,
     /// When the builder started its own share of the current batch, and how long it took.
@@ -114,6 +130,7 @@ impl SharedSvsBuild {
             state,
             started,
             shares: Vec::new(),
+            prune_shares: Vec::new(),
             helper_share: initial_share(helpers),
             own_started: started,
             own_seconds: 0.0,
@@ -140,12 +157,19 @@ impl SharedSvsBuild {
                     delegate(job);
                 }
             }
+            if !self.live.is_empty() && self.state.back_edges_at_start() > 0 {
+                for job in self.hand_out_prunes()? {
+                    delegate(job);
+                }
+            }
             let progress = with_codec_store!(&self.prepared.store, s => self.state.step(s, PROGRESS_CHUNK, true));
             if !control.progress(progress.phase, progress.done, progress.total) {
                 return Err("cancelled".into());
             }
             if progress.awaiting_lists {
-                self.own_seconds = clock.now_seconds() - self.own_started;
+                if self.state.delegated().is_some() {
+                    self.own_seconds = clock.now_seconds() - self.own_started;
+                }
                 return Ok(Drive::Wait);
             }
         }
@@ -183,7 +207,7 @@ impl SharedSvsBuild {
         Ok(self
             .shares
             .iter()
-            .map(|(part, range, _)| HelperJob {
+            .map(|(part, range, _)| HelperJob::Lists {
                 job: ListsJob {
                     part: *part,
                     start: range.start,
@@ -195,6 +219,83 @@ impl SharedSvsBuild {
                 graph: graph.records().to_vec(),
             })
             .collect())
+    }
+
+    /// Splits the tail of the batch's back-edge prunes among the helpers, in the proportion
+    /// of the batch's nodes they generate.
+    fn hand_out_prunes(&mut self) -> Result<Vec<HelperJob>, String> {
+        let total = self.state.back_edges_at_start();
+        let helpers = self.live.len();
+        let handed = ((total as f64 * self.helper_share).round() as usize).min(total);
+        let per_helper = handed / helpers.max(1);
+        if per_helper == 0 {
+            return Ok(Vec::new());
+        }
+        let handed = per_helper * helpers;
+        let set = self.state.delegate_prunes(handed).map_err(error_text)?;
+        self.prune_shares = self
+            .live
+            .iter()
+            .enumerate()
+            .map(|(i, &part)| (part, set.subset(i * per_helper..(i + 1) * per_helper), None))
+            .collect();
+        Ok(self
+            .prune_shares
+            .iter()
+            .map(|(part, set, _)| HelperJob::Prune {
+                job: PruneJob {
+                    part: *part,
+                    alpha: set.alpha,
+                    targets_slot: 0,
+                    ends_slot: 1,
+                    candidates_slot: 2,
+                },
+                set: set.clone(),
+            })
+            .collect())
+    }
+
+    /// Takes helper `pruned.part`'s back-edge lists; once every share is in, hands them to
+    /// the builder. An answer for a share that is not open is ignored.
+    pub fn accept_pruned(
+        &mut self,
+        pruned: &PrunedRef,
+        ends: Vec<u32>,
+        ids: Vec<u32>,
+    ) -> Result<(), String> {
+        let Some(slot) = self
+            .prune_shares
+            .iter_mut()
+            .find(|(part, _, got)| *part == pruned.part && got.is_none())
+        else {
+            return Ok(());
+        };
+        slot.2 = Some(BatchLists {
+            nodes: slot.1.targets.clone(),
+            ends,
+            ids,
+            distance_computations: pruned.distance_computations,
+        });
+        self.merge_prunes_if_complete()
+    }
+
+    fn merge_prunes_if_complete(&mut self) -> Result<(), String> {
+        if self.prune_shares.is_empty() || self.prune_shares.iter().any(|(_, _, got)| got.is_none())
+        {
+            return Ok(());
+        }
+        let mut merged = BatchLists::default();
+        for part in std::mem::take(&mut self.prune_shares)
+            .into_iter()
+            .filter_map(|(_, _, got)| got)
+        {
+            let offset = merged.ids.len() as u32;
+            merged.nodes.extend_from_slice(&part.nodes);
+            merged.ends.extend(part.ends.iter().map(|&e| e + offset));
+            merged.ids.extend_from_slice(&part.ids);
+            merged.distance_computations += part.distance_computations;
+        }
+        self.state.accept_prunes(&merged).map_err(error_text)
     }
 
     /// Takes helper `lists.part`'s lists; once every share is in, hands them to the builder.
@@ -240,7 +341,18 @@ impl SharedSvsBuild {
             slot.2 =
                 Some(with_codec_store!(&self.prepared.store, s => state.generate_lists(s, range)));
         }
-        self.merge_if_complete()
+        if let Some(slot) = self
+            .prune_shares
+            .iter_mut()
+            .find(|(p, _, got)| *p == part && got.is_none())
+        {
+            let state = &mut self.state;
+            let set = &slot.1;
+            slot.2 =
+                Some(with_codec_store!(&self.prepared.store, s => state.prune_back_edges(s, set)));
+        }
+        self.merge_if_complete()?;
+        self.merge_prunes_if_complete()
     }
 
     fn merge_if_complete(&mut self) -> Result<(), String> {
@@ -304,6 +416,14 @@ pub struct HelperLists {
     pub ids: Vec<u32>,
 }
 
+/// A helper's answer to back-edge prunes: the message fields and its two buffers (list ends
+/// and ids, in slots 0 and 1).
+pub struct HelperPruned {
+    pub pruned: PrunedRef,
+    pub ends: Vec<u32>,
+    pub ids: Vec<u32>,
+}
+
 /// A helper worker's side: the same store as the building worker, and scratch space.
 pub struct HelperSession {
     prepared: SvsPrepared,
@@ -344,6 +464,43 @@ impl HelperSession {
                 end: job.end,
                 distance_computations: lists.distance_computations,
                 seconds: clock.now_seconds() - started,
+                ends_slot: 0,
+                ids_slot: 1,
+            },
+            ends: lists.ends,
+            ids: lists.ids,
+        })
+    }
+
+    /// Re-prunes the back-edge targets of `job` (buffers: targets, candidate ends, candidates).
+    pub fn prune(
+        &mut self,
+        job: &PruneJob,
+        targets: Vec<u32>,
+        ends: Vec<u32>,
+        candidates: Vec<u32>,
+    ) -> Result<HelperPruned, String> {
+        let n = self.prepared.store.len() as u32;
+        let well_formed = targets.len() == ends.len()
+            && ends.windows(2).all(|w| w[0] <= w[1])
+            && ends.last().is_none_or(|&e| e as usize == candidates.len())
+            && targets.iter().chain(&candidates).all(|&id| id < n);
+        if !well_formed {
+            return Err("the back-edge prunes sent to the helper are malformed".into());
+        }
+        let set = PruneSet {
+            alpha: job.alpha,
+            targets,
+            ends,
+            candidates,
+        };
+        let prepared = &self.prepared;
+        let generator = &mut self.generator;
+        let lists = with_codec_store!(&prepared.store, s => generator.prune_back_edges(s, &prepared.config, &set));
+        Ok(HelperPruned {
+            pruned: PrunedRef {
+                part: job.part,
+                distance_computations: lists.distance_computations,
                 ends_slot: 0,
                 ids_slot: 1,
             },
@@ -432,34 +589,55 @@ mod tests {
         (results, report.search[0].recall_at_k)
     }
 
-    /// Runs a shared build with `helpers` in-process helpers, losing helper 0 at batch
-    /// `lose_at` when given.
-    fn shared_graph(helpers: usize, lose_at: Option<usize>) -> (Vec<Vec<Vec<u32>>>, f64) {
+    /// The results of a finished build (`results[point][query]`) and recall at the first point.
+    type Measured = (Vec<Vec<Vec<u32>>>, f64);
+
+    /// Runs a shared build with `helpers` in-process helpers, losing helper 0 at hand-out
+    /// round `lose_at` when given (a round hands out a batch's nodes or its back-edge prunes).
+    fn shared_graph(helpers: usize, lose_at: Option<usize>) -> Measured {
+        shared_run(helpers, lose_at).0
+    }
+
+    /// [`shared_graph`], and how many prune shares went to helpers.
+    fn shared_run(helpers: usize, lose_at: Option<usize>) -> (Measured, usize) {
         let clock = Ticks(std::cell::Cell::new(0.0));
         let (mut build, base) = start(helpers, &clock);
         let mut sessions: Vec<HelperSession> = (0..helpers)
             .map(|_| HelperSession::start(&spec(), &base, Metric::L2).unwrap())
             .collect();
-        let mut batch = 0;
+        let mut round = 0;
+        let mut prune_shares = 0;
         loop {
             let mut jobs = Vec::new();
             let drive = build.drive(&clock, &mut NoControl, &mut |job| jobs.push(job));
             if drive.unwrap() == Drive::Finished {
-                return results(build, &clock);
+                return (results(build, &clock), prune_shares);
             }
             assert!(!jobs.is_empty(), "waiting with nothing handed out");
-            for HelperJob { job, graph } in jobs {
-                if lose_at == Some(batch) && job.part == 0 {
+            for job in jobs {
+                let part = job.part();
+                if lose_at == Some(round) && part == 0 {
                     // Reported twice (an error, then the next hand-out failing).
                     build.helper_lost(0).unwrap();
                     build.helper_lost(0).unwrap();
                     continue;
                 }
-                assert!(lose_at.is_none_or(|at| batch < at || job.part != 0));
-                let (lists, ends, ids) = answer(&mut sessions[job.part], &job, graph, &clock);
-                build.accept(&lists, ends, ids).unwrap();
+                assert!(lose_at.is_none_or(|at| round < at || part != 0));
+                match job {
+                    HelperJob::Lists { job, graph } => {
+                        let (lists, ends, ids) = answer(&mut sessions[part], &job, graph, &clock);
+                        build.accept(&lists, ends, ids).unwrap();
+                    }
+                    HelperJob::Prune { job, set } => {
+                        prune_shares += 1;
+                        let HelperPruned { pruned, ends, ids } = sessions[part]
+                            .prune(&job, set.targets, set.ends, set.candidates)
+                            .unwrap();
+                        build.accept_pruned(&pruned, ends, ids).unwrap();
+                    }
+                }
             }
-            batch += 1;
+            round += 1;
         }
     }
 
@@ -467,10 +645,21 @@ mod tests {
     fn shared_builds_search_like_the_serial_build() {
         let (alone, recall) = shared_graph(0, None);
         assert!(recall > 0.8, "{recall}");
-        assert_eq!(shared_graph(1, None).0, alone);
+        let (one_helper, prune_shares) = shared_run(1, None);
+        assert_eq!(one_helper.0, alone);
+        assert!(
+            prune_shares > 10,
+            "back-edge prunes were shared {prune_shares} times"
+        );
         assert_eq!(shared_graph(3, None).0, alone);
-        // Losing a helper mid-build changes nothing either.
-        assert_eq!(shared_graph(2, Some(5)).0, alone);
+        // Losing a helper mid-build changes nothing either, whether it held nodes or prunes.
+        for round in [5, 6] {
+            assert_eq!(
+                shared_graph(2, Some(round)).0,
+                alone,
+                "lost at round {round}"
+            );
+        }
     }
 
     #[test]
@@ -489,15 +678,29 @@ mod tests {
                 return;
             }
             assert!(
-                jobs.iter().all(|j| j.job.part == 0),
+                jobs.iter().all(|j| j.part() == 0),
                 "lost helper asked again"
             );
-            for HelperJob { job, graph } in jobs {
-                let (lists, ends, ids) = answer(&mut helper, &job, graph, &clock);
-                // A late answer from the lost helper is ignored.
-                let stale = ListsRef { part: 1, ..lists };
-                build.accept(&stale, ends.clone(), ids.clone()).unwrap();
-                build.accept(&lists, ends, ids).unwrap();
+            for job in jobs {
+                match job {
+                    HelperJob::Lists { job, graph } => {
+                        let (lists, ends, ids) = answer(&mut helper, &job, graph, &clock);
+                        // A late answer from the lost helper is ignored.
+                        let stale = ListsRef { part: 1, ..lists };
+                        build.accept(&stale, ends.clone(), ids.clone()).unwrap();
+                        build.accept(&lists, ends, ids).unwrap();
+                    }
+                    HelperJob::Prune { job, set } => {
+                        let HelperPruned { pruned, ends, ids } = helper
+                            .prune(&job, set.targets, set.ends, set.candidates)
+                            .unwrap();
+                        let stale = PrunedRef { part: 1, ..pruned };
+                        build
+                            .accept_pruned(&stale, ends.clone(), ids.clone())
+                            .unwrap();
+                        build.accept_pruned(&pruned, ends, ids).unwrap();
+                    }
+                }
             }
         }
     }
@@ -522,5 +725,27 @@ mod tests {
         assert!(helper
             .generate(&out_of_range, vec![0; 33 * 300], &Ticks(Default::default()))
             .is_err());
+        // Malformed back-edge prunes are refused, well-formed ones answered in order.
+        let prune = PruneJob {
+            part: 0,
+            alpha: 1.2,
+            targets_slot: 0,
+            ends_slot: 1,
+            candidates_slot: 2,
+        };
+        let bad = [
+            (vec![1, 2], vec![2], vec![3, 4]),
+            (vec![1], vec![3], vec![3, 4]),
+            (vec![1], vec![2], vec![3, 300]),
+            (vec![1, 2], vec![2, 1], vec![3, 4]),
+        ];
+        for (targets, ends, candidates) in bad {
+            assert!(helper.prune(&prune, targets, ends, candidates).is_err());
+        }
+        let ok = helper
+            .prune(&prune, vec![7, 9], vec![2, 4], vec![1, 2, 3, 4])
+            .unwrap();
+        assert_eq!(ok.ends.len(), 2);
+        assert_eq!(ok.ids.len(), *ok.ends.last().unwrap() as usize);
     }
 }

@@ -4,7 +4,9 @@
 
 use annlab_app::worker_codec::{self, Incoming};
 use annlab_app::worker_jobs::{self, Buffer, Reply};
-use annlab_app::worker_shared::{Drive, HelperJob, HelperLists, HelperSession, SharedSvsBuild};
+use annlab_app::worker_shared::{
+    Drive, HelperJob, HelperLists, HelperPruned, HelperSession, SharedSvsBuild,
+};
 use annlab_core::{BuildControl, Matrix};
 use annlab_protocol::runner::Clock;
 use annlab_protocol::worker::{QuerySource, WorkerEvent, WorkerRequest};
@@ -100,26 +102,51 @@ fn trace(what: impl FnOnce() -> String) {
     }
 }
 
-/// Sends a batch share straight to its helper over their port; `Err(part)` when that helper
+/// Sends helper work straight to its helper over their port; `Err(part)` when that helper
 /// cannot be reached.
 fn post_share(job: u64, share: HelperJob) -> Result<(), usize> {
-    trace(|| format!("share {} {}", share.job.start, share.job.end));
-    let part = share.job.part;
+    let part = share.part();
     let port = HELPER_PORTS.with(|p| {
         p.borrow()
             .iter()
             .find(|(i, _)| *i == part)
             .map(|(_, port)| port.clone())
     });
-    let request = WorkerRequest::GenerateLists(share.job);
+    let (request, buffers) = match share {
+        HelperJob::Lists { job, graph } => {
+            trace(|| format!("share {} {}", job.start, job.end));
+            (WorkerRequest::GenerateLists(job), vec![Buffer::U32(graph)])
+        }
+        HelperJob::Prune { job, set } => {
+            trace(|| format!("prunes {}", set.targets.len()));
+            (
+                WorkerRequest::PruneBackEdges(job),
+                vec![
+                    Buffer::U32(set.targets),
+                    Buffer::U32(set.ends),
+                    Buffer::U32(set.candidates),
+                ],
+            )
+        }
+    };
     let sent = port.ok_or(()).and_then(|port| {
         let (message, transfer) =
-            worker_codec::encode_request_owned(job, &request, &[Buffer::U32(share.graph)])
-                .map_err(|_| ())?;
+            worker_codec::encode_request_owned(job, &request, &buffers).map_err(|_| ())?;
         port.post_message_with_transferable(&message, &transfer)
             .map_err(|_| ())
     });
     sent.map_err(|()| part)
+}
+
+/// Sends a helper's answer to the building worker over their port.
+fn answer_builder(job: u64, request: &WorkerRequest, buffers: &[Buffer]) -> Result<(), String> {
+    let (message, transfer) = worker_codec::encode_request_owned(job, request, buffers)?;
+    LINK.with(|l| match l.borrow().as_ref() {
+        Some((port, _)) => port
+            .post_message_with_transferable(&message, &transfer)
+            .map_err(|e| format!("could not answer the building worker: {e:?}")),
+        None => Err("this helper is not linked to a build".into()),
+    })
 }
 
 /// Closes the ports to the helpers of a build that ended.
@@ -321,18 +348,36 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
                     None => Err("this helper was not given a build to help with".into()),
                 })?;
             trace(|| format!("hdone {}", share.part));
-            let (message, transfer) = worker_codec::encode_request_owned(
+            answer_builder(
                 job,
                 &WorkerRequest::Lists(lists),
                 &[Buffer::U32(ends), Buffer::U32(ids)],
             )?;
-            LINK.with(|l| match l.borrow().as_ref() {
-                Some((port, _)) => port
-                    .post_message_with_transferable(&message, &transfer)
-                    .map_err(|e| format!("could not answer the building worker: {e:?}")),
-                None => Err("this helper is not linked to a build".into()),
-            })?;
             Ok(None)
+        }
+        WorkerRequest::PruneBackEdges(prune) => {
+            let targets = incoming.u32s(prune.targets_slot)?;
+            let ends = incoming.u32s(prune.ends_slot)?;
+            let candidates = incoming.u32s(prune.candidates_slot)?;
+            let HelperPruned { pruned, ends, ids } =
+                HELPER.with(|h| match h.borrow_mut().as_mut() {
+                    Some(session) => session.prune(prune, targets, ends, candidates),
+                    None => Err("this helper was not given a build to help with".into()),
+                })?;
+            answer_builder(
+                job,
+                &WorkerRequest::Pruned(pruned),
+                &[Buffer::U32(ends), Buffer::U32(ids)],
+            )?;
+            Ok(None)
+        }
+        WorkerRequest::Pruned(pruned) => {
+            trace(|| format!("pruned {}", pruned.part));
+            let ends = incoming.u32s(pruned.ends_slot)?;
+            let ids = incoming.u32s(pruned.ids_slot)?;
+            drive_shared(job, &clock, &mut control, |build| {
+                build.accept_pruned(pruned, ends, ids)
+            })
         }
     }
 }
@@ -365,7 +410,7 @@ fn on_message(event: MessageEvent) {
             // A helper's failures are reported under its own job (the page then tells the
             // building worker); everything else answers the job that asked.
             let job = match incoming.request {
-                WorkerRequest::GenerateLists(_) => LINK
+                WorkerRequest::GenerateLists(_) | WorkerRequest::PruneBackEdges(_) => LINK
                     .with(|l| l.borrow().as_ref().map(|(_, job)| *job))
                     .unwrap_or(incoming.job),
                 _ => incoming.job,

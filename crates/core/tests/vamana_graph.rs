@@ -305,6 +305,16 @@ fn build_with_helper<S: VectorStore>(
                 state.accept_lists(&lists).unwrap();
             }
         }
+        // The same share of the batch's back-edge prunes goes to the helper.
+        let prunes = state.back_edges_at_start();
+        let handed = ((prunes as f64) * share).round() as usize;
+        if handed > 0 {
+            let set = state.delegate_prunes(handed).unwrap();
+            assert_eq!(set.targets.len(), handed);
+            let lists = helper.prune_back_edges(store, state.config(), &set);
+            assert!(state.step(store, usize::MAX, true).awaiting_lists);
+            state.accept_prunes(&lists).unwrap();
+        }
         if state.step(store, usize::MAX, true).finished {
             break;
         }
@@ -373,6 +383,55 @@ fn handed_out_lists_are_checked_and_can_be_reclaimed() {
     // The helper is lost: the builder generates the tail itself and goes on.
     state.reclaim(&store).unwrap();
     assert_eq!(state.delegated(), None);
+    while !state.step(&store, usize::MAX, false).finished {}
+    let mut serial = VamanaBuilder::new(&store, config).unwrap();
+    while !serial.step(usize::MAX).finished {}
+    assert_eq!(state.finish(), serial.finish());
+}
+
+#[test]
+fn handed_out_prunes_are_checked_and_can_be_reclaimed() {
+    let base = data(300, 8, SEED + 10);
+    let store = FullPrecisionStore::<f32>::from_matrix(&base, Metric::L2).unwrap();
+    let config = BuildConfig::redis(8, 20, Metric::L2);
+    let mut state = VamanaBuildState::new(&store, config).unwrap();
+    assert!(state.accept_prunes(&BatchLists::default()).is_err());
+    // Run batches until one has back edges to prune.
+    let prunes = loop {
+        let p = state.step(&store, usize::MAX, true);
+        assert!(!p.finished, "no batch overflowed");
+        let count = state.back_edges_at_start();
+        if count >= 4 {
+            break count;
+        }
+    };
+    assert!(state.delegate_prunes(prunes + 1).is_err());
+    assert!(state.delegate_prunes(0).is_err());
+    let set = state.delegate_prunes(3).unwrap();
+    assert_eq!(state.delegated_prunes(), Some(set.clone()));
+    assert_eq!(state.back_edges_at_start(), 0, "already handed out");
+    let mut helper = NeighborGenerator::new();
+    let good = helper.prune_back_edges(&store, &config, &set);
+    let mut wrong = good.clone();
+    wrong.nodes.swap(0, 1);
+    assert!(matches!(
+        state.accept_prunes(&wrong),
+        Err(ListsError::WrongPrunes { expected: 3 })
+    ));
+    let mut too_long = good.clone();
+    let extra = too_long.ids.len() as u32 + config.graph_max_degree as u32;
+    too_long
+        .ids
+        .extend(std::iter::repeat_n(0, config.graph_max_degree));
+    *too_long.ends.last_mut().unwrap() = extra;
+    assert!(matches!(
+        state.accept_prunes(&too_long),
+        Err(ListsError::BadList { .. })
+    ));
+    assert!(state.step(&store, usize::MAX, true).awaiting_lists);
+    // The helper is lost: the builder prunes those targets itself and goes on.
+    state.reclaim_prunes(&store).unwrap();
+    assert_eq!(state.delegated_prunes(), None);
     while !state.step(&store, usize::MAX, false).finished {}
     let mut serial = VamanaBuilder::new(&store, config).unwrap();
     while !serial.step(usize::MAX).finished {}

@@ -139,8 +139,34 @@ pub enum WorkerRequest {
     GenerateLists(ListsJob),
     /// Helper → building worker (over their port): the lists of a share.
     Lists(ListsRef),
+    /// Building worker → helper (over their port): re-prune some of a batch's back-edge
+    /// targets (`annlab_core::vamana::PruneSet`). Answered with [`WorkerRequest::Pruned`].
+    PruneBackEdges(PruneJob),
+    /// Helper → building worker (over their port): the new lists of those targets.
+    Pruned(PrunedRef),
     /// To the building worker: helper `part` is gone; generate its nodes here.
     HelperLost { part: usize },
+}
+
+/// Back-edge prunes handed to a helper: target ids in `targets_slot`, per target the end
+/// offset of its candidates in `ends_slot`, the candidate ids in `candidates_slot`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PruneJob {
+    pub part: usize,
+    pub alpha: f32,
+    pub targets_slot: Slot,
+    pub ends_slot: Slot,
+    pub candidates_slot: Slot,
+}
+
+/// A helper's answer to a [`PruneJob`]: per target (in the job's order) the end offset of its
+/// new list in `ends_slot`, the ids in `ids_slot`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PrunedRef {
+    pub part: usize,
+    pub distance_computations: u64,
+    pub ends_slot: Slot,
+    pub ids_slot: Slot,
 }
 
 /// A batch share handed to a helper: nodes `start..end`, searched against the graph whose
@@ -316,6 +342,19 @@ mod tests {
             WorkerRequest::Lists(lists),
             WorkerRequest::HelperLost { part: 2 },
             WorkerRequest::LinkHelper { part: 1 },
+            WorkerRequest::PruneBackEdges(PruneJob {
+                part: 0,
+                alpha: 0.95,
+                targets_slot: 0,
+                ends_slot: 1,
+                candidates_slot: 2,
+            }),
+            WorkerRequest::Pruned(PrunedRef {
+                part: 0,
+                distance_computations: 7,
+                ends_slot: 0,
+                ids_slot: 1,
+            }),
         ] {
             let text = serde_json::to_string(&req).unwrap();
             assert_eq!(serde_json::from_str::<WorkerRequest>(&text).unwrap(), req);

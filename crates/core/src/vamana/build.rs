@@ -115,7 +115,8 @@ pub struct BuildProgress {
     pub total: usize,
     pub finished: bool,
     /// The builder's own share of the current batch is done and the batch waits for the lists
-    /// of the nodes handed to another generator ([`VamanaBuildState::delegate`]).
+    /// of the nodes (or back-edge prunes) handed to another generator
+    /// ([`VamanaBuildState::delegate`], [`VamanaBuildState::delegate_prunes`]).
     pub awaiting_lists: bool,
 }
 
@@ -166,6 +167,50 @@ impl BatchLists {
     }
 }
 
+/// Back-edge prunes of a batch: the targets whose lists overflowed when the batch's back
+/// edges were added, each with its candidates (the new sources first, then its current
+/// neighbours). Every target's prune reads and writes only its own list, so any subset can be
+/// pruned elsewhere (another worker or thread) with the same result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PruneSet {
+    /// The pass's alpha (1.0 in the first pass).
+    pub alpha: f32,
+    pub targets: Vec<u32>,
+    /// End offset of each target's candidates in `candidates`.
+    pub ends: Vec<u32>,
+    pub candidates: Vec<u32>,
+}
+
+impl PruneSet {
+    fn clear(&mut self) {
+        self.targets.clear();
+        self.ends.clear();
+        self.candidates.clear();
+    }
+
+    /// The candidates of target number `i`.
+    fn candidates_of(&self, i: usize) -> &[u32] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        self.candidates
+            .get(start..self.ends[i] as usize)
+            .unwrap_or(&[])
+    }
+
+    /// Targets `range` (by index) as a set of their own.
+    pub fn subset(&self, range: Range<usize>) -> PruneSet {
+        let mut out = PruneSet {
+            alpha: self.alpha,
+            ..PruneSet::default()
+        };
+        for i in range {
+            out.targets.push(self.targets[i]);
+            out.candidates.extend_from_slice(self.candidates_of(i));
+            out.ends.push(out.candidates.len() as u32);
+        }
+        out
+    }
+}
+
 /// Generates a node's new neighbour list against a graph snapshot: greedy search (full
 /// history), candidate pool, robust prune. Owns only scratch space, so a helper can hold one
 /// next to its own copy of the store and graph.
@@ -200,6 +245,66 @@ impl NeighborGenerator {
             lists.push(node, &self.pruned);
         }
         lists
+    }
+
+    /// Prunes every target of `set` (see [`PruneSet`]): the new lists, in target order.
+    /// Malformed offsets read as empty candidate lists.
+    pub fn prune_back_edges<S: VectorStore>(
+        &mut self,
+        store: &S,
+        config: &BuildConfig,
+        set: &PruneSet,
+    ) -> BatchLists {
+        let mut lists = BatchLists::default();
+        let mut start = 0usize;
+        for (&target, &end) in set.targets.iter().zip(&set.ends) {
+            let end = end as usize;
+            let candidates = set.candidates.get(start..end).unwrap_or(&[]);
+            start = end.max(start);
+            lists.distance_computations +=
+                self.prune_target(store, config, set.alpha, target, candidates) as u64;
+            lists.push(target, &self.pruned);
+        }
+        lists
+    }
+
+    /// Re-prunes `target` over `candidates` into `self.pruned` (SVS's back-edge step: score,
+    /// sort, cap at the pool size, robust prune to `prune_to`); returns the distances computed.
+    fn prune_target<S: VectorStore>(
+        &mut self,
+        store: &S,
+        config: &BuildConfig,
+        alpha: f32,
+        target: u32,
+        candidates: &[u32],
+    ) -> usize {
+        let two_level = store.is_two_level();
+        let scorer = store.scorer_for_row(target);
+        // Few rows (R plus the overflow): load them all at once.
+        for &id in candidates {
+            store.prefetch_vector(id);
+        }
+        self.pool.clear();
+        score_ids(
+            &scorer,
+            candidates,
+            !two_level,
+            |s, id| build_distance(s, id, two_level),
+            |_| {},
+            &mut self.pool,
+        );
+        let scored = self.pool.len();
+        self.pool.sort_unstable_by_key(Neighbor::order_key);
+        self.pool.truncate(config.max_candidate_pool_size);
+        scored
+            + robust_prune(
+                store,
+                &self.pool,
+                alpha,
+                config.prune_to,
+                &mut self.prune_scratch,
+                &mut self.pruned,
+            )
     }
 
     /// Generates the new list of `node` into `self.pruned`; returns the distances computed.
@@ -294,6 +399,26 @@ pub enum ListsError {
     },
     #[error("the list of node {node} is malformed (too long, or an id out of range)")]
     BadList { node: u32 },
+    #[error("expected the lists of the {expected} back-edge prunes handed out, got another set")]
+    WrongPrunes { expected: usize },
+}
+
+/// Checks that every list of `lists` is well formed: ends in order, at most `max_len` ids,
+/// every id below `n`.
+fn check_lists(lists: &BatchLists, max_len: usize, n: usize) -> Result<(), ListsError> {
+    let mut start = 0usize;
+    for (&node, &end) in lists.nodes.iter().zip(&lists.ends) {
+        let end = end as usize;
+        let ok = end >= start
+            && end <= lists.ids.len()
+            && end - start <= max_len
+            && lists.ids[start..end].iter().all(|&id| (id as usize) < n);
+        if !ok {
+            return Err(ListsError::BadList { node });
+        }
+        start = end;
+    }
+    Ok(())
 }
 
 /// An in-progress build, independent of the store it is built over (every call that scores
@@ -313,7 +438,19 @@ pub struct VamanaBuildState {
     /// The tail of the current batch handed to other generators, and whether its lists
     /// arrived.
     delegated: Option<(Range<u32>, bool)>,
+    /// Back-edge prunes of the current batch once its lists are in (see [`BackEdges`]).
+    back_edges: Option<BackEdges>,
+    spare_prunes: PruneSet,
     distance_computations: u64,
+}
+
+/// The back-edge stage of a batch: every target of `set`; targets `next..own_end` are still to
+/// prune here, `own_end..` were handed out (`Some(received)`).
+struct BackEdges {
+    set: PruneSet,
+    next: usize,
+    own_end: usize,
+    delegated: Option<bool>,
 }
 
 impl VamanaBuildState {
@@ -341,6 +478,8 @@ impl VamanaBuildState {
             overflow: Vec::new(),
             updates: BatchLists::default(),
             delegated: None,
+            back_edges: None,
+            spare_prunes: PruneSet::default(),
             distance_computations: 0,
         })
     }
@@ -365,7 +504,83 @@ impl VamanaBuildState {
 
     /// Whether no node of the current batch has been generated or handed out yet.
     pub fn at_batch_start(&self) -> bool {
-        self.pass < 2 && self.next_node == self.batch_start && self.delegated.is_none()
+        self.pass < 2
+            && self.next_node == self.batch_start
+            && self.delegated.is_none()
+            && self.back_edges.is_none()
+    }
+
+    /// The number of back-edge prunes of the current batch when none has been done or handed
+    /// out yet (the moment to hand some out), else 0.
+    pub fn back_edges_at_start(&self) -> usize {
+        match &self.back_edges {
+            Some(b) if b.next == 0 && b.delegated.is_none() => b.set.targets.len(),
+            _ => 0,
+        }
+    }
+
+    /// Hands the last `count` back-edge prunes of the batch to another generator
+    /// ([`NeighborGenerator::prune_back_edges`]); the batch ends once
+    /// [`accept_prunes`](Self::accept_prunes) has their lists.
+    pub fn delegate_prunes(&mut self, count: usize) -> Result<PruneSet, ListsError> {
+        let available = self.back_edges_at_start();
+        let back_edges = self.back_edges.as_mut().ok_or(ListsError::NotDelegated)?;
+        if count == 0 || count > available {
+            return Err(ListsError::WrongPrunes {
+                expected: available,
+            });
+        }
+        back_edges.own_end = available - count;
+        back_edges.delegated = Some(false);
+        Ok(back_edges.set.subset(back_edges.own_end..available))
+    }
+
+    /// The handed-out back-edge prunes whose lists have not arrived, if any.
+    pub fn delegated_prunes(&self) -> Option<PruneSet> {
+        match &self.back_edges {
+            Some(b) if b.delegated == Some(false) => {
+                Some(b.set.subset(b.own_end..b.set.targets.len()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Takes the new lists of the handed-out back-edge prunes (in target order), after
+    /// checking they are well formed.
+    pub fn accept_prunes(&mut self, lists: &BatchLists) -> Result<(), ListsError> {
+        let n = self.graph.len();
+        let prune_to = self.config.prune_to;
+        let Some(back_edges) = self.back_edges.as_mut() else {
+            return Err(ListsError::NotDelegated);
+        };
+        if back_edges.delegated != Some(false) {
+            return Err(ListsError::NotDelegated);
+        }
+        let expected = &back_edges.set.targets[back_edges.own_end..];
+        if lists.nodes != expected || lists.ends.len() != lists.nodes.len() {
+            return Err(ListsError::WrongPrunes {
+                expected: expected.len(),
+            });
+        }
+        check_lists(lists, prune_to, n)?;
+        for (target, list) in lists.iter() {
+            self.graph.set_neighbors(target, list);
+        }
+        self.distance_computations += lists.distance_computations;
+        back_edges.delegated = Some(true);
+        Ok(())
+    }
+
+    /// Prunes the handed-out back edges here (a helper was lost).
+    pub fn reclaim_prunes<S: VectorStore>(&mut self, store: &S) -> Result<(), ListsError> {
+        let set = self.delegated_prunes().ok_or(ListsError::NotDelegated)?;
+        let lists = self.prune_back_edges(store, &set);
+        self.accept_prunes(&lists)
+    }
+
+    /// Prunes `set` here, with this build's settings.
+    pub fn prune_back_edges<S: VectorStore>(&mut self, store: &S, set: &PruneSet) -> BatchLists {
+        self.generator.prune_back_edges(store, &self.config, set)
     }
 
     /// Hands the nodes `nodes` (a tail of the current batch, not generated yet) to another
@@ -409,19 +624,7 @@ impl VamanaBuildState {
                 expected_end: nodes.end,
             });
         }
-        let n = self.graph.len();
-        let mut start = 0usize;
-        for (&node, &end) in lists.nodes.iter().zip(&lists.ends) {
-            let end = end as usize;
-            let ok = end >= start
-                && end <= lists.ids.len()
-                && end - start <= self.config.graph_max_degree
-                && lists.ids[start..end].iter().all(|&id| (id as usize) < n);
-            if !ok {
-                return Err(ListsError::BadList { node });
-            }
-            start = end;
-        }
+        check_lists(lists, self.config.graph_max_degree, self.graph.len())?;
         for (node, list) in lists.iter() {
             self.updates.push(node, list);
         }
@@ -458,6 +661,18 @@ impl VamanaBuildState {
             let Some(batch) = self.current_batch() else {
                 break;
             };
+            if self.back_edges.is_some() {
+                if self.prune_own_back_edges(store) {
+                    let mut p = self.progress();
+                    p.awaiting_lists = true;
+                    return p;
+                }
+                self.end_batch(batch.end as usize);
+                if stop_at_batch_end {
+                    break;
+                }
+                continue;
+            }
             let own_end = match &self.delegated {
                 Some((nodes, _)) => nodes.start as usize,
                 None => batch.end as usize,
@@ -486,27 +701,96 @@ impl VamanaBuildState {
                 Some((nodes, true)) => self.next_node = nodes.end as usize,
                 None => {}
             }
-            self.finish_batch(store, batch.start as usize, batch.end as usize);
+            self.begin_back_edges(batch.start as usize, batch.end as usize);
             if stop_at_batch_end {
+                // The caller may hand out some of the prunes first.
                 break;
             }
         }
         self.progress()
     }
 
-    /// Applies the batch's lists, adds back edges, and moves to the next batch or pass.
-    fn finish_batch<S: VectorStore>(&mut self, store: &S, start: usize, end: usize) {
-        let alpha = if self.pass == 0 {
-            1.0
-        } else {
-            self.config.alpha
-        };
+    /// Applies the batch's lists, adds its back edges, and collects the targets whose lists
+    /// overflowed, with their candidates, for pruning.
+    fn begin_back_edges(&mut self, start: usize, end: usize) {
         for (node, list) in self.updates.iter() {
             self.graph.set_neighbors(node, list);
         }
         self.updates.clear();
-        self.add_reverse_edges(store, start, end, alpha);
+        let g = &mut self.generator;
+        self.overflow.clear();
+        for node in start as u32..end as u32 {
+            g.edges.clear();
+            g.edges.extend_from_slice(self.graph.neighbors(node));
+            for &other in &g.edges {
+                if self.graph.try_add_edge(other, node) == AddEdge::Full {
+                    self.overflow.push((other, node));
+                }
+            }
+        }
+        self.overflow.sort_unstable();
+        self.overflow.dedup();
+        let mut set = std::mem::take(&mut self.spare_prunes);
+        set.clear();
+        set.alpha = if self.pass == 0 {
+            1.0
+        } else {
+            self.config.alpha
+        };
+        let mut i = 0;
+        while i < self.overflow.len() {
+            let target = self.overflow[i].0;
+            let mut j = i;
+            while j < self.overflow.len() && self.overflow[j].0 == target {
+                j += 1;
+            }
+            let sources = &self.overflow[i..j];
+            set.targets.push(target);
+            set.candidates
+                .extend(sources.iter().map(|&(_, source)| source));
+            for &id in self.graph.neighbors(target) {
+                if !sources.iter().any(|&(_, s)| s == id) {
+                    set.candidates.push(id);
+                }
+            }
+            set.ends.push(set.candidates.len() as u32);
+            i = j;
+        }
+        let targets = set.targets.len();
+        self.back_edges = Some(BackEdges {
+            set,
+            next: 0,
+            own_end: targets,
+            delegated: None,
+        });
+    }
+
+    /// Prunes the back-edge targets not handed out; returns whether handed-out ones are still
+    /// missing.
+    fn prune_own_back_edges<S: VectorStore>(&mut self, store: &S) -> bool {
+        let Some(b) = self.back_edges.as_mut() else {
+            return false;
+        };
+        while b.next < b.own_end {
+            let target = b.set.targets[b.next];
+            let candidates = b.set.candidates_of(b.next);
+            let computed =
+                self.generator
+                    .prune_target(store, &self.config, b.set.alpha, target, candidates);
+            self.distance_computations += computed as u64;
+            self.graph.set_neighbors(target, &self.generator.pruned);
+            b.next += 1;
+        }
+        b.delegated == Some(false)
+    }
+
+    /// Moves to the next batch or pass.
+    fn end_batch(&mut self, end: usize) {
         self.batch_start = end;
+        if let Some(b) = self.back_edges.take() {
+            // Its buffers serve the next batch.
+            self.spare_prunes = b.set;
+        }
         if end >= self.graph.len() {
             self.pass += 1;
             self.next_node = 0;
@@ -544,73 +828,6 @@ impl VamanaBuildState {
     /// The graph (complete once [`BuildProgress::finished`]).
     pub fn finish(self) -> VamanaGraph {
         self.graph
-    }
-
-    fn add_reverse_edges<S: VectorStore>(
-        &mut self,
-        store: &S,
-        start: usize,
-        end: usize,
-        alpha: f32,
-    ) {
-        let g = &mut self.generator;
-        self.overflow.clear();
-        for node in start as u32..end as u32 {
-            g.edges.clear();
-            g.edges.extend_from_slice(self.graph.neighbors(node));
-            for &other in &g.edges {
-                if self.graph.try_add_edge(other, node) == AddEdge::Full {
-                    self.overflow.push((other, node));
-                }
-            }
-        }
-        self.overflow.sort_unstable();
-        self.overflow.dedup();
-        let two_level = store.is_two_level();
-        let mut i = 0;
-        while i < self.overflow.len() {
-            let target = self.overflow[i].0;
-            let mut j = i;
-            while j < self.overflow.len() && self.overflow[j].0 == target {
-                j += 1;
-            }
-            let scorer = store.scorer_for_row(target);
-            g.pool.clear();
-            g.edges.clear();
-            g.edges
-                .extend(self.overflow[i..j].iter().map(|&(_, src)| src));
-            for &id in self.graph.neighbors(target) {
-                if !self.overflow[i..j].iter().any(|&(_, s)| s == id) {
-                    g.edges.push(id);
-                }
-            }
-            // Few rows (R plus the overflow): load them all at once.
-            for &id in &g.edges {
-                store.prefetch_vector(id);
-            }
-            score_ids(
-                &scorer,
-                &g.edges,
-                !two_level,
-                |s, id| build_distance(s, id, two_level),
-                |_| {},
-                &mut g.pool,
-            );
-            self.distance_computations += g.pool.len() as u64;
-            g.pool.sort_unstable_by_key(Neighbor::order_key);
-            g.pool.truncate(self.config.max_candidate_pool_size);
-            let computed = robust_prune(
-                store,
-                &g.pool,
-                alpha,
-                self.config.prune_to,
-                &mut g.prune_scratch,
-                &mut g.pruned,
-            );
-            self.distance_computations += computed as u64;
-            self.graph.set_neighbors(target, &g.pruned);
-            i = j;
-        }
     }
 }
 

@@ -19,7 +19,7 @@ pub mod search;
 pub mod visited;
 
 pub use build::{
-    build_vamana, BatchLists, BuildConfig, BuildProgress, ListsError, NeighborGenerator,
+    build_vamana, BatchLists, BuildConfig, BuildProgress, ListsError, NeighborGenerator, PruneSet,
     VamanaBuildState, VamanaBuilder, VamanaError,
 };
 pub use graph::VamanaGraph;
