@@ -81,6 +81,32 @@ pub struct SharedSvsBuild {
     helper_seconds: f64,
 }
 
+/// How many of `total` items each of `helpers` helpers gets when they take `share` of them
+/// (equal parts; 0 when the parts would be empty).
+fn per_helper(total: usize, share: f64, helpers: usize) -> usize {
+    let handed = ((total as f64 * share).round() as usize).min(total);
+    handed / helpers.max(1)
+}
+
+/// The answers of every share, once all are in, as one set of lists (in share order).
+fn merged_if_complete<R>(shares: &mut Vec<(usize, R, Option<BatchLists>)>) -> Option<BatchLists> {
+    if shares.is_empty() || shares.iter().any(|(_, _, got)| got.is_none()) {
+        return None;
+    }
+    let mut merged = BatchLists::default();
+    for part in std::mem::take(shares)
+        .into_iter()
+        .filter_map(|(_, _, got)| got)
+    {
+        let offset = merged.ids.len() as u32;
+        merged.nodes.extend_from_slice(&part.nodes);
+        merged.ends.extend(part.ends.iter().map(|&e| e + offset));
+        merged.ids.extend_from_slice(&part.ids);
+        merged.distance_computations += part.distance_computations;
+    }
+    Some(merged)
+}
+
 fn error_text(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
@@ -181,13 +207,11 @@ impl SharedSvsBuild {
             return Ok(Vec::new());
         };
         let len = (batch.end - batch.start) as usize;
-        let helpers = self.live.len();
-        let handed = ((len as f64 * self.helper_share).round() as usize).min(len);
-        let per_helper = handed / helpers.max(1);
+        let per_helper = per_helper(len, self.helper_share, self.live.len());
         if per_helper == 0 {
             return Ok(Vec::new());
         }
-        let handed = per_helper * helpers;
+        let handed = per_helper * self.live.len();
         let tail_start = batch.end - handed as u32;
         self.state
             .delegate(tail_start..batch.end)
@@ -225,13 +249,11 @@ impl SharedSvsBuild {
     /// of the batch's nodes they generate.
     fn hand_out_prunes(&mut self) -> Result<Vec<HelperJob>, String> {
         let total = self.state.back_edges_at_start();
-        let helpers = self.live.len();
-        let handed = ((total as f64 * self.helper_share).round() as usize).min(total);
-        let per_helper = handed / helpers.max(1);
+        let per_helper = per_helper(total, self.helper_share, self.live.len());
         if per_helper == 0 {
             return Ok(Vec::new());
         }
-        let handed = per_helper * helpers;
+        let handed = per_helper * self.live.len();
         let set = self.state.delegate_prunes(handed).map_err(error_text)?;
         self.prune_shares = self
             .live
@@ -280,22 +302,10 @@ impl SharedSvsBuild {
     }
 
     fn merge_prunes_if_complete(&mut self) -> Result<(), String> {
-        if self.prune_shares.is_empty() || self.prune_shares.iter().any(|(_, _, got)| got.is_none())
-        {
-            return Ok(());
+        match merged_if_complete(&mut self.prune_shares) {
+            Some(merged) => self.state.accept_prunes(&merged).map_err(error_text),
+            None => Ok(()),
         }
-        let mut merged = BatchLists::default();
-        for part in std::mem::take(&mut self.prune_shares)
-            .into_iter()
-            .filter_map(|(_, _, got)| got)
-        {
-            let offset = merged.ids.len() as u32;
-            merged.nodes.extend_from_slice(&part.nodes);
-            merged.ends.extend(part.ends.iter().map(|&e| e + offset));
-            merged.ids.extend_from_slice(&part.ids);
-            merged.distance_computations += part.distance_computations;
-        }
-        self.state.accept_prunes(&merged).map_err(error_text)
     }
 
     /// Takes helper `lists.part`'s lists; once every share is in, hands them to the builder.
@@ -356,18 +366,9 @@ impl SharedSvsBuild {
     }
 
     fn merge_if_complete(&mut self) -> Result<(), String> {
-        if self.shares.is_empty() || self.shares.iter().any(|(_, _, got)| got.is_none()) {
+        let Some(merged) = merged_if_complete(&mut self.shares) else {
             return Ok(());
-        }
-        let mut merged = BatchLists::default();
-        let shares = std::mem::take(&mut self.shares);
-        for part in shares.into_iter().filter_map(|(_, _, got)| got) {
-            let offset = merged.ids.len() as u32;
-            merged.nodes.extend_from_slice(&part.nodes);
-            merged.ends.extend(part.ends.iter().map(|&e| e + offset));
-            merged.ids.extend_from_slice(&part.ids);
-            merged.distance_computations += part.distance_computations;
-        }
+        };
         self.rebalance();
         self.state.accept_lists(&merged).map_err(error_text)
     }

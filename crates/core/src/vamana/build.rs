@@ -188,21 +188,25 @@ impl PruneSet {
         self.candidates.clear();
     }
 
-    /// The candidates of target number `i`.
+    /// The candidates of target number `i` (empty when `i` or its offsets are out of range).
     fn candidates_of(&self, i: usize) -> &[u32] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        self.candidates
-            .get(start..self.ends[i] as usize)
+        let start = match i {
+            0 => Some(0),
+            _ => self.ends.get(i - 1).map(|&e| e as usize),
+        };
+        start
+            .zip(self.ends.get(i))
+            .and_then(|(start, &end)| self.candidates.get(start..end as usize))
             .unwrap_or(&[])
     }
 
-    /// Targets `range` (by index) as a set of their own.
+    /// Targets `range` (by index; indexes past the end are skipped) as a set of their own.
     pub fn subset(&self, range: Range<usize>) -> PruneSet {
         let mut out = PruneSet {
             alpha: self.alpha,
             ..PruneSet::default()
         };
-        for i in range {
+        for i in range.take_while(|&i| i < self.targets.len()) {
             out.targets.push(self.targets[i]);
             out.candidates.extend_from_slice(self.candidates_of(i));
             out.ends.push(out.candidates.len() as u32);
@@ -556,7 +560,11 @@ impl VamanaBuildState {
         if back_edges.delegated != Some(false) {
             return Err(ListsError::NotDelegated);
         }
-        let expected = &back_edges.set.targets[back_edges.own_end..];
+        let expected = back_edges
+            .set
+            .targets
+            .get(back_edges.own_end..)
+            .unwrap_or(&[]);
         if lists.nodes != expected || lists.ends.len() != lists.nodes.len() {
             return Err(ListsError::WrongPrunes {
                 expected: expected.len(),
