@@ -1,5 +1,6 @@
-//! wasm32 benchmarks driven from Node: exact k-NN GFLOP/s (`bench/flat-wasm.mjs`) and the
-//! Vamana build time (`bench/vamana-wasm.mjs`).
+//! wasm32 benchmarks driven from Node: exact k-NN GFLOP/s (`bench/flat-wasm.mjs`), the
+//! Vamana build time on synthetic data (`bench/vamana-wasm.mjs`), and both index builds on a
+//! real dataset (`bench/build-wasm-data.mjs`).
 //!
 //! The crate is built twice, with and without `-C target-feature=+simd128`; the same exports
 //! then measure the simd128 kernels and the scalar reference. No wasm-bindgen: plain `extern "C"`
@@ -142,6 +143,99 @@ pub extern "C" fn bench_vamana_build(rows: u32, dim: u32, r: u32, l: u32, metric
     let started = clock_ms();
     match build_vamana(&store, config, &mut annlab_core::NoControl) {
         Ok(graph) if graph.len() == rows as usize => clock_ms() - started,
+        _ => -1.0,
+    }
+}
+
+/// Reserves `len` f32 (zeroed) in wasm memory for the host to fill with a dataset, and returns
+/// its address (0 when `len` is 0). The buffer lives until the instance is dropped: this crate
+/// is a benchmark, run once per process.
+#[no_mangle]
+pub extern "C" fn alloc_f32(len: u32) -> *mut f32 {
+    if len == 0 {
+        return std::ptr::null_mut();
+    }
+    Box::leak(vec![0.0f32; len as usize].into_boxed_slice()).as_mut_ptr()
+}
+
+/// Copies `rows × dim` f32 from an [`alloc_f32`] buffer into a [`Matrix`].
+fn host_matrix(data: *const f32, rows: u32, dim: u32) -> Option<Matrix> {
+    let len = (rows as usize).checked_mul(dim as usize)?;
+    if data.is_null() || len == 0 {
+        return None;
+    }
+    // SAFETY: the host passes a buffer from `alloc_f32` holding at least rows × dim f32.
+    let values = unsafe { std::slice::from_raw_parts(data, len) }.to_vec();
+    Matrix::new(dim as usize, values).ok()
+}
+
+fn metric_code(metric: u32) -> Metric {
+    match metric {
+        0 => Metric::L2,
+        2 => Metric::Ip,
+        _ => Metric::Cosine,
+    }
+}
+
+/// Like [`bench_vamana_build`] on host data (a real dataset copied into an [`alloc_f32`]
+/// buffer); metric 0 = L2, 1 = COSINE, 2 = IP. Milliseconds, or negative on bad input.
+#[no_mangle]
+pub extern "C" fn bench_vamana_build_data(
+    data: *const f32,
+    rows: u32,
+    dim: u32,
+    r: u32,
+    l: u32,
+    metric: u32,
+) -> f64 {
+    use annlab_core::store::FullPrecisionStore;
+    use annlab_core::vamana::{build_vamana, BuildConfig};
+    let metric = metric_code(metric);
+    let Some(base) = host_matrix(data, rows, dim) else {
+        return -1.0;
+    };
+    let Ok(store) = FullPrecisionStore::<f32>::from_matrix(&base, metric) else {
+        return -1.0;
+    };
+    let started = clock_ms();
+    match build_vamana(
+        &store,
+        BuildConfig::redis(r as usize, l as usize, metric),
+        &mut annlab_core::NoControl,
+    ) {
+        Ok(graph) if graph.len() == rows as usize => clock_ms() - started,
+        _ => -1.0,
+    }
+}
+
+/// Builds an FP32 HNSW graph (M, EF_CONSTRUCTION, Redis seed) on host data and returns the
+/// build time in milliseconds, or negative on bad input.
+#[no_mangle]
+pub extern "C" fn bench_hnsw_build_data(
+    data: *const f32,
+    rows: u32,
+    dim: u32,
+    m: u32,
+    ef_construction: u32,
+    metric: u32,
+) -> f64 {
+    use annlab_core::hnsw::{AnyHnsw, HnswParams};
+    let Some(base) = host_matrix(data, rows, dim) else {
+        return -1.0;
+    };
+    let params = HnswParams {
+        m: m as usize,
+        ef_construction: ef_construction as usize,
+        ..HnswParams::default()
+    };
+    let started = clock_ms();
+    match AnyHnsw::build(
+        &base,
+        metric_code(metric),
+        params,
+        &mut annlab_core::NoControl,
+    ) {
+        Ok(index) if index.len() == rows as usize => clock_ms() - started,
         _ => -1.0,
     }
 }
