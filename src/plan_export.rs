@@ -91,7 +91,7 @@ pub fn compare_report(state: &AppState) -> Option<CompareReport> {
     let eval = state.eval.get()?;
     let runs: Vec<_> = IndexKind::BOTH
         .into_iter()
-        .filter_map(|k| state.run(k).get().outcome())
+        .filter_map(|k| state.outcome(k).get())
         .map(|o| o.report.clone())
         .collect();
     if runs.is_empty() {

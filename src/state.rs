@@ -699,6 +699,12 @@ pub struct AppState {
     pub svs_form: RwSignal<SvsForm>,
     pub hnsw_run: RwSignal<RunState>,
     pub svs_run: RwSignal<RunState>,
+    /// The finished runs' outcomes, notified only when an outcome appears or changes, not on
+    /// every progress event: result views read these, so progress repaints only the bars.
+    pub hnsw_outcome: Memo<Option<Arc<RunOutcome>>>,
+    pub svs_outcome: Memo<Option<Arc<RunOutcome>>>,
+    /// Whether anything loads, prepares or builds (changes at starts and ends only).
+    pub busy: Memo<bool>,
     pub eval: RwSignal<Option<EvalView>>,
     /// Wall time of the last build of both indexes (from the click to the last result).
     pub build_wall_seconds: RwSignal<Option<f64>>,
@@ -712,20 +718,46 @@ pub struct AppState {
     pub production_form: RwSignal<crate::plan_export::ProductionForm>,
 }
 
+/// A memo of one run's outcome that compares outcomes by identity (a new `Done` is a change,
+/// a progress event of a running build is not).
+fn outcome_memo(run: RwSignal<RunState>) -> Memo<Option<Arc<RunOutcome>>> {
+    Memo::new_with_compare(
+        move |_| run.with(RunState::outcome),
+        |old, new| match (old, new) {
+            (Some(Some(a)), Some(Some(b))) => !Arc::ptr_eq(a, b),
+            (Some(None), Some(None)) => false,
+            _ => true,
+        },
+    )
+}
+
 impl AppState {
     pub fn new() -> Self {
+        let hnsw_run = RwSignal::new(RunState::Idle);
+        let svs_run = RwSignal::new(RunState::Idle);
+        let loading = RwSignal::new(None::<Progress>);
+        let preparing = RwSignal::new(None::<Progress>);
+        let busy = Memo::new(move |_| {
+            hnsw_run.with(RunState::is_busy)
+                || svs_run.with(RunState::is_busy)
+                || loading.with(Option::is_some)
+                || preparing.with(Option::is_some)
+        });
         Self {
             dataset: RwSignal::new(None),
             query_file: RwSignal::new(None),
             truth_file: RwSignal::new(None),
-            loading: RwSignal::new(None),
-            preparing: RwSignal::new(None),
+            loading,
+            preparing,
             truth_status: RwSignal::new(TruthStatus::NotPrepared),
             common: RwSignal::new(CommonForm::default()),
             hnsw_form: RwSignal::new(HnswForm::default()),
             svs_form: RwSignal::new(SvsForm::default()),
-            hnsw_run: RwSignal::new(RunState::Idle),
-            svs_run: RwSignal::new(RunState::Idle),
+            hnsw_run,
+            svs_run,
+            hnsw_outcome: outcome_memo(hnsw_run),
+            svs_outcome: outcome_memo(svs_run),
+            busy,
             eval: RwSignal::new(None),
             build_wall_seconds: RwSignal::new(None),
             both_built_seconds: RwSignal::new(None),
@@ -753,11 +785,16 @@ impl AppState {
         });
     }
 
+    /// The outcome of `kind`'s last finished run (see [`AppState::hnsw_outcome`]).
+    pub fn outcome(&self, kind: IndexKind) -> Memo<Option<Arc<RunOutcome>>> {
+        match kind {
+            IndexKind::Hnsw => self.hnsw_outcome,
+            IndexKind::Svs => self.svs_outcome,
+        }
+    }
+
     pub fn busy(&self) -> bool {
-        self.hnsw_run.with(RunState::is_busy)
-            || self.svs_run.with(RunState::is_busy)
-            || self.loading.with(Option::is_some)
-            || self.preparing.with(Option::is_some)
+        self.busy.get()
     }
 
     /// Validated specs for both indexes, or every error.

@@ -118,6 +118,9 @@ struct Bridge {
     measuring: Option<IndexKind>,
     /// Indexes of the current build that reported `Built`.
     built_count: usize,
+    /// SVS helpers started (and preparing their data) but not linked to the SVS worker yet:
+    /// part and the SVS end of their channel. They join when HNSW is built.
+    standby: Vec<(usize, MessagePort)>,
 }
 
 thread_local! {
@@ -148,14 +151,19 @@ fn spawn(role: Role) -> Result<WorkerSlot, String> {
     })
 }
 
-/// Helper workers for the SVS-VAMANA build: one per core beyond the first (HNSW builds on
-/// one of them at first), at most 3, at least 1. The graph is the same with any number. On the
-/// 2-core test machine one helper beat two (netflix 8,575 × 384, both built after the click:
-/// 11.40 s vs 12.35 s, mean of 5 alternating runs each): a fourth busy thread on two cores
-/// mostly adds preemption at the batch barriers.
-fn helper_count() -> usize {
-    let cores = web_sys::window().map_or(2.0, |w| w.navigator().hardware_concurrency());
-    ((cores as usize).saturating_sub(1)).clamp(1, 3)
+/// Helper workers for the SVS-VAMANA build: `(at_start, total)`. One per core beyond the
+/// first, at most 3, at least 1; while HNSW builds on one core, only the cores left beyond
+/// HNSW's and the SVS worker's get a helper at once, and the rest join the build when HNSW is
+/// built (`Bridge::link_standby`). The graph is the same with any number.
+///
+/// On the 2-core test machine (netflix 8,575 × 384) that is no helper at first and one when
+/// HNSW is done: a third busy thread on two cores mostly adds preemption at the batch
+/// barriers and a third copy of the data in the shared cache (two helpers from the start were
+/// slower than one: 12.35 s vs 11.40 s, mean of 5 alternating runs).
+fn helper_plan() -> (usize, usize) {
+    let cores = web_sys::window().map_or(2.0, |w| w.navigator().hardware_concurrency()) as usize;
+    let total = cores.saturating_sub(1).clamp(1, 3);
+    (cores.saturating_sub(2).min(total), total)
 }
 
 /// Starts the three workers. Call once, after the state exists.
@@ -177,6 +185,7 @@ pub fn init(state: AppState) {
         built: Vec::new(),
         measuring: None,
         built_count: 0,
+        standby: Vec::new(),
     };
     for role in [
         Role::Data,
@@ -248,8 +257,77 @@ impl Bridge {
         Ok(())
     }
 
+    /// Posts `request` (and `port`) to `role`'s worker as part of its current job, so that
+    /// its later events still answer that job: for messages to a worker in mid-run.
+    fn notify(
+        &mut self,
+        role: Role,
+        request: &WorkerRequest,
+        port: Option<&MessagePort>,
+    ) -> Result<(), String> {
+        let job = self
+            .jobs
+            .iter()
+            .find(|(_, (r, _))| *r == role)
+            .map(|(id, _)| *id)
+            .ok_or("that worker has no job in progress")?;
+        let message = match port {
+            Some(port) => worker_codec::encode_request_with_port(job, request, &[], port)?,
+            None => worker_codec::encode_request(job, request, &[])?,
+        };
+        let list = port.map(|port| Array::of1(port));
+        let slot = self.workers.get_mut(&role).ok_or("worker missing")?;
+        if slot.ready {
+            slot.post(&message, list.as_ref())
+        } else {
+            slot.queue.push((message, list));
+            Ok(())
+        }
+    }
+
+    /// Starts helper `part` and sends it `init` with a copy of the base, without linking it
+    /// to the SVS worker yet (see [`link_standby`](Self::link_standby)).
+    fn start_standby(
+        &mut self,
+        part: usize,
+        init: &WorkerRequest,
+        base: &ArrayBuffer,
+    ) -> Result<(), String> {
+        let channel =
+            MessageChannel::new().map_err(|e| format!("could not open a channel: {e:?}"))?;
+        self.send_with_port(
+            Role::Helper(part),
+            Job::Help(part),
+            init,
+            std::slice::from_ref(base),
+            false,
+            Some(&channel.port2()),
+        )?;
+        self.standby.push((part, channel.port1()));
+        Ok(())
+    }
+
+    /// Links the standby helpers to the SVS build, if it is still building (called when HNSW
+    /// is built or its run ends): from the next batch on they take a share.
+    fn link_standby(&mut self) {
+        let standby = std::mem::take(&mut self.standby);
+        let kind = IndexKind::Svs;
+        let svs_building =
+            self.state.svs_run.get_untracked().is_busy() && !self.built.contains(&kind);
+        if !svs_building {
+            return;
+        }
+        for (part, port) in standby {
+            let request = WorkerRequest::LinkHelper { part };
+            if let Err(e) = self.notify(Role::Index(kind), &request, Some(&port)) {
+                web_sys::console::warn_1(&format!("annlab: helper {part}: {e}").into());
+            }
+        }
+    }
+
     /// Terminates the SVS build's helpers (they are started again for the next build).
     fn stop_helpers(&mut self) {
+        self.standby.clear();
         self.workers
             .retain(|role, _| !matches!(role, Role::Helper(_)));
         self.jobs.retain(|_, (r, _)| !matches!(r, Role::Helper(_)));
@@ -293,9 +371,9 @@ impl Bridge {
         if !self.state.svs_run.get_untracked().is_busy() {
             return;
         }
+        self.standby.retain(|(p, _)| *p != part);
         let request = WorkerRequest::HelperLost { part };
-        let kind = IndexKind::Svs;
-        if let Err(e) = self.send(Role::Index(kind), Job::Run(kind), &request, &[], false) {
+        if let Err(e) = self.notify(Role::Index(IndexKind::Svs), &request, None) {
             self.state.push_error(e);
         }
     }
@@ -337,6 +415,7 @@ impl Bridge {
             return;
         };
         self.state.eval.set(Some(prepared.eval.clone()));
+        let (helpers_at_start, helpers_in_all) = helper_plan();
         let mut sends = Vec::new();
         for (kind, spec) in &pending.specs {
             let request = WorkerRequest::Run {
@@ -362,10 +441,11 @@ impl Bridge {
                 // for the CPU (see `advance_measurements`).
                 hold_measure: true,
                 helpers: if *kind == IndexKind::Svs {
-                    helper_count()
+                    helpers_at_start
                 } else {
                     0
                 },
+                accept_helpers: *kind == IndexKind::Svs && helpers_in_all > helpers_at_start,
             };
             let buffers = [
                 prepared.base.buffer.clone(),
@@ -381,29 +461,24 @@ impl Bridge {
         self.built_count = 0;
         state.both_built_seconds.set(None);
         self.stop_helpers();
-        let helper_inits: Vec<(usize, WorkerRequest)> = sends
-            .iter()
-            .filter_map(|(_, request, _)| match request {
-                WorkerRequest::Run {
-                    spec,
-                    base,
-                    metric,
-                    helpers,
-                    ..
-                } if *helpers > 0 => Some((
-                    *helpers,
-                    WorkerRequest::HelperInit {
-                        spec: spec.clone(),
-                        base: *base,
-                        metric: *metric,
-                    },
-                )),
-                _ => None,
-            })
-            .collect();
-        for (helpers, init) in helper_inits {
-            for part in 0..helpers {
-                if let Err(e) = self.link_helper(part, &init, &base_buffer) {
+        let helper_init = sends.iter().find_map(|(_, request, _)| match request {
+            WorkerRequest::Run {
+                spec, base, metric, ..
+            } if matches!(spec, IndexSpec::Svs { .. }) => Some(WorkerRequest::HelperInit {
+                spec: spec.clone(),
+                base: *base,
+                metric: *metric,
+            }),
+            _ => None,
+        });
+        if let Some(init) = helper_init {
+            for part in 0..helpers_in_all {
+                let started = if part < helpers_at_start {
+                    self.link_helper(part, &init, &base_buffer)
+                } else {
+                    self.start_standby(part, &init, &base_buffer)
+                };
+                if let Err(e) = started {
                     web_sys::console::warn_1(&format!("annlab: helper {part}: {e}").into());
                 }
             }
@@ -471,6 +546,10 @@ impl Bridge {
 
     /// Forgets a run that ended (finished, failed or crashed) and lets the next one measure.
     fn run_ended(&mut self, kind: IndexKind) {
+        if kind == IndexKind::Hnsw {
+            // HNSW failed (or ended): its core is free for the SVS build.
+            self.link_standby();
+        }
         self.built.retain(|k| *k != kind);
         if self.measuring == Some(kind) {
             self.measuring = None;
@@ -706,6 +785,9 @@ fn on_event(role: Role, data: &JsValue) {
                     if kind == IndexKind::Svs {
                         // Free the helpers' copies of the data.
                         bridge.stop_helpers();
+                    } else {
+                        // HNSW's core is free: the standby helpers join the SVS build.
+                        bridge.link_standby();
                     }
                     bridge.phase_started.remove(&kind);
                     if !bridge.built.contains(&kind) {
@@ -1029,7 +1111,7 @@ pub fn prepare_ahead(state: AppState) {
         return;
     };
     with_bridge(|bridge| {
-        if bridge.base.is_none() || state.busy() || bridge.pending.is_some() {
+        if bridge.base.is_none() || state.busy.get_untracked() || bridge.pending.is_some() {
             return;
         }
         let key = bridge.prepare_key(&common);
@@ -1072,7 +1154,7 @@ pub fn build(state: AppState) {
             state.push_error("Load vectors first: pick a sample or drop a file.");
             return;
         }
-        if state.busy() {
+        if state.busy.get_untracked() {
             return;
         }
         state.build_wall_seconds.set(None);

@@ -53,6 +53,9 @@ impl HelperJob {
 pub enum Drive {
     /// Waiting for the lists of the shares handed out.
     Wait,
+    /// Between two batches, with no helper yet, in a build that accepts helpers: return to
+    /// the message loop (a helper linked meanwhile joins), then call `drive` again.
+    Yield,
     /// The graph is complete: call [`SharedSvsBuild::finish`].
     Finished,
 }
@@ -64,6 +67,8 @@ pub struct SharedSvsBuild {
     hold: bool,
     /// Helpers (by part number) still working; a lost one is never asked again.
     live: Vec<usize>,
+    /// Whether helpers may join during the build ([`SharedSvsBuild::add_helper`]).
+    accepting: bool,
     prepared: SvsPrepared,
     state: VamanaBuildState,
     started: f64,
@@ -137,6 +142,7 @@ impl SharedSvsBuild {
         k: usize,
         hold: bool,
         helpers: usize,
+        accept_helpers: bool,
         clock: &dyn Clock,
         control: &mut dyn BuildControl,
     ) -> Result<Self, String> {
@@ -152,6 +158,7 @@ impl SharedSvsBuild {
             spec: spec.clone(),
             hold,
             live: (0..helpers).collect(),
+            accepting: accept_helpers,
             prepared,
             state,
             started,
@@ -174,15 +181,23 @@ impl SharedSvsBuild {
         control: &mut dyn BuildControl,
         delegate: &mut dyn FnMut(HelperJob),
     ) -> Result<Drive, String> {
+        // A batch that starts right after (re)entry goes ahead: one yield per batch.
+        let mut resumed = true;
         loop {
             if self.state.progress().finished {
                 return Ok(Drive::Finished);
             }
-            if !self.live.is_empty() && self.state.at_batch_start() {
-                for job in self.hand_out(clock)? {
-                    delegate(job);
+            if self.state.at_batch_start() {
+                if self.live.is_empty() && self.accepting && !resumed {
+                    return Ok(Drive::Yield);
+                }
+                if !self.live.is_empty() {
+                    for job in self.hand_out(clock)? {
+                        delegate(job);
+                    }
                 }
             }
+            resumed = false;
             if !self.live.is_empty() && self.state.back_edges_at_start() > 0 {
                 for job in self.hand_out_prunes()? {
                     delegate(job);
@@ -330,6 +345,26 @@ impl SharedSvsBuild {
         });
         self.helper_seconds = self.helper_seconds.max(lists.seconds);
         self.merge_if_complete()
+    }
+
+    /// Helper `part` joins (a build that accepts helpers): it gets a share from the next
+    /// batch on. The helpers' part of each batch grows as if the newcomer were as fast as
+    /// the others; the measured speeds correct it after a batch.
+    pub fn add_helper(&mut self, part: usize) {
+        if !self.accepting || self.live.contains(&part) {
+            return;
+        }
+        let before = self.live.len() as f64;
+        self.live.push(part);
+        let after = self.live.len() as f64;
+        self.helper_share = if before == 0.0 {
+            initial_share(self.live.len())
+        } else {
+            // Per-helper speed relative to this worker's, from the current split.
+            let share = self.helper_share.clamp(0.1, 0.9);
+            let relative = share / (before * (1.0 - share));
+            (after * relative / (1.0 + after * relative)).clamp(0.1, 0.9)
+        };
     }
 
     /// Helper `part` is gone: it gets no more work, and its open share (if any) is generated
@@ -549,6 +584,11 @@ mod tests {
 
     /// A shared build over seeded data with `helpers` helpers, and the base the helpers get.
     fn start(helpers: usize, clock: &Ticks) -> (SharedSvsBuild, Matrix) {
+        start_accepting(helpers, false, clock)
+    }
+
+    /// [`start`], open to helpers joining later when `accept` is set.
+    fn start_accepting(helpers: usize, accept: bool, clock: &Ticks) -> (SharedSvsBuild, Matrix) {
         let base = data(700, 10, 3);
         let queries = data(20, 10, 4);
         let truth = GroundTruth::exact(&base, &queries, Metric::L2, 5)
@@ -563,6 +603,7 @@ mod tests {
             5,
             false,
             helpers,
+            accept,
             clock,
             &mut NoControl,
         )
@@ -661,6 +702,72 @@ mod tests {
                 "lost at round {round}"
             );
         }
+    }
+
+    #[test]
+    fn helpers_that_join_during_the_build_change_nothing() {
+        let (alone, _) = shared_graph(0, None);
+        let clock = Ticks(std::cell::Cell::new(0.0));
+        let (mut build, base) = start_accepting(0, true, &clock);
+        let mut sessions: Vec<HelperSession> = (0..2)
+            .map(|_| HelperSession::start(&spec(), &base, Metric::L2).unwrap())
+            .collect();
+        let (mut yields, mut shares) = (0, [0usize; 2]);
+        loop {
+            let mut jobs = Vec::new();
+            let drive = build
+                .drive(&clock, &mut NoControl, &mut |job| jobs.push(job))
+                .unwrap();
+            match drive {
+                Drive::Finished => break,
+                Drive::Yield => {
+                    assert!(jobs.is_empty());
+                    yields += 1;
+                    // Helper 0 joins after three batches alone, helper 1 two batches later
+                    // (by then helper 0 has work, so this link arrives between batches too).
+                    if yields == 3 {
+                        build.add_helper(0);
+                        build.add_helper(0); // linked twice: still one helper
+                    }
+                }
+                Drive::Wait => {
+                    assert!(!jobs.is_empty(), "waiting with nothing handed out");
+                    if shares[0] == 4 {
+                        build.add_helper(1);
+                    }
+                }
+            }
+            for job in jobs {
+                let part = job.part();
+                shares[part] += 1;
+                match job {
+                    HelperJob::Lists { job, graph } => {
+                        let (lists, ends, ids) = answer(&mut sessions[part], &job, graph, &clock);
+                        build.accept(&lists, ends, ids).unwrap();
+                    }
+                    HelperJob::Prune { job, set } => {
+                        let HelperPruned { pruned, ends, ids } = sessions[part]
+                            .prune(&job, set.targets, set.ends, set.candidates)
+                            .unwrap();
+                        build.accept_pruned(&pruned, ends, ids).unwrap();
+                    }
+                }
+            }
+        }
+        assert_eq!(yields, 3, "yields once per batch only while alone");
+        assert!(shares[0] > 10 && shares[1] > 5, "{shares:?}");
+        assert_eq!(results(build, &clock).0, alone);
+    }
+
+    #[test]
+    fn a_build_that_does_not_accept_helpers_never_yields_nor_takes_one() {
+        let clock = Ticks(std::cell::Cell::new(0.0));
+        let (mut build, _) = start(0, &clock);
+        build.add_helper(0);
+        let drive = build.drive(&clock, &mut NoControl, &mut |_| {
+            panic!("work handed to a helper that was not accepted")
+        });
+        assert_eq!(drive.unwrap(), Drive::Finished);
     }
 
     #[test]

@@ -39,6 +39,7 @@ fn run_request() -> WorkerRequest {
         k: 1,
         hold_measure: true,
         helpers: 1,
+        accept_helpers: true,
     }
 }
 

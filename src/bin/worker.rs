@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
 
 /// Progress events are posted at most this often (ms), plus at phase changes.
-const PROGRESS_INTERVAL_MS: f64 = 200.0;
+const PROGRESS_INTERVAL_MS: f64 = 500.0;
 
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
@@ -30,22 +30,42 @@ impl Clock for WorkerClock {
 }
 
 /// Posts throttled progress for one job; never cancels (the app terminates the worker).
+/// The throttle outlives the message being handled: a shared SVS build is driven by one
+/// message per helper answer (two per batch), and each would otherwise post at once, making
+/// the page lay out and paint ~16 times a second for nothing.
 struct PostProgress<'a> {
     job: u64,
     clock: &'a WorkerClock,
-    last_ms: f64,
-    last_phase: String,
+}
+
+/// The job, time (ms) and phase of the last progress event posted.
+struct LastProgress {
+    job: u64,
+    ms: f64,
+    phase: String,
 }
 
 impl BuildControl for PostProgress<'_> {
     fn progress(&mut self, phase: &str, done: usize, total: usize) -> bool {
         let now = self.clock.now_seconds() * 1000.0;
-        let phase_changed = phase != self.last_phase;
-        if phase_changed || done >= total || now - self.last_ms >= PROGRESS_INTERVAL_MS {
-            self.last_ms = now;
-            if phase_changed {
-                self.last_phase = phase.to_string();
+        let due = LAST_PROGRESS.with(|last| {
+            let mut last = last.borrow_mut();
+            let due = match last.as_ref() {
+                Some(l) if l.job == self.job => {
+                    l.phase != phase || done >= total || now - l.ms >= PROGRESS_INTERVAL_MS
+                }
+                _ => true,
+            };
+            if due {
+                *last = Some(LastProgress {
+                    job: self.job,
+                    ms: now,
+                    phase: phase.to_string(),
+                });
             }
+            due
+        });
+        if due {
             post(
                 self.job,
                 Reply {
@@ -156,6 +176,29 @@ fn unlink_helpers() {
     }
 }
 
+/// Posts [`WorkerRequest::Continue`] for `job` to this worker itself, over a channel of its
+/// own: the build goes on right after the messages already queued (a `LinkHelper`, say), with
+/// none of the clamping a chain of `setTimeout` calls gets.
+fn continue_soon(job: u64) -> Result<(), String> {
+    let (message, _) = worker_codec::encode_request_owned(job, &WorkerRequest::Continue, &[])?;
+    SELF_CHANNEL.with(|channel| {
+        let mut channel = channel.borrow_mut();
+        if channel.is_none() {
+            let created = web_sys::MessageChannel::new()
+                .map_err(|e| format!("could not open a channel: {e:?}"))?;
+            listen(&created.port2());
+            *channel = Some(created);
+        }
+        match channel.as_ref() {
+            Some(c) => c
+                .port1()
+                .post_message(&message)
+                .map_err(|e| format!("could not continue the build: {e:?}")),
+            None => Err("no channel to continue the build".into()),
+        }
+    })
+}
+
 /// Messages that arrive on a port are handled like the worker's own.
 fn listen(port: &MessagePort) {
     PORT_HANDLER.with(|h| port.set_onmessage(Some(h.as_ref().unchecked_ref())));
@@ -190,9 +233,16 @@ fn drive_shared(
         }
         None => Err("no shared build is in progress in this worker".into()),
     })?;
-    if drive == Drive::Wait {
-        trace(|| "wait".into());
-        return Ok(None);
+    match drive {
+        Drive::Wait => {
+            trace(|| "wait".into());
+            return Ok(None);
+        }
+        Drive::Yield => {
+            continue_soon(job)?;
+            return Ok(None);
+        }
+        Drive::Finished => {}
     }
     unlink_helpers();
     let build = SHARED
@@ -206,12 +256,7 @@ fn drive_shared(
 fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
     let clock = WorkerClock(scope().performance());
     let job = incoming.job;
-    let mut control = PostProgress {
-        job,
-        clock: &clock,
-        last_ms: f64::NEG_INFINITY,
-        last_phase: String::new(),
-    };
+    let mut control = PostProgress { job, clock: &clock };
     match &incoming.request {
         WorkerRequest::ParseFile { name, role, bytes } => {
             let data = incoming.bytes(*bytes)?;
@@ -254,6 +299,7 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
             k,
             hold_measure,
             helpers,
+            accept_helpers,
         } => {
             // A new run replaces whatever an earlier one left waiting.
             HELD.with(|h| h.borrow_mut().take());
@@ -261,7 +307,11 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
             let base_m = matrix(&incoming, *base)?;
             let queries_m = matrix(&incoming, *queries)?;
             let truth = worker_jobs::ids_to_rows(&incoming.u32s(truth.slot)?, truth.k);
-            if *helpers > 0 && matches!(spec, annlab_protocol::runner::IndexSpec::Svs { .. }) {
+            // Ports of helpers that are not part of this run (left from an earlier one) must
+            // never receive its work.
+            HELPER_PORTS.with(|p| p.borrow_mut().retain(|(part, _)| part < helpers));
+            let is_svs = matches!(spec, annlab_protocol::runner::IndexSpec::Svs { .. });
+            if is_svs && (*helpers > 0 || *accept_helpers) {
                 let build = SharedSvsBuild::start(
                     spec,
                     base_m,
@@ -271,6 +321,7 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
                     *k,
                     *hold_measure,
                     *helpers,
+                    *accept_helpers,
                     &clock,
                     &mut control,
                 )?;
@@ -321,7 +372,19 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
                 ports.retain(|(i, _)| i != part);
                 ports.push((*part, port));
             });
+            // During a build that accepts helpers, this one gets work from the next batch on.
+            SHARED.with(|s| {
+                if let Some(build) = s.borrow_mut().as_mut() {
+                    build.add_helper(*part);
+                }
+            });
             Ok(None)
+        }
+        WorkerRequest::Continue => {
+            if SHARED.with(|s| s.borrow().is_none()) {
+                return Ok(None);
+            }
+            drive_shared(job, &clock, &mut control, |_| Ok(()))
         }
         WorkerRequest::HelperInit { spec, base, metric } => {
             HELPER.with(|h| h.borrow_mut().take());
@@ -383,6 +446,9 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
 }
 
 thread_local! {
+    /// The progress throttle (see [`PostProgress`]).
+    static LAST_PROGRESS: std::cell::RefCell<Option<LastProgress>> =
+        const { std::cell::RefCell::new(None) };
     /// An SVS build shared with helpers, between the messages that drive it.
     static SHARED: std::cell::RefCell<Option<SharedSvsBuild>> =
         const { std::cell::RefCell::new(None) };
@@ -396,6 +462,9 @@ thread_local! {
     /// Building side: the port to each linked helper, by part.
     static HELPER_PORTS: std::cell::RefCell<Vec<(usize, MessagePort)>> =
         const { std::cell::RefCell::new(Vec::new()) };
+    /// This worker's channel to itself (see [`continue_soon`]).
+    static SELF_CHANNEL: std::cell::RefCell<Option<web_sys::MessageChannel>> =
+        const { std::cell::RefCell::new(None) };
     /// One handler for every port (installed for the worker's lifetime).
     static PORT_HANDLER: Closure<dyn FnMut(MessageEvent)> =
         Closure::<dyn FnMut(MessageEvent)>::new(on_message);

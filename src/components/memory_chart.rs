@@ -21,7 +21,7 @@ pub fn MemoryChart() -> impl IntoView {
     let reports = move || {
         IndexKind::BOTH
             .into_iter()
-            .filter_map(|k| state.run(k).get().outcome().map(|o| (k, o.report.memory)))
+            .filter_map(|k| state.outcome(k).get().map(|o| (k, o.report.memory)))
             .collect::<Vec<_>>()
     };
     view! {
@@ -81,10 +81,7 @@ fn breakdown(kind: IndexKind, m: MemoryReport, scale: u64) -> impl IntoView {
 fn RedisView() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        let (Some(h), Some(s)) = (
-            state.hnsw_run.get().outcome(),
-            state.svs_run.get().outcome(),
-        ) else {
+        let (Some(h), Some(s)) = (state.hnsw_outcome.get(), state.svs_outcome.get()) else {
             return view! { <p class="help">"Build both to see the migration view."</p> }
                 .into_any();
         };

@@ -75,7 +75,7 @@ pub fn QueryExplorer() -> impl IntoView {
                     }
                 };
                 let ids_of = |kind: IndexKind| {
-                    state.run(kind).get().outcome().and_then(|o| {
+                    state.outcome(kind).get().and_then(|o| {
                         let p = headline_point(&o.report, default_runtime(&state, kind))?;
                         o.results.get(p)?.get(q).cloned()
                     })

@@ -26,7 +26,7 @@ pub fn ResultsTable() -> impl IntoView {
     let any_done = move || {
         IndexKind::BOTH
             .iter()
-            .any(|k| state.run(*k).with(|r| r.outcome().is_some()))
+            .any(|k| state.outcome(*k).with(Option::is_some))
     };
     view! {
         <section class="panel results" aria-labelledby="results-h">
@@ -77,7 +77,7 @@ pub fn ResultsTable() -> impl IntoView {
                             {move || {
                                 IndexKind::BOTH
                                     .into_iter()
-                                    .filter_map(|kind| state.run(kind).get().outcome().map(|o| (kind, o)))
+                                    .filter_map(|kind| state.outcome(kind).get().map(|o| (kind, o)))
                                     .flat_map(|(kind, o)| sweep_rows(kind, &o))
                                     .collect_view()
                             }}
@@ -127,7 +127,7 @@ fn timed_title(timed_queries: usize) -> String {
 #[component]
 fn Card(kind: IndexKind) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let outcome = move || state.run(kind).get().outcome();
+    let outcome = move || state.outcome(kind).get();
     let id = kind.id();
     view! {
         <article class=format!("card {id}") aria-label=format!("{} result", kind.label())>

@@ -25,7 +25,7 @@ pub fn SweepPlot() -> impl IntoView {
         IndexKind::BOTH
             .into_iter()
             .filter_map(|kind| {
-                state.run(kind).get().outcome().map(|o| Series {
+                state.outcome(kind).get().map(|o| Series {
                     kind,
                     points: o
                         .report

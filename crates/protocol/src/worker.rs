@@ -117,13 +117,19 @@ pub enum WorkerRequest {
         /// [`WorkerRequest::Lists`] (or [`WorkerRequest::HelperLost`]) between batches.
         #[serde(default)]
         helpers: usize,
+        /// SVS-VAMANA only: helpers may also join while the build runs (a
+        /// [`WorkerRequest::LinkHelper`] after the `Run`); without linked helpers the worker
+        /// then returns to its message loop between batches so that a link is seen.
+        #[serde(default)]
+        accept_helpers: bool,
     },
     /// Measure the sweep of the index held since the last `Run` with `hold_measure`; answers
     /// [`WorkerEvent::RunFinished`].
     Measure,
-    /// To the building worker, before a `Run` with helpers: the message also carries a
-    /// `MessagePort` (the `port` field next to `msg`) to helper `part`, so that batch shares and
-    /// lists go between the two workers directly, not through the page.
+    /// To the building worker, before a `Run` with helpers (or during one that accepts
+    /// helpers): the message also carries a `MessagePort` (the `port` field next to `msg`) to
+    /// helper `part`, so that batch shares and lists go between the two workers directly, not
+    /// through the page. During a build, the helper gets work from the next batch on.
     LinkHelper { part: usize },
     /// Become a helper of an SVS-VAMANA build: prepare the same store from the same base
     /// (deterministic). The message carries the `MessagePort` to the building worker; shares
@@ -146,6 +152,9 @@ pub enum WorkerRequest {
     Pruned(PrunedRef),
     /// To the building worker: helper `part` is gone; generate its nodes here.
     HelperLost { part: usize },
+    /// A building worker to itself (over its own channel): go on with the build after
+    /// returning to the message loop between batches.
+    Continue,
 }
 
 /// Back-edge prunes handed to a helper: target ids in `targets_slot`, per target the end
