@@ -53,7 +53,7 @@ pub fn BuildPanel() -> impl IntoView {
                 }}
             </div>
             <p class="help">
-                "Each index builds in its own Web Worker, in parallel (SVS-VAMANA also shares each batch with helper workers); searches are timed after both builds. The page stays responsive."
+                "Each index builds in its own Web Worker, in parallel (SVS-VAMANA shares its batches with helper workers on the cores HNSW leaves free); searches are timed after both builds. The page stays responsive."
             </p>
             {move || {
                 state
