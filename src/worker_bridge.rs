@@ -285,14 +285,15 @@ impl Bridge {
         }
     }
 
-    /// Starts helper `part` and sends it `init` with a copy of the base, without linking it
-    /// to the SVS worker yet (see [`link_standby`](Self::link_standby)).
-    fn start_standby(
+    /// Starts helper `part` and sends it `init` with a copy of the base (each helper prepares
+    /// the same store from it) and one end of a fresh `MessageChannel`; returns the other end,
+    /// for the SVS worker.
+    fn start_helper(
         &mut self,
         part: usize,
         init: &WorkerRequest,
         base: &ArrayBuffer,
-    ) -> Result<(), String> {
+    ) -> Result<MessagePort, String> {
         let channel =
             MessageChannel::new().map_err(|e| format!("could not open a channel: {e:?}"))?;
         self.send_with_port(
@@ -303,8 +304,7 @@ impl Bridge {
             false,
             Some(&channel.port2()),
         )?;
-        self.standby.push((part, channel.port1()));
-        Ok(())
+        Ok(channel.port1())
     }
 
     /// Links the standby helpers to the SVS build, if it is still building (called when HNSW
@@ -333,17 +333,15 @@ impl Bridge {
         self.jobs.retain(|_, (r, _)| !matches!(r, Role::Helper(_)));
     }
 
-    /// Links helper `part` with the SVS worker through a fresh `MessageChannel` (shares and
-    /// lists then go between the two directly) and sends it `init`, with a copy of the base.
-    /// Must come before the SVS worker's `Run`.
+    /// Starts helper `part` and links it with the SVS worker (shares and lists then go
+    /// between the two directly). Must come before the SVS worker's `Run`.
     fn link_helper(
         &mut self,
         part: usize,
         init: &WorkerRequest,
         base: &ArrayBuffer,
     ) -> Result<(), String> {
-        let channel =
-            MessageChannel::new().map_err(|e| format!("could not open a channel: {e:?}"))?;
+        let port = self.start_helper(part, init, base)?;
         let kind = IndexKind::Svs;
         self.send_with_port(
             Role::Index(kind),
@@ -351,16 +349,7 @@ impl Bridge {
             &WorkerRequest::LinkHelper { part },
             &[],
             false,
-            Some(&channel.port1()),
-        )?;
-        // Copies the base: each helper prepares the same store from it.
-        self.send_with_port(
-            Role::Helper(part),
-            Job::Help(part),
-            init,
-            std::slice::from_ref(base),
-            false,
-            Some(&channel.port2()),
+            Some(&port),
         )
     }
 
@@ -368,10 +357,10 @@ impl Bridge {
     fn helper_lost(&mut self, part: usize) {
         self.workers.remove(&Role::Helper(part));
         self.jobs.retain(|_, (r, _)| *r != Role::Helper(part));
+        self.standby.retain(|(p, _)| *p != part);
         if !self.state.svs_run.get_untracked().is_busy() {
             return;
         }
-        self.standby.retain(|(p, _)| *p != part);
         let request = WorkerRequest::HelperLost { part };
         if let Err(e) = self.notify(Role::Index(IndexKind::Svs), &request, None) {
             self.state.push_error(e);
@@ -473,10 +462,12 @@ impl Bridge {
         });
         if let Some(init) = helper_init {
             for part in 0..helpers_in_all {
+                // The others wait, prepared, until HNSW is built (`link_standby`).
                 let started = if part < helpers_at_start {
                     self.link_helper(part, &init, &base_buffer)
                 } else {
-                    self.start_standby(part, &init, &base_buffer)
+                    self.start_helper(part, &init, &base_buffer)
+                        .map(|port| self.standby.push((part, port)))
                 };
                 if let Err(e) = started {
                     web_sys::console::warn_1(&format!("annlab: helper {part}: {e}").into());

@@ -622,6 +622,27 @@ mod tests {
         (lists, ends, ids)
     }
 
+    /// Helper `session` does `job` and the build takes its answer.
+    fn do_job(
+        build: &mut SharedSvsBuild,
+        session: &mut HelperSession,
+        job: HelperJob,
+        clock: &Ticks,
+    ) {
+        match job {
+            HelperJob::Lists { job, graph } => {
+                let (lists, ends, ids) = answer(session, &job, graph, clock);
+                build.accept(&lists, ends, ids).unwrap();
+            }
+            HelperJob::Prune { job, set } => {
+                let HelperPruned { pruned, ends, ids } = session
+                    .prune(&job, set.targets, set.ends, set.candidates)
+                    .unwrap();
+                build.accept_pruned(&pruned, ends, ids).unwrap();
+            }
+        }
+    }
+
     /// The measured results of a finished build, and recall at the first point.
     fn results(build: SharedSvsBuild, clock: &Ticks) -> (Vec<Vec<Vec<u32>>>, f64) {
         let (reply, _) = build.finish(clock).unwrap();
@@ -665,19 +686,10 @@ mod tests {
                     continue;
                 }
                 assert!(lose_at.is_none_or(|at| round < at || part != 0));
-                match job {
-                    HelperJob::Lists { job, graph } => {
-                        let (lists, ends, ids) = answer(&mut sessions[part], &job, graph, &clock);
-                        build.accept(&lists, ends, ids).unwrap();
-                    }
-                    HelperJob::Prune { job, set } => {
-                        prune_shares += 1;
-                        let HelperPruned { pruned, ends, ids } = sessions[part]
-                            .prune(&job, set.targets, set.ends, set.candidates)
-                            .unwrap();
-                        build.accept_pruned(&pruned, ends, ids).unwrap();
-                    }
+                if matches!(job, HelperJob::Prune { .. }) {
+                    prune_shares += 1;
                 }
+                do_job(&mut build, &mut sessions[part], job, &clock);
             }
             round += 1;
         }
@@ -740,18 +752,7 @@ mod tests {
             for job in jobs {
                 let part = job.part();
                 shares[part] += 1;
-                match job {
-                    HelperJob::Lists { job, graph } => {
-                        let (lists, ends, ids) = answer(&mut sessions[part], &job, graph, &clock);
-                        build.accept(&lists, ends, ids).unwrap();
-                    }
-                    HelperJob::Prune { job, set } => {
-                        let HelperPruned { pruned, ends, ids } = sessions[part]
-                            .prune(&job, set.targets, set.ends, set.candidates)
-                            .unwrap();
-                        build.accept_pruned(&pruned, ends, ids).unwrap();
-                    }
-                }
+                do_job(&mut build, &mut sessions[part], job, &clock);
             }
         }
         assert_eq!(yields, 3, "yields once per batch only while alone");
