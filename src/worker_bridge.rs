@@ -62,6 +62,16 @@ impl WorkerSlot {
         }
         .map_err(|e| format!("could not send to a worker: {e:?}"))
     }
+
+    /// Posts now if the worker's module has loaded, else queues until its `Ready`.
+    fn post_when_ready(&mut self, message: JsValue, transfer: Option<Array>) -> Result<(), String> {
+        if self.ready {
+            self.post(&message, transfer.as_ref())
+        } else {
+            self.queue.push((message, transfer));
+            Ok(())
+        }
+    }
 }
 
 impl Drop for WorkerSlot {
@@ -246,11 +256,7 @@ impl Bridge {
             }
             list
         });
-        if slot.ready {
-            slot.post(&message, list.as_ref())?;
-        } else {
-            slot.queue.push((message, list));
-        }
+        slot.post_when_ready(message, list)?;
         // Only the newest job of a role is current; replies of older ones are dropped.
         self.jobs.retain(|_, (r, _)| *r != role);
         self.jobs.insert(id, (role, job));
@@ -277,12 +283,7 @@ impl Bridge {
         };
         let list = port.map(|port| Array::of1(port));
         let slot = self.workers.get_mut(&role).ok_or("worker missing")?;
-        if slot.ready {
-            slot.post(&message, list.as_ref())
-        } else {
-            slot.queue.push((message, list));
-            Ok(())
-        }
+        slot.post_when_ready(message, list)
     }
 
     /// Starts helper `part` and sends it `init` with a copy of the base (each helper prepares

@@ -158,6 +158,14 @@ fn post_share(job: u64, share: HelperJob) -> Result<(), usize> {
     sent.map_err(|()| part)
 }
 
+/// Runs `work` on this worker's helper session (an error when it has none).
+fn with_helper<R>(work: impl FnOnce(&mut HelperSession) -> Result<R, String>) -> Result<R, String> {
+    HELPER.with(|h| match h.borrow_mut().as_mut() {
+        Some(session) => work(session),
+        None => Err("this helper was not given a build to help with".into()),
+    })
+}
+
 /// Sends a helper's answer to the building worker over their port.
 fn answer_builder(job: u64, request: &WorkerRequest, buffers: &[Buffer]) -> Result<(), String> {
     let (message, transfer) = worker_codec::encode_request_owned(job, request, buffers)?;
@@ -406,10 +414,7 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
             trace(|| format!("hstart {}", share.part));
             let graph = incoming.u32s(share.graph_slot)?;
             let HelperLists { lists, ends, ids } =
-                HELPER.with(|h| match h.borrow_mut().as_mut() {
-                    Some(session) => session.generate(share, graph, &clock),
-                    None => Err("this helper was not given a build to help with".into()),
-                })?;
+                with_helper(|session| session.generate(share, graph, &clock))?;
             trace(|| format!("hdone {}", share.part));
             answer_builder(
                 job,
@@ -423,10 +428,7 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
             let ends = incoming.u32s(prune.ends_slot)?;
             let candidates = incoming.u32s(prune.candidates_slot)?;
             let HelperPruned { pruned, ends, ids } =
-                HELPER.with(|h| match h.borrow_mut().as_mut() {
-                    Some(session) => session.prune(prune, targets, ends, candidates),
-                    None => Err("this helper was not given a build to help with".into()),
-                })?;
+                with_helper(|session| session.prune(prune, targets, ends, candidates))?;
             answer_builder(
                 job,
                 &WorkerRequest::Pruned(pruned),
