@@ -25,7 +25,7 @@ echo "# initial bundle gzip: wasm ${gz_wasm} B + js ${gz_js} B = $((gz_wasm + gz
 
 if [[ "${SKIP_WASM_TESTS:-0}" != "1" ]]; then
   (cd "$repo" && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    cargo test -p annlab-app --target wasm32-unknown-unknown --test web_protocol)
+    cargo test -p annlab-app --target wasm32-unknown-unknown --test web_protocol --test wasm_kernels)
 fi
 
 cd "$here"

@@ -4,6 +4,9 @@
 //! ```text
 //! vamana_build_stats <siftsmall|netflix> [R] [L] [first-N-rows]
 //! ```
+//!
+//! `ANNLAB_EXACT=1` builds without the sketch pre-screen (`BuildConfig::prescreen`): the graph
+//! fingerprint must not change, only the time and the number of f32 distances.
 #[path = "../tests/vamana_support/datasets.rs"]
 mod datasets;
 
@@ -32,7 +35,8 @@ fn main() {
     )
     .expect("subset");
     let store = FullPrecisionStore::<f32>::from_matrix(&base, ds.metric).expect("store");
-    let config = BuildConfig::redis(r, l, ds.metric);
+    let mut config = BuildConfig::redis(r, l, ds.metric);
+    config.prescreen = std::env::var_os("ANNLAB_EXACT").is_none();
     let t0 = Instant::now();
     let mut builder = VamanaBuilder::new(&store, config).expect("builder");
     while !builder.step(1024).finished {}
@@ -51,8 +55,9 @@ fn main() {
         }
     }
     println!(
-        "{{\"dataset\": \"{}\", \"r\": {r}, \"l\": {l}, \"build_s\": {secs:.3}, \"distances\": {computed}, \"per_node\": {:.0}, \"ns_per_distance\": {:.1}, \"mean_degree\": {:.2}, \"graph_fingerprint\": \"{fingerprint:016x}\"}}",
+        "{{\"dataset\": \"{}\", \"r\": {r}, \"l\": {l}, \"prescreen\": {}, \"build_s\": {secs:.3}, \"distances\": {computed}, \"per_node\": {:.0}, \"ns_per_distance\": {:.1}, \"mean_degree\": {:.2}, \"graph_fingerprint\": \"{fingerprint:016x}\"}}",
         ds.name,
+        config.prescreen,
         computed as f64 / rows as f64,
         secs * 1e9 / computed as f64,
         graph.mean_degree()

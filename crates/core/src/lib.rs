@@ -26,6 +26,7 @@ pub mod neighbor;
 pub mod quant;
 pub mod recall;
 pub mod rng;
+pub mod sketch;
 pub mod store;
 pub mod svs;
 pub mod vamana;

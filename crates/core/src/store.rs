@@ -75,6 +75,12 @@ pub trait VectorStore: Send + Sync {
         false
     }
 
+    /// Whether every distance is an f32 kernel over exactly the rows [`Self::decode_row`]
+    /// returns (uncompressed stores), so a [`crate::sketch::BuildSketch`] can bound it.
+    fn exact_f32_rows(&self) -> bool {
+        false
+    }
+
     /// Hints the CPU to start loading row `id`; graph traversals call it for a batch of
     /// neighbours before scoring them so the loads overlap. A no-op by default.
     #[inline]
@@ -255,5 +261,9 @@ impl<E: Element> VectorStore for FullPrecisionStore<E> {
     #[inline]
     fn prefetch_vector(&self, id: u32) {
         prefetch_slice(self.row(id));
+    }
+
+    fn exact_f32_rows(&self) -> bool {
+        true
     }
 }

@@ -302,3 +302,30 @@ fn reports_kernel_path() {
         assert_ne!(path, distance::KernelPath::Scalar);
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The exact integer code kernel equals its i64 reference for every length (tails, several
+    /// i32 blocks) and for codes at the ±4095 limit.
+    #[test]
+    fn code_kernel_is_exact(len in 0usize..2300, seed in any::<u64>(), extreme in any::<bool>()) {
+        let max = i32::from(distance::CODE_I16_MAX);
+        let mut state = seed | 1;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            if extreme {
+                if state & 1 == 0 { max as i16 } else { -max as i16 }
+            } else {
+                ((state % (2 * max as u64 + 1)) as i32 - max) as i16
+            }
+        };
+        let q: Vec<i16> = (0..len).map(|_| next()).collect();
+        let rows: Vec<Vec<i16>> = (0..4).map(|_| (0..len).map(|_| next()).collect()).collect();
+        let four = [&rows[0][..], &rows[1][..], &rows[2][..], &rows[3][..]];
+        let simd = distance::code_dot_1x4_kernel().call(&q, four);
+        prop_assert_eq!(simd, reference::dot_i16_1x4(&q, four));
+    }
+}

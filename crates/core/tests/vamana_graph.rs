@@ -185,6 +185,62 @@ fn redis_build_defaults() {
     assert_eq!(annlab_core::vamana::build::batch_count(1_000_000), 245);
 }
 
+/// Builds `store` with and without the sketch pre-screen; returns both graphs and their f32
+/// distance counts.
+fn screened_and_exact<S: VectorStore>(store: &S, config: BuildConfig) -> [(VamanaGraph, u64); 2] {
+    [true, false].map(|prescreen| {
+        let mut builder = VamanaBuilder::new(
+            store,
+            BuildConfig {
+                prescreen,
+                ..config
+            },
+        )
+        .unwrap();
+        while !builder.step(97).finished {}
+        let computed = builder.distance_computations();
+        (builder.finish(), computed)
+    })
+}
+
+#[test]
+fn prescreening_builds_the_same_graph_with_fewer_f32_distances() {
+    assert!(BuildConfig::redis(32, 200, Metric::L2).prescreen);
+    // Clustered data (many near ties), awkward dimensions, every metric, FP32 and FP16 rows.
+    for (metric, dim, seed) in [
+        (Metric::L2, 24, SEED),
+        (Metric::Ip, 37, SEED + 1),
+        (Metric::Cosine, 64, SEED + 2),
+        (Metric::L2, 130, SEED + 3),
+    ] {
+        let base = data(1_500, dim, seed);
+        let config = BuildConfig::redis(16, 48, metric);
+        let store = FullPrecisionStore::<f32>::from_matrix(&base, metric).unwrap();
+        let [(screened, fewer), (exact, all)] = screened_and_exact(&store, config);
+        assert_eq!(
+            screened, exact,
+            "{metric} d={dim}: pre-screening changed the graph"
+        );
+        assert!(
+            fewer * 2 < all,
+            "{metric} d={dim}: {fewer} f32 distances screened vs {all} exact"
+        );
+        let half = FullPrecisionStore::<half::f16>::from_matrix(&base, metric).unwrap();
+        let [(screened, _), (exact, _)] = screened_and_exact(&half, config);
+        assert_eq!(
+            screened, exact,
+            "{metric} d={dim} FP16: pre-screening changed the graph"
+        );
+    }
+    // Compressed stores are never screened: same graph, same work.
+    let base = data(1_200, 32, SEED);
+    let config = BuildConfig::redis(16, 48, Metric::L2);
+    let codec =
+        train_codec_store(CodecKind::Lvq8, &base, Metric::L2, 600, 1, &mut NoControl).unwrap();
+    let [(a, ca), (b, cb)] = with_codec_store!(&codec, s => screened_and_exact(s, config));
+    assert_eq!((a, ca), (b, cb));
+}
+
 #[test]
 fn history_off_gives_same_hits_with_more_distances() {
     let f = fixture(Metric::L2, SEED);

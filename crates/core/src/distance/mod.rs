@@ -244,6 +244,55 @@ pub fn l2sq_1x4_kernel() -> Batch4Kernel {
     resolve_batch4!(l2sq_1x4)
 }
 
+/// Largest code magnitude the 16-bit integer kernels accept: their i32 lanes add 64 steps of
+/// two products each before widening, which cannot overflow below this bound.
+pub const CODE_I16_MAX: i16 = 4095;
+
+/// A one-code-row × four integer dot kernel resolved once for this machine (see [`PairKernel`]).
+#[derive(Clone, Copy)]
+pub struct CodeBatch4Kernel {
+    // Invariant: only built by `code_dot_1x4_kernel`, after the CPU feature check.
+    kernel: unsafe fn(&[i16], [&[i16]; 4]) -> [i64; 4],
+}
+
+impl std::fmt::Debug for CodeBatch4Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeBatch4Kernel")
+    }
+}
+
+impl CodeBatch4Kernel {
+    /// Exact integer dot products of `query` with four code rows (common prefix). Every code
+    /// must lie within ±[`CODE_I16_MAX`].
+    #[inline]
+    pub fn call(&self, query: &[i16], rows: [&[i16]; 4]) -> [i64; 4] {
+        // SAFETY: `code_dot_1x4_kernel` checked the CPU features this kernel needs.
+        unsafe { (self.kernel)(query, rows) }
+    }
+}
+
+/// Resolved exact integer dot of one 16-bit code row against four.
+pub fn code_dot_1x4_kernel() -> CodeBatch4Kernel {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if matches!(x86_level(), KernelPath::Avx2Fma | KernelPath::Avx2FmaF16c) {
+            return CodeBatch4Kernel {
+                kernel: x86::dot_i16_1x4,
+            };
+        }
+    }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        return CodeBatch4Kernel {
+            kernel: wasm::dot_i16_1x4,
+        };
+    }
+    #[allow(unreachable_code)]
+    CodeBatch4Kernel {
+        kernel: reference::dot_i16_1x4,
+    }
+}
+
 /// `[dot(query, rows[0]), …, dot(query, rows[3])]`, with a different summation order than
 /// [`dot`] (results agree up to reassociation).
 #[inline]

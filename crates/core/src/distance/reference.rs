@@ -67,3 +67,15 @@ pub fn dot_1x4(query: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
 pub fn l2sq_1x4(query: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
     rows.map(|r| l2sq(query, r))
 }
+
+/// Integer dot products of one 16-bit code row with four others: `out[r] = sum(q[i] * rows[r][i])`
+/// over the common prefix, accumulated exactly in i64 (the oracle of the SIMD versions, which
+/// need every code within ±[`super::CODE_I16_MAX`]).
+pub fn dot_i16_1x4(q: &[i16], rows: [&[i16]; 4]) -> [i64; 4] {
+    rows.map(|r| {
+        q.iter()
+            .zip(r)
+            .map(|(&a, &b)| i64::from(a) * i64::from(b))
+            .sum()
+    })
+}

@@ -6,9 +6,10 @@
 //! separately (like the scalar reference).
 
 use core::arch::wasm32::{
-    f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, f32x4_sub, i32x4_eq, i32x4_shl,
-    u32x4_extend_high_u16x8, u32x4_extend_low_u16x8, u32x4_splat, v128, v128_and, v128_load,
-    v128_or,
+    f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, f32x4_sub, i32x4_add, i32x4_dot_i16x8,
+    i32x4_eq, i32x4_shl, i32x4_splat, i64x2_add, i64x2_extend_high_i32x4, i64x2_extend_low_i32x4,
+    i64x2_extract_lane, i64x2_splat, u32x4_extend_high_u16x8, u32x4_extend_low_u16x8, u32x4_splat,
+    v128, v128_and, v128_load, v128_or,
 };
 
 use half::{bf16, f16};
@@ -279,3 +280,50 @@ one_by_four_kernel!(
     /// Squared L2 distances of one query to four rows.
     l2sq_1x4, l2_step, l2_term
 );
+
+/// i16 lanes per `v128`.
+const I16_LANES: usize = 8;
+
+/// `i32x4_dot_i16x8` steps an i32 lane can take before it could overflow: each step adds two
+/// products of at most `CODE_I16_MAX`² (2 · 64 · 4095² < 2³¹).
+const I16_STEPS_PER_BLOCK: usize = 64;
+
+/// Integer dot products of one code row with four (see `reference::dot_i16_1x4`): i32 lanes
+/// over blocks of 512 codes, widened to i64 between blocks. Codes must lie within
+/// ±`CODE_I16_MAX`.
+pub fn dot_i16_1x4(q: &[i16], r: [&[i16]; 4]) -> [i64; 4] {
+    let n = r.iter().map(|s| s.len()).fold(q.len(), usize::min);
+    let qp = q.as_ptr();
+    let rp = r.map(<[i16]>::as_ptr);
+    let mut wide = [i64x2_splat(0); 4];
+    let mut i = 0;
+    while i + I16_LANES <= n {
+        let block_end = (i + I16_STEPS_PER_BLOCK * I16_LANES).min(n);
+        let mut acc = [i32x4_splat(0); 4];
+        while i + I16_LANES <= block_end {
+            // SAFETY: i + 8 <= n and every slice holds at least n elements.
+            let x = unsafe { v128_load(qp.add(i).cast::<v128>()) };
+            for (a, p) in acc.iter_mut().zip(rp) {
+                // SAFETY: as above, for the row slice.
+                let y = unsafe { v128_load(p.add(i).cast::<v128>()) };
+                *a = i32x4_add(*a, i32x4_dot_i16x8(x, y));
+            }
+            i += I16_LANES;
+        }
+        for (w, a) in wide.iter_mut().zip(acc) {
+            *w = i64x2_add(
+                *w,
+                i64x2_add(i64x2_extend_low_i32x4(a), i64x2_extend_high_i32x4(a)),
+            );
+        }
+    }
+    let mut out = [0i64; 4];
+    for ((o, w), row) in out.iter_mut().zip(wide).zip(r) {
+        let mut total = i64x2_extract_lane::<0>(w) + i64x2_extract_lane::<1>(w);
+        for (x, y) in q[i..n].iter().zip(&row[i..n]) {
+            total += i64::from(*x) * i64::from(*y);
+        }
+        *o = total;
+    }
+    out
+}

@@ -283,3 +283,61 @@ one_by_four_kernel!(
     /// Squared L2 distances of one query to four rows.
     l2sq_1x4, l2_step, l2_term
 );
+
+/// i16 lanes per AVX register.
+const I16_LANES: usize = 16;
+
+/// `madd_epi16` steps an i32 lane can take before it could overflow: each step adds two
+/// products of at most `CODE_I16_MAX`² (2 · 64 · 4095² < 2³¹).
+const I16_STEPS_PER_BLOCK: usize = 64;
+
+/// Integer dot products of one code row with four (see `reference::dot_i16_1x4`): i32 lanes
+/// over blocks of 1024 codes, widened to i64 between blocks. Codes must lie within
+/// ±`CODE_I16_MAX`.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn dot_i16_1x4(q: &[i16], r: [&[i16]; 4]) -> [i64; 4] {
+    use std::arch::x86_64::{
+        __m256i, _mm256_add_epi32, _mm256_add_epi64, _mm256_castsi256_si128, _mm256_cvtepi32_epi64,
+        _mm256_extracti128_si256, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_setzero_si256,
+        _mm256_storeu_si256,
+    };
+    let n = r.iter().map(|s| s.len()).fold(q.len(), usize::min);
+    let qp = q.as_ptr();
+    let rp = r.map(<[i16]>::as_ptr);
+    let mut wide = [_mm256_setzero_si256(); 4];
+    let mut i = 0;
+    while i + I16_LANES <= n {
+        let block_end = (i + I16_STEPS_PER_BLOCK * I16_LANES).min(n);
+        let mut acc = [_mm256_setzero_si256(); 4];
+        while i + I16_LANES <= block_end {
+            // SAFETY: i + 16 <= n and every slice holds at least n elements; unaligned loads.
+            let x = unsafe { _mm256_loadu_si256(qp.add(i).cast::<__m256i>()) };
+            for (a, p) in acc.iter_mut().zip(rp) {
+                // SAFETY: as above, for the row slice.
+                let y = unsafe { _mm256_loadu_si256(p.add(i).cast::<__m256i>()) };
+                *a = _mm256_add_epi32(*a, _mm256_madd_epi16(x, y));
+            }
+            i += I16_LANES;
+        }
+        for (w, a) in wide.iter_mut().zip(acc) {
+            let lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(a));
+            let hi = _mm256_cvtepi32_epi64(_mm256_extracti128_si256::<1>(a));
+            *w = _mm256_add_epi64(*w, _mm256_add_epi64(lo, hi));
+        }
+    }
+    let mut out = [0i64; 4];
+    for ((o, w), row) in out.iter_mut().zip(wide).zip(r) {
+        let mut lanes = [0i64; 4];
+        // SAFETY: `lanes` holds 32 writable bytes; unaligned store.
+        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast::<__m256i>(), w) };
+        let mut total: i64 = lanes.iter().sum();
+        for (x, y) in q[i..n].iter().zip(&row[i..n]) {
+            total += i64::from(*x) * i64::from(*y);
+        }
+        *o = total;
+    }
+    out
+}

@@ -124,6 +124,16 @@ impl SearchBuffer {
         self.slots.iter().map(|s| s.neighbor)
     }
 
+    /// The distance of the worst held candidate once the buffer is full (a candidate must beat
+    /// it to be kept); `None` while there is room.
+    #[inline]
+    pub fn full_worst(&self) -> Option<f32> {
+        if self.slots.len() < self.capacity {
+            return None;
+        }
+        self.slots.last().map(|s| s.neighbor.distance)
+    }
+
     /// The distance of the worst held candidate.
     pub fn worst_distance(&self) -> Option<f32> {
         self.slots.last().map(|s| s.neighbor.distance)

@@ -27,6 +27,7 @@ use std::ops::Range;
 use crate::control::BuildControl;
 use crate::metric::Metric;
 use crate::neighbor::Neighbor;
+use crate::sketch::BuildSketch;
 use crate::store::{QueryScorer, VectorStore};
 
 use super::graph::{AddEdge, VamanaGraph};
@@ -47,6 +48,9 @@ pub struct BuildConfig {
     /// Degree an overflowing node is re-pruned to.
     pub prune_to: usize,
     pub use_full_search_history: bool,
+    /// Decide most threshold comparisons from 16-bit codes first ([`crate::sketch`]): same
+    /// graph, fewer f32 distances. Only uncompressed stores can be screened.
+    pub prescreen: bool,
 }
 
 /// Redis's fixed build alpha: 1.2 for L2, 0.95 for IP and COSINE (VecSim `svs_utils.h`).
@@ -79,6 +83,7 @@ impl BuildConfig {
             max_candidate_pool_size: 3 * construction_window_size,
             prune_to: default_prune_to(graph_max_degree),
             use_full_search_history: true,
+            prescreen: true,
         }
     }
 }
@@ -228,11 +233,33 @@ pub struct NeighborGenerator {
     prune_scratch: PruneScratch,
     /// Ids already in the candidate pool (the graph neighbours join only if absent).
     pooled: VisitedSet,
+    /// Codes of the store's rows, made on first use when the build pre-screens.
+    sketch: Option<BuildSketch>,
+    /// Whether `sketch` was made (or found impossible) for a store of `sketch_rows` rows.
+    sketch_rows: Option<usize>,
 }
 
 impl NeighborGenerator {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Makes the sketch of `store` the first time a pre-screening build needs it.
+    fn ensure_sketch<S: VectorStore>(&mut self, store: &S, config: &BuildConfig) {
+        if !config.prescreen {
+            self.sketch = None;
+            self.sketch_rows = None;
+            return;
+        }
+        if self.sketch_rows != Some(store.len()) {
+            self.sketch = BuildSketch::from_store(store);
+            self.sketch_rows = Some(store.len());
+        }
+    }
+
+    /// Bytes of the build sketch currently held (build scratch, not part of the index).
+    pub fn sketch_bytes(&self) -> u64 {
+        self.sketch.as_ref().map_or(0, BuildSketch::bytes)
     }
 
     /// Lists for `nodes` against `graph` (the graph as it stood at the batch start).
@@ -282,6 +309,7 @@ impl NeighborGenerator {
         target: u32,
         candidates: &[u32],
     ) -> usize {
+        self.ensure_sketch(store, config);
         let two_level = store.is_two_level();
         let scorer = store.scorer_for_row(target);
         // Few rows (R plus the overflow): load them all at once.
@@ -306,6 +334,7 @@ impl NeighborGenerator {
                 &self.pool,
                 alpha,
                 config.prune_to,
+                self.sketch.as_ref(),
                 &mut self.prune_scratch,
                 &mut self.pruned,
             )
@@ -319,6 +348,7 @@ impl NeighborGenerator {
         config: &BuildConfig,
         node: u32,
     ) -> usize {
+        self.ensure_sketch(store, config);
         let two_level = store.is_two_level();
         let scorer = store.scorer_for_row(node);
         self.history.clear();
@@ -328,9 +358,10 @@ impl NeighborGenerator {
             None
         };
         let window = config.window_size;
+        let screen = self.sketch.as_ref().map(|s| (s, node));
         let mut computed = self
             .searcher
-            .greedy(graph, store, &scorer, window, window, true, history);
+            .greedy(graph, store, &scorer, window, window, true, history, screen);
         // The pool: every expanded node (full history) or the final buffer, then the node's
         // current neighbours that are not in it yet, as SVS's `generate_neighbors` does.
         self.pool.clear();
@@ -384,6 +415,7 @@ impl NeighborGenerator {
             &self.pool,
             config.alpha,
             config.graph_max_degree,
+            self.sketch.as_ref(),
             &mut self.prune_scratch,
             &mut self.pruned,
         );

@@ -20,6 +20,7 @@
 
 use crate::metric::Metric;
 use crate::neighbor::Neighbor;
+use crate::sketch::BuildSketch;
 use crate::store::{QueryScorer, VectorStore};
 
 /// Which SVS pruning strategy a metric uses.
@@ -54,6 +55,12 @@ pub struct PruneScratch {
     /// Ids of the live candidates being compared with a new neighbour, and their distances.
     ids: Vec<u32>,
     scored: Vec<Neighbor>,
+    /// Screened prunes: sketch intervals of `ids`, and the positions (and ids) whose decision
+    /// the interval leaves open.
+    bounds: Vec<(f32, f32)>,
+    open: Vec<usize>,
+    open_ids: Vec<u32>,
+    open_scored: Vec<Neighbor>,
 }
 
 /// Iterative-rule mark of a candidate pruned in the current round.
@@ -119,17 +126,23 @@ pub(crate) fn score_ids<Q: QueryScorer>(
     let step = if batched { 4 } else { 1 };
     let mut start = 0;
     while start < ids.len() {
-        let take = if ids.len() - start >= step { step } else { 1 };
+        let take = step.min(ids.len() - start);
         for &id in ids.iter().skip(start + PREFETCH_AHEAD).take(take) {
             prefetch(id);
         }
-        if take == 4 {
-            let four = [ids[start], ids[start + 1], ids[start + 2], ids[start + 3]];
+        if batched {
+            // A short last group repeats its first id: every distance then comes from the
+            // batched kernel, whose value for a row does not depend on the rows beside it, so
+            // a pair scores the same whichever ids it is grouped with (screened builds rely on
+            // that to match unscreened ones bit for bit).
+            let group = &ids[start..start + take];
+            let four = [0, 1, 2, 3].map(|k| group.get(k).copied().unwrap_or(group[0]));
             let distances = scorer.distance4(four);
             out.extend(
-                four.into_iter()
+                group
+                    .iter()
                     .zip(distances)
-                    .map(|(id, d)| Neighbor::new(id, d)),
+                    .map(|(&id, d)| Neighbor::new(id, d)),
             );
         } else {
             let id = ids[start];
@@ -139,13 +152,55 @@ pub(crate) fn score_ids<Q: QueryScorer>(
     }
 }
 
+/// A distance that decides `candidate`'s comparison with a new neighbour exactly as the exact
+/// distance would, when the sketch interval `(lo, hi)` settles it; `None` when it does not.
+///
+/// Both rules are monotone in the distance (f32 rounding is monotone): for Iterative, "covered"
+/// at `hi` means covered at every smaller distance and "not covered" at `lo` means the same for
+/// every larger one. For Progressive only which side of each round alpha the running maximum
+/// ratio lies on is ever read, so a ratio with the same sides as every ratio in the interval
+/// (here `d(q, c) / hi`) leaves every later decision unchanged.
+#[inline]
+fn settled_distance(
+    rule: PruneRule,
+    metric: Metric,
+    thresholds: &[f32],
+    round_alpha: f32,
+    candidate_distance: f32,
+    (lo, hi): (f32, f32),
+) -> Option<f32> {
+    match rule {
+        PruneRule::Iterative => {
+            if covers(metric, round_alpha, hi, candidate_distance) {
+                Some(hi)
+            } else if !covers(metric, round_alpha, lo, candidate_distance) {
+                Some(lo)
+            } else {
+                None
+            }
+        }
+        PruneRule::Progressive => {
+            if !(lo > 0.0 && candidate_distance > 0.0 && hi.is_finite()) {
+                return None;
+            }
+            let (least, most) = (candidate_distance / hi, candidate_distance / lo);
+            thresholds
+                .iter()
+                .all(|&t| (least <= t) == (most <= t))
+                .then_some(hi)
+        }
+    }
+}
+
 /// Prunes `pool` (sorted nearest first, not containing the node itself) to at most
-/// `max_degree` ids written to `out`. Returns the number of distances computed.
+/// `max_degree` ids written to `out`. With a build `sketch`, comparisons its intervals settle
+/// skip the f32 rows (same result). Returns the number of f32 distances computed.
 pub fn robust_prune<S: VectorStore>(
     store: &S,
     pool: &[Neighbor],
     alpha: f32,
     max_degree: usize,
+    sketch: Option<&BuildSketch>,
     scratch: &mut PruneScratch,
     out: &mut Vec<u32>,
 ) -> usize {
@@ -163,7 +218,12 @@ pub fn robust_prune<S: VectorStore>(
         parked,
         ids,
         scored,
+        bounds,
+        open,
+        open_ids,
+        open_scored,
     } = scratch;
+    let thresholds = &alphas[..round_count];
     mark.clear();
     mark.resize(pool.len(), 0.0);
     live.clear();
@@ -199,15 +259,54 @@ pub fn robust_prune<S: VectorStore>(
             ids.clear();
             ids.extend(live[1..].iter().map(|&k| pool[k as usize].id));
             scored.clear();
-            score_ids(
-                &p_scorer,
-                ids,
-                !two_level,
-                |s, id| build_distance(s, id, two_level),
-                |_| {},
-                scored,
-            );
-            computed += scored.len();
+            match sketch {
+                Some(sketch) => {
+                    bounds.clear();
+                    sketch.intervals(pool[i].id, ids, bounds);
+                    open.clear();
+                    open_ids.clear();
+                    for (j, (&id, &interval)) in ids.iter().zip(bounds.iter()).enumerate() {
+                        let c = pool[live[j + 1] as usize];
+                        let settled = settled_distance(
+                            rule,
+                            metric,
+                            thresholds,
+                            round_alpha,
+                            c.distance,
+                            interval,
+                        );
+                        scored.push(Neighbor::new(id, settled.unwrap_or(f32::NAN)));
+                        if settled.is_none() {
+                            open.push(j);
+                            open_ids.push(id);
+                        }
+                    }
+                    open_scored.clear();
+                    score_ids(
+                        &p_scorer,
+                        open_ids,
+                        !two_level,
+                        |s, id| build_distance(s, id, two_level),
+                        |_| {},
+                        open_scored,
+                    );
+                    computed += open_scored.len();
+                    for (&j, exact) in open.iter().zip(open_scored.iter()) {
+                        scored[j] = *exact;
+                    }
+                }
+                None => {
+                    score_ids(
+                        &p_scorer,
+                        ids,
+                        !two_level,
+                        |s, id| build_distance(s, id, two_level),
+                        |_| {},
+                        scored,
+                    );
+                    computed += scored.len();
+                }
+            }
             let mut write = 0;
             for read in 1..live.len() {
                 let k = live[read];
@@ -261,10 +360,10 @@ mod tests {
         pool.sort_by(|a, b| a.cmp_by_distance(b));
         let mut out = Vec::new();
         let mut scratch = PruneScratch::default();
-        robust_prune(&store, &pool, 1.0, 3, &mut scratch, &mut out);
+        robust_prune(&store, &pool, 1.0, 3, None, &mut scratch, &mut out);
         // d(1,2)=1.21 < d(0,2)=4.41: 2 is covered at alpha 1.
         assert_eq!(out, vec![1, 3]);
-        robust_prune(&store, &pool, 4.0, 3, &mut scratch, &mut out);
+        robust_prune(&store, &pool, 4.0, 3, None, &mut scratch, &mut out);
         // 4 · 1.21 = 4.84 ≥ 4.41: 2 comes back in the second round.
         assert_eq!(out, vec![1, 3, 2]);
     }

@@ -12,6 +12,7 @@
 //! resolves it to ON because the tag array is cheaper than re-scoring.
 
 use crate::neighbor::Neighbor;
+use crate::sketch::BuildSketch;
 use crate::store::{QueryScorer, VectorStore};
 
 use super::buffer::SearchBuffer;
@@ -62,6 +63,8 @@ pub struct VamanaSearcher {
     /// Unvisited neighbours of the node being expanded, and their distances.
     pending: Vec<u32>,
     scored: Vec<Neighbor>,
+    /// Sketch intervals of `pending` (screened builds).
+    bounds: Vec<(f32, f32)>,
 }
 
 impl VamanaSearcher {
@@ -73,7 +76,10 @@ impl VamanaSearcher {
     /// (the entry point first) is also appended to `history` when given: SVS's "full search
     /// history" used while building, which its search tracker records on expansion, not for
     /// every scored neighbour.
-    /// Returns the number of distances computed.
+    /// With `screen` (a build sketch and the row the scorer measures from), a neighbour is
+    /// scored exactly only when its sketch interval does not already put it behind the worst
+    /// entry of a full buffer (where it would be dropped anyway).
+    /// Returns the number of f32 distances computed.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn greedy<S: VectorStore, Q: QueryScorer>(
         &mut self,
@@ -84,6 +90,7 @@ impl VamanaSearcher {
         capacity: usize,
         use_history: bool,
         mut history: Option<&mut Vec<Neighbor>>,
+        screen: Option<(&BuildSketch, u32)>,
     ) -> usize {
         self.buffer.reset(window, capacity);
         if graph.is_empty() {
@@ -112,6 +119,17 @@ impl VamanaSearcher {
                     continue;
                 }
                 self.pending.push(nb);
+            }
+            if let (Some((sketch, from)), Some(worst)) = (screen, self.buffer.full_worst()) {
+                // The buffer's worst only improves while this node's neighbours go in, so one
+                // that cannot beat it now is never kept: skip its f32 row. (Only with the
+                // visited set, so a skipped node is never offered again.)
+                if use_history {
+                    self.bounds.clear();
+                    sketch.intervals(from, &self.pending, &mut self.bounds);
+                    let mut keep = self.bounds.iter().map(|&(lo, _)| lo < worst || lo.is_nan());
+                    self.pending.retain(|_| keep.next().unwrap_or(true));
+                }
             }
             // Graph construction (the caller keeps the search history) scores four neighbours
             // per batched kernel call: with the visited set each node is scored once. Queries
@@ -162,6 +180,7 @@ impl VamanaSearcher {
             window,
             capacity,
             params.use_history,
+            None,
             None,
         );
         let hits = if store.is_two_level() {
@@ -218,6 +237,7 @@ impl VamanaSearcher {
                 window,
                 capacity,
                 params.use_history,
+                None,
                 None,
             );
             let inside = self
