@@ -27,6 +27,10 @@ use crate::store::VectorStore;
 /// Code rows are padded with zeros to a multiple of this, so the SIMD loops have no tail.
 const CODE_PAD: usize = 16;
 
+/// i16 slots after each row's codes holding its [`RowBounds`] (five f32 as bit halves): the
+/// constants arrive with the row's last cache line instead of costing a miss of their own.
+const TRAILER: usize = 16;
+
 /// Magnitudes beyond which f32 kernels could overflow: such data builds unscreened.
 const MAX_SAFE_NORM: f64 = 1e18;
 
@@ -49,9 +53,11 @@ struct RowBounds {
 #[derive(Debug, Clone)]
 pub struct BuildSketch {
     inner_product: bool,
+    /// Codes per row (the dimension padded to [`CODE_PAD`]).
+    code_len: usize,
+    /// `code_len + TRAILER`.
     stride: usize,
     codes: Vec<i16>,
-    rows: Vec<RowBounds>,
     /// γ: the relative rounding allowance of the exact f32 kernels.
     rounding: f32,
     kernel: CodeBatch4Kernel,
@@ -88,10 +94,10 @@ impl BuildSketch {
             return None;
         }
         let dim = store.dim();
-        let stride = dim.div_ceil(CODE_PAD).max(1) * CODE_PAD;
+        let code_len = dim.div_ceil(CODE_PAD).max(1) * CODE_PAD;
+        let stride = code_len + TRAILER;
         let n = store.len();
         let mut codes = vec![0i16; n.checked_mul(stride)?];
-        let mut rows = Vec::with_capacity(n);
         let mut row = Vec::with_capacity(dim);
         let max_code = f64::from(CODE_I16_MAX);
         for (id, out) in codes.chunks_exact_mut(stride).enumerate() {
@@ -122,19 +128,20 @@ impl BuildSketch {
                 error_sq += (x - decoded) * (x - decoded);
                 sq += x * x;
             }
-            rows.push(RowBounds {
+            let bounds = RowBounds {
                 scale,
                 code_norm: bound(code_sq.sqrt()),
                 error_norm: bound(error_sq.sqrt()),
                 norm: bound(sq.sqrt()),
                 sq_norm: bound(sq),
-            });
+            };
+            bounds.write(&mut out[code_len..]);
         }
         Some(Self {
             inner_product: store.metric().is_inner_product(),
+            code_len,
             stride,
             codes,
-            rows,
             rounding: (dim as f32 + 20.0) * f32::EPSILON,
             kernel: code_dot_1x4_kernel(),
         })
@@ -142,19 +149,26 @@ impl BuildSketch {
 
     /// Bytes held (codes and per-row constants): build scratch, freed with the builder.
     pub fn bytes(&self) -> u64 {
-        (self.codes.len() * std::mem::size_of::<i16>()
-            + self.rows.len() * std::mem::size_of::<RowBounds>()) as u64
+        (self.codes.len() * std::mem::size_of::<i16>()) as u64
+    }
+
+    /// Row `id`'s codes and constants (`None` past the end).
+    #[inline]
+    fn row(&self, id: u32) -> Option<(&[i16], RowBounds)> {
+        let start = id as usize * self.stride;
+        let row = self.codes.get(start..start + self.stride)?;
+        let (codes, trailer) = row.split_at(self.code_len);
+        Some((codes, RowBounds::read(trailer)))
     }
 
     fn code_row(&self, id: u32) -> &[i16] {
-        let start = id as usize * self.stride;
-        self.codes.get(start..start + self.stride).unwrap_or(&[])
+        self.row(id).map_or(&[], |(codes, _)| codes)
     }
 
     /// Appends to `out`, for every id of `ids`, an interval `(lo, hi)` that contains the f32
     /// distance the exact kernels compute between rows `from` and `id`.
     pub fn intervals(&self, from: u32, ids: &[u32], out: &mut Vec<(f32, f32)>) {
-        let Some(p) = self.rows.get(from as usize).copied() else {
+        let Some((_, p)) = self.row(from) else {
             out.extend(ids.iter().map(|_| (f32::NEG_INFINITY, f32::INFINITY)));
             return;
         };
@@ -171,12 +185,49 @@ impl BuildSketch {
             let four = [0, 1, 2, 3].map(|k| chunk.get(k).copied().unwrap_or(chunk[0]));
             let dots = self.kernel.call(query, four.map(|id| self.code_row(id)));
             for (&id, &dot) in chunk.iter().zip(&dots) {
-                out.push(match self.rows.get(id as usize) {
-                    Some(c) if self.inner_product => from_pair.inner_product(c, dot),
-                    Some(c) => from_pair.l2(c, dot, self.rounding),
+                out.push(match self.row(id) {
+                    Some((_, c)) if self.inner_product => from_pair.inner_product(&c, dot),
+                    Some((_, c)) => from_pair.l2(&c, dot, self.rounding),
                     None => (f32::NEG_INFINITY, f32::INFINITY),
                 });
             }
+        }
+    }
+}
+
+impl RowBounds {
+    fn fields(&self) -> [f32; 5] {
+        [
+            self.scale,
+            self.code_norm,
+            self.error_norm,
+            self.norm,
+            self.sq_norm,
+        ]
+    }
+
+    /// Stores the five f32 as bit halves in `trailer` (at least 10 slots).
+    fn write(&self, trailer: &mut [i16]) {
+        for (pair, value) in trailer.chunks_exact_mut(2).zip(self.fields()) {
+            let bits = value.to_bits();
+            pair[0] = bits as u16 as i16;
+            pair[1] = (bits >> 16) as u16 as i16;
+        }
+    }
+
+    #[inline]
+    fn read(trailer: &[i16]) -> Self {
+        let mut fields = [0.0f32; 5];
+        for (value, pair) in fields.iter_mut().zip(trailer.chunks_exact(2)) {
+            *value = f32::from_bits(u32::from(pair[0] as u16) | (u32::from(pair[1] as u16) << 16));
+        }
+        let [scale, code_norm, error_norm, norm, sq_norm] = fields;
+        Self {
+            scale,
+            code_norm,
+            error_norm,
+            norm,
+            sq_norm,
         }
     }
 }
