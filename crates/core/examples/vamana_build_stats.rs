@@ -5,8 +5,9 @@
 //! vamana_build_stats <siftsmall|netflix> [R] [L] [first-N-rows]
 //! ```
 //!
-//! `ANNLAB_EXACT=1` builds without the sketch pre-screen (`BuildConfig::prescreen`): the graph
-//! fingerprint must not change, only the time and the number of f32 distances.
+//! `ANNLAB_PRESCREEN=1` builds with the sketch pre-screen (`BuildConfig::prescreen`, the
+//! default in wasm only): the graph fingerprint must not change, only the time and the number
+//! of f32 distances.
 #[path = "../tests/vamana_support/datasets.rs"]
 mod datasets;
 
@@ -36,7 +37,7 @@ fn main() {
     .expect("subset");
     let store = FullPrecisionStore::<f32>::from_matrix(&base, ds.metric).expect("store");
     let mut config = BuildConfig::redis(r, l, ds.metric);
-    config.prescreen = std::env::var_os("ANNLAB_EXACT").is_none();
+    config.prescreen = std::env::var_os("ANNLAB_PRESCREEN").is_some();
     let t0 = Instant::now();
     let mut builder = VamanaBuilder::new(&store, config).expect("builder");
     while !builder.step(1024).finished {}

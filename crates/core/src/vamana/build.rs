@@ -19,7 +19,9 @@
 //!   plus overflow is re-pruned to `prune_to` (R − 4 in Redis).
 //!
 //! The work is sequential and has no randomness, so a build is a pure function of the data and
-//! the configuration (the index seed only feeds codec training). [`VamanaBuilder::step`] runs a
+//! the configuration (the index seed only feeds codec training). With
+//! [`BuildConfig::prescreen`], threshold decisions that 16-bit row codes settle skip the f32
+//! rows ([`crate::sketch`]); the graph is the same bit for bit. [`VamanaBuilder::step`] runs a
 //! bounded number of nodes so callers can report progress and cancel between chunks.
 
 use std::ops::Range;
@@ -49,9 +51,14 @@ pub struct BuildConfig {
     pub prune_to: usize,
     pub use_full_search_history: bool,
     /// Decide most threshold comparisons from 16-bit codes first ([`crate::sketch`]): same
-    /// graph, fewer f32 distances. Only uncompressed stores can be screened.
+    /// graph, fewer f32 distances. Only uncompressed stores can be screened. On by default in
+    /// WebAssembly, where it makes the netflix build 15–20 % faster; off natively, where the
+    /// prefetched f32 rows already cost about what the codes do (measured: no gain).
     pub prescreen: bool,
 }
+
+/// Whether builds pre-screen unless told otherwise (see [`BuildConfig::prescreen`]).
+pub const PRESCREEN_BY_DEFAULT: bool = cfg!(target_arch = "wasm32");
 
 /// Redis's fixed build alpha: 1.2 for L2, 0.95 for IP and COSINE (VecSim `svs_utils.h`).
 pub fn default_alpha(metric: Metric) -> f32 {
@@ -83,7 +90,7 @@ impl BuildConfig {
             max_candidate_pool_size: 3 * construction_window_size,
             prune_to: default_prune_to(graph_max_degree),
             use_full_search_history: true,
-            prescreen: true,
+            prescreen: PRESCREEN_BY_DEFAULT,
         }
     }
 }
