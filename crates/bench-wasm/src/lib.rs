@@ -113,8 +113,32 @@ pub extern "C" fn self_check() -> u32 {
             distance::l2sq_tile(&q, &r) == reference::l2sq_tile(&q, &r),
         ];
         failures += exact.iter().filter(|ok| !**ok).count() as u32;
+        // The build sketch's integer kernel is exact: equal to its i64 reference.
+        let max = i32::from(distance::CODE_I16_MAX);
+        let codes: Vec<i16> = (0..len)
+            .map(|i| ((i as i32 * 7919) % (2 * max + 1) - max) as i16)
+            .collect();
+        let rows = [
+            &codes[..],
+            &ints_codes(len, 1)[..],
+            &ints_codes(len, 2)[..],
+            &codes[..],
+        ];
+        if distance::code_dot_1x4_kernel().call(&codes, rows)
+            != reference::dot_i16_1x4(&codes, rows)
+        {
+            failures += 1;
+        }
     }
     failures
+}
+
+/// Seeded 16-bit codes within the integer kernels' range.
+fn ints_codes(len: usize, seed: i32) -> Vec<i16> {
+    let max = i32::from(distance::CODE_I16_MAX);
+    (0..len)
+        .map(|i| ((i as i32 * 104_729 + seed * 31) % (2 * max + 1) - max) as i16)
+        .collect()
 }
 
 /// Builds an uncompressed Vamana graph (Redis build settings: R, L, alpha by metric, pool 3L,
