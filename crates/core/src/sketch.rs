@@ -34,6 +34,10 @@ const TRAILER: usize = 16;
 /// Magnitudes beyond which f32 kernels could overflow: such data builds unscreened.
 const MAX_SAFE_NORM: f64 = 1e18;
 
+/// Largest sketch made (bytes of codes): beyond it (about 80,000 × 768 rows) the build runs
+/// unscreened rather than hold another half of the f32 data in every building worker.
+pub const MAX_SKETCH_BYTES: usize = 128 << 20;
+
 /// Per-row constants of the interval, as f32 upper bounds (rounded up from f64).
 #[derive(Debug, Clone, Copy, Default)]
 struct RowBounds {
@@ -97,7 +101,14 @@ impl BuildSketch {
         let code_len = dim.div_ceil(CODE_PAD).max(1) * CODE_PAD;
         let stride = code_len + TRAILER;
         let n = store.len();
-        let mut codes = vec![0i16; n.checked_mul(stride)?];
+        let len = n.checked_mul(stride)?;
+        if len.checked_mul(std::mem::size_of::<i16>())? > MAX_SKETCH_BYTES {
+            return None;
+        }
+        // A failed allocation means no sketch, never an abort.
+        let mut codes: Vec<i16> = Vec::new();
+        codes.try_reserve_exact(len).ok()?;
+        codes.resize(len, 0);
         let mut row = Vec::with_capacity(dim);
         let max_code = f64::from(CODE_I16_MAX);
         for (id, out) in codes.chunks_exact_mut(stride).enumerate() {
@@ -359,9 +370,17 @@ mod tests {
     }
 
     #[test]
-    fn compressed_or_huge_data_is_not_sketched() {
+    fn huge_values_or_too_many_rows_are_not_sketched() {
         let m = Matrix::new(2, vec![1e30, 0.0, 1.0, 2.0]).unwrap();
         let store = FullPrecisionStore::<f32>::from_matrix(&m, Metric::L2).unwrap();
         assert!(BuildSketch::from_store(&store).is_none());
+        // Just past the size cap: 16 codes + 16 trailer slots per row of 2 dims.
+        let rows = MAX_SKETCH_BYTES / (32 * 2) + 1;
+        let m = Matrix::new(2, vec![0.5; rows * 2]).unwrap();
+        let store = FullPrecisionStore::<f32>::from_matrix(&m, Metric::L2).unwrap();
+        assert!(BuildSketch::from_store(&store).is_none());
+        let m = Matrix::new(2, vec![0.5; (rows - 1) * 2]).unwrap();
+        let store = FullPrecisionStore::<f32>::from_matrix(&m, Metric::L2).unwrap();
+        assert!(BuildSketch::from_store(&store).is_some());
     }
 }
