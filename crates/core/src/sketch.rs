@@ -6,7 +6,7 @@
 //! 16-bit integer codes with a per-row scale (`x̂ = scale · a`, |a| ≤ 4095) and, from an exact
 //! integer dot product of two code rows, gives an interval that is *guaranteed* to contain the
 //! f32 distance the exact kernels would compute. When the whole interval lies on one side of the
-//! threshold the decision is known without touching the f32 rows (a quarter of the bytes and
+//! threshold the decision is known without touching the f32 rows (half the bytes, and about
 //! half the arithmetic); otherwise the exact distance is computed. Decisions, and so the graph,
 //! are therefore exactly those of the unscreened build (tested bit for bit).
 //!
