@@ -158,11 +158,6 @@ impl BuildSketch {
         })
     }
 
-    /// Bytes held (codes and per-row constants): build scratch, freed with the builder.
-    pub fn bytes(&self) -> u64 {
-        (self.codes.len() * std::mem::size_of::<i16>()) as u64
-    }
-
     /// Row `id`'s codes and constants (`None` past the end).
     #[inline]
     fn row(&self, id: u32) -> Option<(&[i16], RowBounds)> {
@@ -179,12 +174,11 @@ impl BuildSketch {
     /// Appends to `out`, for every id of `ids`, an interval `(lo, hi)` that contains the f32
     /// distance the exact kernels compute between rows `from` and `id`.
     pub fn intervals(&self, from: u32, ids: &[u32], out: &mut Vec<(f32, f32)>) {
-        let Some((_, p)) = self.row(from) else {
+        let Some((query, p)) = self.row(from) else {
             out.extend(ids.iter().map(|_| (f32::NEG_INFINITY, f32::INFINITY)));
             return;
         };
         let from_pair = FromRow::new(&p, self.rounding);
-        let query = self.code_row(from);
         out.reserve(ids.len());
         for (k, chunk) in ids.chunks(4).enumerate() {
             #[cfg(target_arch = "x86_64")]

@@ -443,9 +443,8 @@ fn handed_out_lists_are_checked_and_can_be_reclaimed() {
     state.reclaim(&store).unwrap();
     assert_eq!(state.delegated(), None);
     while !state.step(&store, usize::MAX, false).finished {}
-    let mut serial = VamanaBuilder::new(&store, config).unwrap();
-    while !serial.step(usize::MAX).finished {}
-    assert_eq!(state.finish(), serial.finish());
+    let serial = build_vamana(&store, config, &mut NoControl).unwrap();
+    assert_eq!(state.finish(), serial);
 }
 
 #[test]
@@ -492,7 +491,6 @@ fn handed_out_prunes_are_checked_and_can_be_reclaimed() {
     state.reclaim_prunes(&store).unwrap();
     assert_eq!(state.delegated_prunes(), None);
     while !state.step(&store, usize::MAX, false).finished {}
-    let mut serial = VamanaBuilder::new(&store, config).unwrap();
-    while !serial.step(usize::MAX).finished {}
-    assert_eq!(state.finish(), serial.finish());
+    let serial = build_vamana(&store, config, &mut NoControl).unwrap();
+    assert_eq!(state.finish(), serial);
 }

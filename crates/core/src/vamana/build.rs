@@ -264,11 +264,6 @@ impl NeighborGenerator {
         }
     }
 
-    /// Bytes of the build sketch currently held (build scratch, not part of the index).
-    pub fn sketch_bytes(&self) -> u64 {
-        self.sketch.as_ref().map_or(0, BuildSketch::bytes)
-    }
-
     /// Lists for `nodes` against `graph` (the graph as it stood at the batch start).
     pub fn generate_lists<S: VectorStore>(
         &mut self,

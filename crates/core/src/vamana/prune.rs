@@ -56,7 +56,7 @@ pub struct PruneScratch {
     ids: Vec<u32>,
     scored: Vec<Neighbor>,
     /// Screened prunes: sketch intervals of `ids`, and the positions (and ids) whose decision
-    /// the interval leaves open.
+    /// the interval leaves open. `open_scored` receives every exact distance of a comparison.
     bounds: Vec<(f32, f32)>,
     open: Vec<usize>,
     open_ids: Vec<u32>,
@@ -258,8 +258,10 @@ pub fn robust_prune<S: VectorStore>(
             // (four per kernel call for one-level stores), then update in pool order.
             ids.clear();
             ids.extend(live[1..].iter().map(|&k| pool[k as usize].id));
+            // With a sketch, `scored` first holds the settled stand-ins and the comparisons
+            // left open are scored exactly; without one, every comparison is.
             scored.clear();
-            match sketch {
+            let exact_ids: &[u32] = match sketch {
                 Some(sketch) => {
                     bounds.clear();
                     sketch.intervals(pool[i].id, ids, bounds);
@@ -281,31 +283,26 @@ pub fn robust_prune<S: VectorStore>(
                             open_ids.push(id);
                         }
                     }
-                    open_scored.clear();
-                    score_ids(
-                        &p_scorer,
-                        open_ids,
-                        !two_level,
-                        |s, id| build_distance(s, id, two_level),
-                        |_| {},
-                        open_scored,
-                    );
-                    computed += open_scored.len();
-                    for (&j, exact) in open.iter().zip(open_scored.iter()) {
-                        scored[j] = *exact;
-                    }
+                    open_ids
                 }
-                None => {
-                    score_ids(
-                        &p_scorer,
-                        ids,
-                        !two_level,
-                        |s, id| build_distance(s, id, two_level),
-                        |_| {},
-                        scored,
-                    );
-                    computed += scored.len();
+                None => ids,
+            };
+            open_scored.clear();
+            score_ids(
+                &p_scorer,
+                exact_ids,
+                !two_level,
+                |s, id| build_distance(s, id, two_level),
+                |_| {},
+                open_scored,
+            );
+            computed += open_scored.len();
+            if sketch.is_some() {
+                for (&j, exact) in open.iter().zip(open_scored.iter()) {
+                    scored[j] = *exact;
                 }
+            } else {
+                std::mem::swap(scored, open_scored);
             }
             let mut write = 0;
             for read in 1..live.len() {
