@@ -27,6 +27,14 @@ use crate::worker_codec;
 /// Where Trunk's loader shim for the `worker` bin is served.
 const WORKER_URL: &str = "./worker_loader.js";
 
+/// The job id of warm-ups: no job is ever registered under it, so their replies are dropped.
+const WARM_UP_JOB: u64 = 0;
+
+/// Rounds of [`worker_codec::warm_up_event_codec`] when the page starts: without them the
+/// browser compiled the event decoder with its optimising tier during the first build
+/// (~0.2 s of CPU next to the builds, Chrome 156).
+const WARM_UP_EVENT_ROUNDS: usize = 100;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Role {
     Data,
@@ -131,6 +139,8 @@ struct Bridge {
     /// SVS helpers started (and preparing their data) but not linked to the SVS worker yet:
     /// part and the SVS end of their channel. They join when HNSW is built.
     standby: Vec<(usize, MessagePort)>,
+    /// Helpers started (and warmed up) ahead of a build that no build has used yet.
+    warm_helpers: Vec<usize>,
 }
 
 thread_local! {
@@ -196,6 +206,7 @@ pub fn init(state: AppState) {
         measuring: None,
         built_count: 0,
         standby: Vec::new(),
+        warm_helpers: Vec::new(),
     };
     for role in [
         Role::Data,
@@ -205,9 +216,14 @@ pub fn init(state: AppState) {
         match spawn(role) {
             Ok(slot) => {
                 bridge.workers.insert(role, slot);
+                bridge.warm_up(role);
             }
             Err(e) => state.push_error(e),
         }
+    }
+    bridge.prepare_helpers();
+    if let Err(e) = worker_codec::warm_up_event_codec(WARM_UP_EVENT_ROUNDS) {
+        web_sys::console::warn_1(&format!("annlab: warm-up: {e}").into());
     }
     BRIDGE.with(|b| *b.borrow_mut() = Some(bridge));
 }
@@ -329,9 +345,69 @@ impl Bridge {
     /// Terminates the SVS build's helpers (they are started again for the next build).
     fn stop_helpers(&mut self) {
         self.standby.clear();
+        self.warm_helpers.clear();
         self.workers
             .retain(|role, _| !matches!(role, Role::Helper(_)));
         self.jobs.retain(|_, (r, _)| !matches!(r, Role::Helper(_)));
+    }
+
+    /// Terminates the helpers an earlier build used and keeps the warmed-up ones that no
+    /// build has used yet, for the build that starts now.
+    fn take_warm_helpers(&mut self) {
+        let warm = std::mem::take(&mut self.warm_helpers);
+        self.standby.clear();
+        self.workers
+            .retain(|role, _| !matches!(role, Role::Helper(p) if !warm.contains(p)));
+        self.jobs.retain(|_, (r, _)| !matches!(r, Role::Helper(_)));
+    }
+
+    /// Starts the helpers the next build will use, if they are not running, and warms them
+    /// up (see [`crate::worker_warm_up`]); called when no build runs.
+    fn prepare_helpers(&mut self) {
+        let (_, helpers) = helper_plan();
+        for part in 0..helpers {
+            let role = Role::Helper(part);
+            if self.workers.contains_key(&role) {
+                continue;
+            }
+            match spawn(role) {
+                Ok(slot) => {
+                    self.workers.insert(role, slot);
+                    self.warm_up(role);
+                    self.warm_helpers.push(part);
+                }
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("annlab: helper {part}: {e}").into());
+                }
+            }
+        }
+    }
+
+    /// Asks `role`'s worker to build the current specs once over synthetic data, so its
+    /// first real build runs optimised code from the start (see [`crate::worker_warm_up`]).
+    /// Best effort: nothing depends on the answer, and an invalid form skips it.
+    fn warm_up(&mut self, role: Role) {
+        let Ok((common, hnsw, svs)) = self.state.specs() else {
+            return;
+        };
+        let spec = match role {
+            Role::Data => return,
+            Role::Index(IndexKind::Hnsw) => hnsw,
+            Role::Index(IndexKind::Svs) | Role::Helper(_) => svs,
+        };
+        let request = WorkerRequest::WarmUp {
+            spec,
+            metric: common.metric,
+        };
+        let sent = worker_codec::encode_request(WARM_UP_JOB, &request, &[]).and_then(|message| {
+            self.workers
+                .get_mut(&role)
+                .ok_or_else(|| "worker missing".to_string())
+                .and_then(|slot| slot.post_when_ready(message, None))
+        });
+        if let Err(e) = sent {
+            web_sys::console::warn_1(&format!("annlab: warm-up: {e}").into());
+        }
     }
 
     /// Starts helper `part` and links it with the SVS worker (shares and lists then go
@@ -381,6 +457,7 @@ impl Bridge {
         match spawn(role) {
             Ok(slot) => {
                 self.workers.insert(role, slot);
+                self.warm_up(role);
             }
             Err(e) => self.state.push_error(e),
         }
@@ -450,7 +527,7 @@ impl Bridge {
         self.measuring = None;
         self.built_count = 0;
         state.both_built_seconds.set(None);
-        self.stop_helpers();
+        self.take_warm_helpers();
         let helper_init = sends.iter().find_map(|(_, request, _)| match request {
             WorkerRequest::Run {
                 spec, base, metric, ..
@@ -556,6 +633,8 @@ impl Bridge {
         if hnsw.is_busy() || svs.is_busy() {
             return;
         }
+        // Nothing runs any more: the next build's helpers can start and warm up.
+        self.prepare_helpers();
         if let Some(p) = self.pending.take() {
             state
                 .build_wall_seconds
@@ -611,7 +690,7 @@ fn on_event(role: Role, data: &JsValue) {
             return;
         }
         match event {
-            WorkerEvent::Ready | WorkerEvent::HelperReady => {}
+            WorkerEvent::Ready | WorkerEvent::HelperReady | WorkerEvent::WarmedUp { .. } => {}
             WorkerEvent::Progress { phase, done, total } => {
                 let now = browser_io::now_ms();
                 match job {

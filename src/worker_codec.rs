@@ -6,7 +6,10 @@
 //! links the SVS-VAMANA worker with a helper. Buffers are transferred where the sender gives
 //! them up.
 
-use annlab_protocol::worker::{Envelope, Slot, WorkerEvent, WorkerRequest, PROTOCOL_VERSION};
+use annlab_protocol::worker::{
+    Envelope, ListsJob, ListsRef, PruneJob, PrunedRef, Slot, WorkerEvent, WorkerRequest,
+    PROTOCOL_VERSION,
+};
 use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint32Array, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -177,4 +180,80 @@ pub fn decode_event(data: &JsValue) -> Result<(u64, WorkerEvent, Vec<ArrayBuffer
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| "a worker buffer is not an ArrayBuffer".to_string())?;
     Ok((envelope.job, envelope.body, buffers))
+}
+
+/// Encodes and decodes the messages of a shared SVS build `rounds` times and drops them. The
+/// request decoder is one of the largest functions of the worker (serde's visitor for every
+/// request), and a shared build decodes a message per batch step: warmed up here, the
+/// browser's optimising compile of it happens before a build instead of during one (see
+/// [`crate::worker_warm_up`]).
+pub fn warm_up_codec(job: u64, rounds: usize) -> Result<(), String> {
+    let requests = [
+        WorkerRequest::Continue,
+        WorkerRequest::GenerateLists(ListsJob {
+            part: 0,
+            start: 0,
+            end: 1,
+            max_degree: 1,
+            entry_point: 0,
+            graph_slot: 0,
+        }),
+        WorkerRequest::Lists(ListsRef {
+            part: 0,
+            start: 0,
+            end: 1,
+            distance_computations: 1,
+            seconds: 0.5,
+            ends_slot: 0,
+            ids_slot: 0,
+        }),
+        WorkerRequest::PruneBackEdges(PruneJob {
+            part: 0,
+            alpha: 1.2,
+            targets_slot: 0,
+            ends_slot: 0,
+            candidates_slot: 0,
+        }),
+        WorkerRequest::Pruned(PrunedRef {
+            part: 0,
+            distance_computations: 1,
+            ends_slot: 0,
+            ids_slot: 0,
+        }),
+    ];
+    for _ in 0..rounds {
+        for request in &requests {
+            let (message, _) = encode_request_owned(job, request, &[Buffer::U32(vec![0; 2])])?;
+            let incoming = decode_request(&message).map_err(|(_, e)| e)?;
+            incoming.u32s(0)?;
+        }
+    }
+    Ok(())
+}
+
+/// The page's side of [`warm_up_codec`]: encodes and decodes the events a build sends
+/// (progress above all) `rounds` times and drops them, so the event decoder is optimised
+/// before the first build instead of during it.
+pub fn warm_up_event_codec(rounds: usize) -> Result<(), String> {
+    for _ in 0..rounds {
+        for event in [
+            WorkerEvent::Progress {
+                phase: "pass 1/2".into(),
+                done: 1,
+                total: 2,
+            },
+            WorkerEvent::Built { build_seconds: 1.0 },
+            WorkerEvent::WarmedUp { seconds: 0.1 },
+        ] {
+            let (message, _) = encode_event(
+                0,
+                Reply {
+                    event,
+                    buffers: Vec::new(),
+                },
+            )?;
+            decode_event(&message)?;
+        }
+    }
+    Ok(())
 }

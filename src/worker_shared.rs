@@ -546,6 +546,49 @@ impl HelperSession {
     }
 }
 
+/// Runs a whole shared build of `spec` here, with one in-process helper answering every
+/// share, and measures it (hold off): the code paths of the building worker and of a helper
+/// in one go, for [`crate::worker_warm_up`].
+#[allow(clippy::too_many_arguments)]
+pub fn warm_up_shared(
+    spec: &IndexSpec,
+    base: Matrix,
+    queries: Matrix,
+    truth: Vec<Vec<u32>>,
+    metric: Metric,
+    k: usize,
+    clock: &dyn Clock,
+    control: &mut dyn BuildControl,
+) -> Result<(), String> {
+    let mut helper = HelperSession::start(spec, &base, metric)?;
+    let mut build = SharedSvsBuild::start(
+        spec, base, queries, truth, metric, k, false, 1, false, clock, control,
+    )?;
+    loop {
+        let mut jobs = Vec::new();
+        if build.drive(clock, control, &mut |job| jobs.push(job))? == Drive::Finished {
+            build.finish(clock)?;
+            return Ok(());
+        }
+        if jobs.is_empty() {
+            return Err("the warm-up build waited with nothing handed out".into());
+        }
+        for job in jobs {
+            match job {
+                HelperJob::Lists { job, graph } => {
+                    let HelperLists { lists, ends, ids } = helper.generate(&job, graph, clock)?;
+                    build.accept(&lists, ends, ids)?;
+                }
+                HelperJob::Prune { job, set } => {
+                    let HelperPruned { pruned, ends, ids } =
+                        helper.prune(&job, set.targets, set.ends, set.candidates)?;
+                    build.accept_pruned(&pruned, ends, ids)?;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -173,3 +173,58 @@ fn build_then_measure_messages_round_trip() {
     let (job, back, _) = decode_event(&message).unwrap();
     assert_eq!((job, back), (12, built));
 }
+
+#[wasm_bindgen_test]
+fn warm_up_messages_round_trip_and_the_codec_warm_ups_run() {
+    let request = WorkerRequest::WarmUp {
+        spec: IndexSpec::Hnsw {
+            params: HnswParams::default(),
+            ef_sweep: vec![10],
+        },
+        metric: Metric::Cosine,
+    };
+    let incoming = decode_request(&encode_request(0, &request, &[]).unwrap()).unwrap();
+    assert_eq!(incoming.request, request);
+    let (message, _) = encode_event(
+        0,
+        Reply {
+            event: WorkerEvent::WarmedUp { seconds: 0.25 },
+            buffers: Vec::new(),
+        },
+    )
+    .unwrap();
+    let (_, event, _) = decode_event(&message).unwrap();
+    assert_eq!(event, WorkerEvent::WarmedUp { seconds: 0.25 });
+    annlab_app::worker_codec::warm_up_codec(0, 3).unwrap();
+    annlab_app::worker_codec::warm_up_event_codec(3).unwrap();
+}
+
+#[wasm_bindgen_test]
+fn a_warm_up_builds_both_kinds_in_wasm() {
+    struct Zero;
+    impl annlab_protocol::runner::Clock for Zero {
+        fn now_seconds(&self) -> f64 {
+            0.0
+        }
+    }
+    for spec in [
+        IndexSpec::Hnsw {
+            params: HnswParams::default(),
+            ef_sweep: vec![10],
+        },
+        IndexSpec::Svs {
+            params: annlab_core::svs::SvsParams::default(),
+            target: annlab_core::svs::Target::Intel,
+            runtime_sweep: vec![annlab_core::svs::SvsRuntime::default()],
+        },
+    ] {
+        let reply = annlab_app::worker_warm_up::warm_up(
+            &spec,
+            Metric::Cosine,
+            &Zero,
+            &mut annlab_core::NoControl,
+        )
+        .unwrap();
+        assert!(matches!(reply.event, WorkerEvent::WarmedUp { .. }));
+    }
+}

@@ -16,6 +16,11 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, MessagePort};
 /// Progress events are posted at most this often (ms), plus at phase changes.
 const PROGRESS_INTERVAL_MS: f64 = 500.0;
 
+/// Rounds of [`worker_codec::warm_up_codec`] in a warm-up: the browser compiles the decoder
+/// with its optimising tier after a few dozen messages (measured: during the first seconds of
+/// a shared build without it).
+const WARM_UP_CODEC_ROUNDS: usize = 100;
+
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
@@ -387,6 +392,11 @@ fn handle(incoming: Incoming) -> Result<Option<Reply>, String> {
                 }
             });
             Ok(None)
+        }
+        WorkerRequest::WarmUp { spec, metric } => {
+            let reply = annlab_app::worker_warm_up::warm_up(spec, *metric, &clock, &mut control)?;
+            worker_codec::warm_up_codec(job, WARM_UP_CODEC_ROUNDS)?;
+            Ok(Some(reply))
         }
         WorkerRequest::Continue => {
             if SHARED.with(|s| s.borrow().is_none()) {

@@ -155,6 +155,16 @@ pub enum WorkerRequest {
     /// A building worker to itself (over its own channel): go on with the build after
     /// returning to the message loop between batches.
     Continue,
+    /// Build `spec` once over a small seeded synthetic set and drop it (for SVS-VAMANA, as a
+    /// shared build with an in-process helper, so both roles' code runs). Browsers start
+    /// WebAssembly in a baseline tier and compile a function with the optimising tier only
+    /// after it has run for a while, on background threads; doing that before the first real
+    /// build keeps the compiles, and the slower baseline code, out of it. Answers
+    /// [`WorkerEvent::WarmedUp`].
+    WarmUp {
+        spec: IndexSpec,
+        metric: annlab_core::Metric,
+    },
 }
 
 /// Back-edge prunes handed to a helper: target ids in `targets_slot`, per target the end
@@ -288,6 +298,8 @@ pub enum WorkerEvent {
     Error { message: String },
     /// A helper prepared its store.
     HelperReady,
+    /// A [`WorkerRequest::WarmUp`] finished after `seconds`.
+    WarmedUp { seconds: f64 },
 }
 
 #[cfg(test)]
