@@ -27,9 +27,10 @@ use crate::store::VectorStore;
 /// Code rows are padded with zeros to a multiple of this, so the SIMD loops have no tail.
 const CODE_PAD: usize = 16;
 
-/// i16 slots after each row's codes holding its [`RowBounds`] (five f32 as bit halves): the
-/// constants arrive with the row's last cache line instead of costing a miss of their own.
-const TRAILER: usize = 16;
+/// i16 slots before each row's codes holding its [`RowBounds`] (five f32 as bit halves): the
+/// constants arrive with the row's first cache line, which the code kernel loads anyway,
+/// instead of costing a miss of their own.
+const HEADER: usize = 16;
 
 /// Magnitudes beyond which f32 kernels could overflow: such data builds unscreened.
 const MAX_SAFE_NORM: f64 = 1e18;
@@ -59,7 +60,7 @@ pub struct BuildSketch {
     inner_product: bool,
     /// Codes per row (the dimension padded to [`CODE_PAD`]).
     code_len: usize,
-    /// `code_len + TRAILER`.
+    /// `HEADER + code_len`.
     stride: usize,
     codes: Vec<i16>,
     /// γ: the relative rounding allowance of the exact f32 kernels.
@@ -99,7 +100,7 @@ impl BuildSketch {
         }
         let dim = store.dim();
         let code_len = dim.div_ceil(CODE_PAD).max(1) * CODE_PAD;
-        let stride = code_len + TRAILER;
+        let stride = HEADER + code_len;
         let n = store.len();
         let len = n.checked_mul(stride)?;
         if len.checked_mul(std::mem::size_of::<i16>())? > MAX_SKETCH_BYTES {
@@ -125,7 +126,8 @@ impl BuildSketch {
             };
             let scale64 = f64::from(scale);
             let (mut code_sq, mut error_sq, mut sq) = (0.0f64, 0.0f64, 0.0f64);
-            for (slot, &x) in out.iter_mut().zip(&row) {
+            let (header, code_slots) = out.split_at_mut(HEADER);
+            for (slot, &x) in code_slots.iter_mut().zip(&row) {
                 let x = f64::from(x);
                 let a = if scale64 > 0.0 {
                     (x / scale64).round().clamp(-max_code, max_code)
@@ -146,7 +148,7 @@ impl BuildSketch {
                 norm: bound(sq.sqrt()),
                 sq_norm: bound(sq),
             };
-            bounds.write(&mut out[code_len..]);
+            bounds.write(header);
         }
         Some(Self {
             inner_product: store.metric().is_inner_product(),
@@ -163,8 +165,8 @@ impl BuildSketch {
     fn row(&self, id: u32) -> Option<(&[i16], RowBounds)> {
         let start = id as usize * self.stride;
         let row = self.codes.get(start..start + self.stride)?;
-        let (codes, trailer) = row.split_at(self.code_len);
-        Some((codes, RowBounds::read(trailer)))
+        let (header, codes) = row.split_at(HEADER);
+        Some((codes, RowBounds::read(header)))
     }
 
     fn code_row(&self, id: u32) -> &[i16] {
@@ -211,9 +213,9 @@ impl RowBounds {
         ]
     }
 
-    /// Stores the five f32 as bit halves in `trailer` (at least 10 slots).
-    fn write(&self, trailer: &mut [i16]) {
-        for (pair, value) in trailer.chunks_exact_mut(2).zip(self.fields()) {
+    /// Stores the five f32 as bit halves in `header` (at least 10 slots).
+    fn write(&self, header: &mut [i16]) {
+        for (pair, value) in header.chunks_exact_mut(2).zip(self.fields()) {
             let bits = value.to_bits();
             pair[0] = bits as u16 as i16;
             pair[1] = (bits >> 16) as u16 as i16;
@@ -221,9 +223,9 @@ impl RowBounds {
     }
 
     #[inline]
-    fn read(trailer: &[i16]) -> Self {
+    fn read(header: &[i16]) -> Self {
         let mut fields = [0.0f32; 5];
-        for (value, pair) in fields.iter_mut().zip(trailer.chunks_exact(2)) {
+        for (value, pair) in fields.iter_mut().zip(header.chunks_exact(2)) {
             *value = f32::from_bits(u32::from(pair[0] as u16) | (u32::from(pair[1] as u16) << 16));
         }
         let [scale, code_norm, error_norm, norm, sq_norm] = fields;
@@ -368,7 +370,7 @@ mod tests {
         let m = Matrix::new(2, vec![1e30, 0.0, 1.0, 2.0]).unwrap();
         let store = FullPrecisionStore::<f32>::from_matrix(&m, Metric::L2).unwrap();
         assert!(BuildSketch::from_store(&store).is_none());
-        // Just past the size cap: 16 codes + 16 trailer slots per row of 2 dims.
+        // Just past the size cap: 16 codes + 16 header slots per row of 2 dims.
         let rows = MAX_SKETCH_BYTES / (32 * 2) + 1;
         let m = Matrix::new(2, vec![0.5; rows * 2]).unwrap();
         let store = FullPrecisionStore::<f32>::from_matrix(&m, Metric::L2).unwrap();
