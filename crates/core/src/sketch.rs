@@ -58,9 +58,7 @@ struct RowBounds {
 #[derive(Debug, Clone)]
 pub struct BuildSketch {
     inner_product: bool,
-    /// Codes per row (the dimension padded to [`CODE_PAD`]).
-    code_len: usize,
-    /// `HEADER + code_len`.
+    /// i16 slots per row: [`HEADER`], then the codes (the dimension padded to [`CODE_PAD`]).
     stride: usize,
     codes: Vec<i16>,
     /// γ: the relative rounding allowance of the exact f32 kernels.
@@ -152,7 +150,6 @@ impl BuildSketch {
         }
         Some(Self {
             inner_product: store.metric().is_inner_product(),
-            code_len,
             stride,
             codes,
             rounding: (dim as f32 + 20.0) * f32::EPSILON,
