@@ -18,9 +18,10 @@ use crate::worker_jobs::Reply;
 use crate::worker_shared;
 
 /// Rows, dimension and queries of the synthetic warm-up set: big enough to use up the tier-up
-/// budget of every hot function (kernels, beam, prune), small enough to take ~0.1 s.
-const ROWS: usize = 500;
-const DIM: usize = 128;
+/// budget of every hot function (kernels, beam, prune; checked with
+/// `--js-flags=--trace-wasm-compilation-times`), small enough to be quick.
+const ROWS: usize = 300;
+const DIM: usize = 64;
 const QUERIES: usize = 16;
 const K: usize = 10;
 const SEED: u64 = 0x5741_524d;
@@ -35,6 +36,9 @@ pub fn warm_up(
     control: &mut dyn BuildControl,
 ) -> Result<Reply, String> {
     let started = clock.now_seconds();
+    // One sweep point is enough to warm the search code: each point is timed for at least
+    // `MIN_MEASURE_SECONDS`, and five of them made a warm-up take a second.
+    let spec = &first_point_only(spec);
     let base = synthetic(ROWS, SEED)?;
     let queries = synthetic(QUERIES, SEED + 1)?;
     let truth = GroundTruth::exact(&base, &queries, metric, K)
@@ -56,6 +60,17 @@ pub fn warm_up(
         },
         buffers: Vec::new(),
     })
+}
+
+/// `spec` with only the first point of its runtime sweep.
+fn first_point_only(spec: &IndexSpec) -> IndexSpec {
+    let mut spec = spec.clone();
+    match &mut spec {
+        IndexSpec::Hnsw { ef_sweep, .. } => ef_sweep.truncate(1),
+        IndexSpec::Svs { runtime_sweep, .. } => runtime_sweep.truncate(1),
+        IndexSpec::Flat { .. } => {}
+    }
+    spec
 }
 
 fn synthetic(rows: usize, seed: u64) -> Result<Matrix, String> {
