@@ -574,17 +574,28 @@ pub fn warm_up_shared(
             return Err("the warm-up build waited with nothing handed out".into());
         }
         for job in jobs {
-            match job {
-                HelperJob::Lists { job, graph } => {
-                    let HelperLists { lists, ends, ids } = helper.generate(&job, graph, clock)?;
-                    build.accept(&lists, ends, ids)?;
-                }
-                HelperJob::Prune { job, set } => {
-                    let HelperPruned { pruned, ends, ids } =
-                        helper.prune(&job, set.targets, set.ends, set.candidates)?;
-                    build.accept_pruned(&pruned, ends, ids)?;
-                }
-            }
+            answer_in_process(&mut build, &mut helper, job, clock)?;
+        }
+    }
+}
+
+/// `helper` does `job` in this thread and `build` takes its answer (what a helper worker and
+/// the messages between them do, without the messages).
+pub fn answer_in_process(
+    build: &mut SharedSvsBuild,
+    helper: &mut HelperSession,
+    job: HelperJob,
+    clock: &dyn Clock,
+) -> Result<(), String> {
+    match job {
+        HelperJob::Lists { job, graph } => {
+            let HelperLists { lists, ends, ids } = helper.generate(&job, graph, clock)?;
+            build.accept(&lists, ends, ids)
+        }
+        HelperJob::Prune { job, set } => {
+            let HelperPruned { pruned, ends, ids } =
+                helper.prune(&job, set.targets, set.ends, set.candidates)?;
+            build.accept_pruned(&pruned, ends, ids)
         }
     }
 }
@@ -672,18 +683,7 @@ mod tests {
         job: HelperJob,
         clock: &Ticks,
     ) {
-        match job {
-            HelperJob::Lists { job, graph } => {
-                let (lists, ends, ids) = answer(session, &job, graph, clock);
-                build.accept(&lists, ends, ids).unwrap();
-            }
-            HelperJob::Prune { job, set } => {
-                let HelperPruned { pruned, ends, ids } = session
-                    .prune(&job, set.targets, set.ends, set.candidates)
-                    .unwrap();
-                build.accept_pruned(&pruned, ends, ids).unwrap();
-            }
-        }
+        answer_in_process(build, session, job, clock).unwrap();
     }
 
     /// The measured results of a finished build, and recall at the first point.
