@@ -139,3 +139,40 @@ fn document(args: &Args) -> Result<Value> {
     };
     Ok(doc)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn doc(line: &str) -> Value {
+        let cli =
+            Cli::try_parse_from(std::iter::once("memory").chain(line.split_whitespace())).unwrap();
+        document(&cli.args).unwrap()
+    }
+
+    #[test]
+    fn prints_the_core_models_totals() {
+        let h = doc("--algorithm hnsw --n 50000 --dim 128 --m 16");
+        assert_eq!(
+            h["total_bytes"],
+            annlab_core::hnsw::redis_index_bytes_estimate(50_000, 128, ElementType::Float32, 16)
+        );
+        let s = doc(
+            "--algorithm svs --n 50000 --dim 128 --compression LVQ8 --target generic --workers 2",
+        );
+        assert_eq!(s["parts"]["data_bytes"], 49 * 1024 * 128);
+        assert!(s["range_bytes"][1].as_u64() > s["range_bytes"][0].as_u64());
+        let f = doc("--algorithm flat --n 2000 --dim 64");
+        assert_eq!(f["parts"]["vector_bytes"], 2 * (1024 * 256 + 72));
+        let cli = Cli::try_parse_from(["memory", "--algorithm", "hnsw", "--n", "5", "--dim", "0"])
+            .unwrap();
+        assert!(document(&cli.args).is_err());
+    }
+}
