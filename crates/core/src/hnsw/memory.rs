@@ -24,7 +24,7 @@
 //! - Levels: `level = ⌊−ln(u) / ln M⌋`, so `P(level ≥ l) = M^−l` and a node has
 //!   `Σ M^−l = 1/(M−1)` upper levels on average.
 //! - Incoming-edge buffers hold the unidirectional edges pointing at a node (`4·capacity`
-//!   plus a header once the first one arrives). Their count depends on the data: 3–27 B per
+//!   plus a header once the first one arrives). Their count depends on the data: 3–28 B per
 //!   vector were observed (live 8.2 on clustered and 784-d data; search 2.10 on Gaussian data),
 //!   so the model charges [`EXPECTED_INCOMING_EDGE_BYTES`] and reports the observed range in
 //!   [`RedisHnswMemory::incoming_edges_range`].
@@ -62,7 +62,7 @@ pub const REDIS_LABEL_NODE_BYTES: u64 = 32;
 pub const REDIS_METADATA_SLOT_BYTES: u64 = 9;
 pub const REDIS_VISITED_TAG_BYTES: u64 = 2;
 pub const REDIS_HASH_BUCKET_BYTES: u64 = 8;
-/// Expected incoming-edge buffer bytes per vector (middle of the observed 3–27 B).
+/// Expected incoming-edge buffer bytes per vector (middle of the observed 3–28 B).
 pub const EXPECTED_INCOMING_EDGE_BYTES: u64 = 16;
 /// Observed range of the incoming-edge buffer bytes per vector.
 pub const INCOMING_EDGE_BYTES_RANGE: (u64, u64) = (3, 28);
