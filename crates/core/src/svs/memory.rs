@@ -106,12 +106,10 @@ pub fn redis_memory_estimate(
     }
     let effective = effective_config(params, n, dim, target);
     let n64 = n as u64;
-    let flat_element = flat_type(params.element_type);
     if effective.redis_serves_flat_buffer {
-        let flat = redis_flat_memory_estimate(n64, dim, flat_element);
         return RedisSvsMemory {
             fixed_bytes: REDIS_SVS_FIXED_BYTES,
-            flat_buffer_bytes: flat.index_bytes(),
+            flat_buffer_bytes: flat_buffer_bytes(n64, dim, params.element_type),
             ..RedisSvsMemory::default()
         };
     }
@@ -130,9 +128,14 @@ pub fn redis_memory_estimate(
         codec_bytes: codec_state_bytes(codec, dim) + compressed_fixed,
         fixed_bytes: REDIS_SVS_FIXED_BYTES + blocks * REDIS_SVS_PER_BLOCK_BYTES,
         flat_buffer_bytes: 0,
-        flat_buffer_residue_max: redis_flat_memory_estimate(residue, dim, flat_element)
-            .index_bytes(),
+        flat_buffer_residue_max: flat_buffer_bytes(residue, dim, params.element_type),
     }
+}
+
+/// Bytes of the tiered index's flat buffer holding `n` vectors at the index's precision (the
+/// FLAT model; SVS stores FLOAT16 as FLOAT16 and everything else as FLOAT32).
+pub fn flat_buffer_bytes(n: u64, dim: usize, element_type: ElementType) -> u64 {
+    redis_flat_memory_estimate(n, dim, flat_type(element_type)).index_bytes()
 }
 
 /// What Redis's `vector_index_sz_mb` would report for this index, in bytes (documented model).
