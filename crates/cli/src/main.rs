@@ -26,6 +26,7 @@ enum Command {
     Inspect(commands::inspect::Args),
     Exact(commands::exact::Args),
     Compare(Box<commands::compare::Args>),
+    Memory(commands::memory::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Exact(args) => commands::exact::run(&args),
         Command::Compare(args) => commands::compare::run(&args),
+        Command::Memory(args) => commands::memory::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

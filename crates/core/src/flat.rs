@@ -171,28 +171,49 @@ fn knn_blocked(base: &Matrix, queries: &Matrix, metric: Metric, k: usize) -> Vec
 /// Rows per VecSim FLAT data block (`DEFAULT_BLOCK_SIZE`; FLAT's `BLOCK_SIZE` is parsed but
 /// overridden by min(1024, memory-limit / element)).
 pub const REDIS_FLAT_BLOCK_SIZE: u64 = 1024;
-/// Bytes of the per-vector label (`labelType` = `size_t`) kept by VecSim's brute-force index.
-pub const REDIS_FLAT_LABEL_BYTES: u64 = 8;
+/// Per id slot of the brute-force index: the id→label entry (`size_t`) and one label-hash
+/// bucket pointer, both sized to the block capacity.
+pub const REDIS_FLAT_SLOT_BYTES: u64 = 8 + 8;
+/// Per vector: one label→id hash node (next pointer, key, value = 24 B) plus the allocator's
+/// 8-byte header.
+pub const REDIS_FLAT_LABEL_NODE_BYTES: u64 = 32;
+/// Per data block: the allocator header plus at most 64 B of alignment slack.
+pub const REDIS_FLAT_BLOCK_OVERHEAD_BYTES: u64 = 8 + 64;
+/// The index object and its empty containers (search 2.10 measures 1.1–1.4 KB).
+pub const REDIS_FLAT_FIXED_BYTES: u64 = 1_300;
 
-/// Estimated Redis FLAT index memory for `num_vectors` vectors (deliberately simple):
+/// Estimated `vector_index_sz_mb` of a VecSim brute-force (FLAT) index of `num_vectors`
+/// vectors, from its allocation layout; it is also the flat buffer of a tiered index.
 ///
 /// ```text
-/// vector_bytes = ceil(num_vectors / 1024) × 1024 × dim × element_size   (whole data blocks)
-/// other_bytes  = num_vectors × 8                                          (label per vector)
+/// vector_bytes = ⌈n/1024⌉ · (1024 · dim · sizeof(T) + 72)      whole aligned data blocks
+/// other_bytes  = capacity · 16 + n · 32 + ~1.3 KB               id→label array, label hash
 /// ```
+/// That is ~48–49 B per vector on top of the data, which both search 2.10 and the live 8.2
+/// server show. Hash buckets are counted at one per slot (libstdc++ rounds up to a prime, up
+/// to ~0.8 B per vector more).
 ///
-/// Allocator slack, hash tables of the document layer and the block array itself are left out.
+/// Sources read (layout facts only):
+/// - RedisAI/VectorSimilarity:src/VecSim/algorithms/brute_force/brute_force.h (blocks, idToLabelMapping)
+/// - RedisAI/VectorSimilarity:src/VecSim/algorithms/brute_force/brute_force_single.h (labelToIdLookup)
+/// - RedisAI/VectorSimilarity:src/VecSim/memory/vecsim_malloc.cpp (allocation header)
 pub fn redis_flat_memory_estimate(
     num_vectors: u64,
     dim: usize,
     element: ElementType,
 ) -> MemoryBreakdown {
+    if num_vectors == 0 {
+        return MemoryBreakdown::default();
+    }
     let blocks = num_vectors.div_ceil(REDIS_FLAT_BLOCK_SIZE);
     let row_bytes = dim as u64 * element.size_bytes() as u64;
     MemoryBreakdown {
-        vector_bytes: blocks * REDIS_FLAT_BLOCK_SIZE * row_bytes,
+        vector_bytes: blocks
+            * (REDIS_FLAT_BLOCK_SIZE * row_bytes + REDIS_FLAT_BLOCK_OVERHEAD_BYTES),
         graph_bytes: 0,
-        other_bytes: num_vectors * REDIS_FLAT_LABEL_BYTES,
+        other_bytes: blocks * REDIS_FLAT_BLOCK_SIZE * REDIS_FLAT_SLOT_BYTES
+            + num_vectors * REDIS_FLAT_LABEL_NODE_BYTES
+            + REDIS_FLAT_FIXED_BYTES,
     }
 }
 
@@ -470,10 +491,10 @@ mod tests {
         assert_eq!(f32_index.memory().index_bytes(), 1500 * 10 * 4);
         let f16_index = FlatIndex::build(&base, Metric::L2, ElementType::Float16).unwrap();
         assert_eq!(f16_index.memory().vector_bytes, 1500 * 10 * 2);
-        // Two 1024-row blocks of 10 × 2 bytes, plus 8-byte labels.
+        // Two aligned 1024-row blocks of 10 × 2 bytes; 16 B per slot, 32 B per label node.
         let redis = f16_index.redis_memory_estimate();
-        assert_eq!(redis.vector_bytes, 2 * 1024 * 20);
-        assert_eq!(redis.other_bytes, 1500 * 8);
+        assert_eq!(redis.vector_bytes, 2 * (1024 * 20 + 72));
+        assert_eq!(redis.other_bytes, 2048 * 16 + 1500 * 32 + 1300);
         assert_eq!(
             redis_flat_memory_estimate(0, 10, ElementType::Float32).index_bytes(),
             0

@@ -1,9 +1,11 @@
 //! Pins the Redis SVS-VAMANA memory model: the spec §3.6 bytes-per-vector rows for
-//! d = 384, 768, 1536 (d′ = d/2), the 4·(R+1) graph, the id-map estimate and the flat buffer.
+//! d = 384, 768, 1536 (d′ = d/2) in whole 1,024-vector blocks, the 4·(R+1) graph (no id map),
+//! the codec state and the flat buffer.
 
+use annlab_core::flat::redis_flat_memory_estimate;
 use annlab_core::svs::memory::{
     document_bytes, graph_bytes_per_vector, redis_index_bytes_estimate, redis_memory_estimate,
-    ID_MAP_BYTES_PER_VECTOR,
+    REDIS_SVS_COMPRESSION_FIXED_BYTES, REDIS_SVS_FIXED_BYTES, REDIS_SVS_PER_BLOCK_BYTES,
 };
 use annlab_core::svs::{Compression, SvsParams, Target};
 use annlab_core::ElementType;
@@ -28,13 +30,18 @@ const COLUMNS: [Option<Compression>; 8] = [
 
 /// n above the default training threshold, so the backend graph exists.
 const N: usize = 20_000;
+/// N rounded up to whole 1,024-vector blocks.
+const SLOTS: u64 = 20 * 1024;
+const FIXED: u64 = REDIS_SVS_FIXED_BYTES + 20 * REDIS_SVS_PER_BLOCK_BYTES;
 
 fn codec_state(c: Option<Compression>, d: u64) -> u64 {
     match c {
         None => 0,
-        Some(Compression::GlobalSq8) => 8,
-        Some(Compression::LeanVec4x8 | Compression::LeanVec8x8) => 4 * d + 4 * (d / 2) * d,
-        Some(_) => 4 * d,
+        Some(Compression::GlobalSq8) => 8 + REDIS_SVS_COMPRESSION_FIXED_BYTES,
+        Some(Compression::LeanVec4x8 | Compression::LeanVec8x8) => {
+            4 * d + 4 * (d / 2) * d + REDIS_SVS_COMPRESSION_FIXED_BYTES
+        }
+        Some(_) => 4 * d + REDIS_SVS_COMPRESSION_FIXED_BYTES,
     }
 }
 
@@ -48,8 +55,8 @@ fn full_index_estimate_matches_the_spec_rows_on_intel() {
                     compression: *c,
                     ..SvsParams::default()
                 };
-                let per_vector = data + 4 * (r as u64 + 1) + 56;
-                let expected = N as u64 * per_vector + codec_state(*c, d as u64);
+                let per_vector = data + 4 * (r as u64 + 1);
+                let expected = SLOTS * per_vector + codec_state(*c, d as u64) + FIXED;
                 assert_eq!(
                     redis_index_bytes_estimate(N, d, &params, Target::Intel),
                     expected,
@@ -61,17 +68,23 @@ fn full_index_estimate_matches_the_spec_rows_on_intel() {
 }
 
 #[test]
-fn graph_and_id_map_constants() {
+fn graph_constants_and_whole_blocks() {
     assert_eq!(graph_bytes_per_vector(32), 132);
     assert_eq!(graph_bytes_per_vector(40), 164);
     assert_eq!(graph_bytes_per_vector(64), 260);
-    assert_eq!(ID_MAP_BYTES_PER_VECTOR, 56);
-    // Spec §4.2: d = 768 FP32, R = 32: about 3.2 KB per vector.
+    // d = 768 FP32, R = 32: one vector reserves a whole block of 1,024 × 3,204 B.
     let p = SvsParams::default();
+    let one_block = 1024 * (3072 + 132) + REDIS_SVS_FIXED_BYTES + REDIS_SVS_PER_BLOCK_BYTES;
     assert_eq!(
         redis_index_bytes_estimate(1, 768, &p, Target::Intel),
-        3072 + 132 + 56
+        one_block
     );
+    assert_eq!(
+        redis_index_bytes_estimate(1024, 768, &p, Target::Intel),
+        one_block
+    );
+    assert!(redis_index_bytes_estimate(1025, 768, &p, Target::Intel) > one_block + 1024 * 3204);
+    assert_eq!(redis_index_bytes_estimate(0, 768, &p, Target::Intel), 0);
 }
 
 #[test]
@@ -84,8 +97,8 @@ fn generic_target_estimates_every_compression_as_global_sq8() {
                 ..SvsParams::default()
             };
             let m = redis_memory_estimate(N, d, &params, Target::Generic);
-            assert_eq!(m.data_bytes, (N * d) as u64, "d={d} {c}");
-            assert_eq!(m.codec_bytes, 8);
+            assert_eq!(m.data_bytes, SLOTS * d as u64, "d={d} {c}");
+            assert_eq!(m.codec_bytes, 8 + REDIS_SVS_COMPRESSION_FIXED_BYTES);
         }
     }
 }
@@ -98,7 +111,7 @@ fn fp16_and_flat_buffer_and_documents() {
     };
     assert_eq!(
         redis_memory_estimate(N, 384, &fp16, Target::Intel).data_bytes,
-        (N * 768) as u64
+        SLOTS * 768
     );
     // Compressed with n below the threshold: only the FP32 flat buffer exists.
     let lvq = SvsParams {
@@ -107,8 +120,12 @@ fn fp16_and_flat_buffer_and_documents() {
     };
     let m = redis_memory_estimate(8_575, 384, &lvq, Target::Intel);
     assert_eq!(m.graph_bytes, 0);
-    assert_eq!(m.flat_buffer_bytes, 9 * 1024 * 384 * 4 + 8_575 * 8);
-    assert_eq!(m.total(), m.flat_buffer_bytes);
+    assert_eq!(
+        m.flat_buffer_bytes,
+        redis_flat_memory_estimate(8_575, 384, ElementType::Float32).index_bytes()
+    );
+    assert_eq!(m.total(), m.flat_buffer_bytes + REDIS_SVS_FIXED_BYTES);
+    assert_eq!(m.flat_buffer_residue_max, 0);
     // The documents keep full-precision blobs regardless of compression.
     assert_eq!(
         document_bytes(8_575, 384, ElementType::Float32),

@@ -1,11 +1,13 @@
 //! Memory now and projected to production, from the measured report.
 //!
-//! Formula (stated in PLAN.md as well): bytes(N) = N × bytes_per_vector, where
-//! bytes_per_vector = measured bytes / measured n. Linear scaling ignores the fixed parts
-//! (block rounding, codec parameters, the SVS flat frontend), which are small at production
-//! sizes. Growth: N(h) = N_now × (1 + g)^h for g per month over h months.
+//! The Redis figures at N documents are the core's memory model evaluated at N (HNSW with the
+//! run's M and type, SVS with the chosen config and target), so block rounding and fixed parts
+//! follow N rather than the measured sample; the per-vector figure is that model / N. When a
+//! run lacks its shape (an HNSW report without `m`), bytes(N) = N × measured model / measured n.
+//! Growth: N(h) = N_now × (1 + g)^h for g per month over h months.
 
-use annlab_core::svs::params;
+use annlab_core::svs::{memory as svs_memory, params};
+use annlab_core::ElementType;
 use annlab_protocol::report::RunReport;
 
 use crate::input::PlanInput;
@@ -48,16 +50,47 @@ fn scale(per_vector: f64, n: u64) -> u64 {
     (per_vector * n as f64).round() as u64
 }
 
-fn index_memory(run: &RunReport, measured_n: usize, n_now: u64, n_horizon: u64) -> IndexMemory {
+/// The Redis model at `n` documents, or `None` when the run does not carry its shape.
+type RedisModel<'a> = &'a dyn Fn(u64) -> Option<u64>;
+
+fn index_memory(
+    run: &RunReport,
+    measured_n: usize,
+    (n_now, n_horizon): (u64, u64),
+    model: RedisModel,
+) -> IndexMemory {
     let n = measured_n.max(1) as f64;
     let annlab_per_vector = run.memory.index_bytes as f64 / n;
-    let redis_per_vector = run.memory.redis_index_bytes_estimate as f64 / n;
+    let measured_per_vector = run.memory.redis_index_bytes_estimate as f64 / n;
+    let at = |docs: u64| model(docs).unwrap_or_else(|| scale(measured_per_vector, docs));
+    let redis_now = at(n_now);
     IndexMemory {
         annlab_per_vector,
-        redis_per_vector,
-        redis_now: scale(redis_per_vector, n_now),
-        redis_horizon: scale(redis_per_vector, n_horizon),
+        redis_per_vector: if n_now > 0 {
+            redis_now as f64 / n_now as f64
+        } else {
+            measured_per_vector
+        },
+        redis_now,
+        redis_horizon: at(n_horizon),
     }
+}
+
+/// The HNSW model at `docs` vectors with the run's M and type.
+fn hnsw_model(run: &RunReport, dim: usize, fallback: ElementType, docs: u64) -> Option<u64> {
+    let m = run.params.get("m")?.as_u64()?;
+    let element_type = run
+        .params
+        .get("type")
+        .and_then(|t| t.as_str())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(fallback);
+    Some(annlab_core::hnsw::redis_index_bytes_estimate(
+        docs,
+        dim as u64,
+        element_type,
+        m,
+    ))
 }
 
 impl Projection {
@@ -67,8 +100,19 @@ impl Projection {
         let n_now = p.document_count;
         let factor = (1.0 + p.monthly_growth).powi(p.growth_horizon_months as i32);
         let n_horizon = (n_now as f64 * factor).round() as u64;
-        let hnsw = index_memory(hnsw, measured_n, n_now, n_horizon);
-        let svs_mem = index_memory(svs, measured_n, n_now, n_horizon);
+        let sizes = (n_now, n_horizon);
+        let hnsw = index_memory(hnsw, measured_n, sizes, &|docs| {
+            hnsw_model(hnsw, p.dim, p.vector_type, docs)
+        });
+        let svs_mem = index_memory(svs, measured_n, sizes, &|docs| {
+            let docs = usize::try_from(docs).ok()?;
+            Some(svs_memory::redis_index_bytes_estimate(
+                docs,
+                p.dim,
+                &input.svs,
+                input.target,
+            ))
+        });
         let blob_per_vector = (p.dim * p.vector_type.size_bytes()) as u64;
         let new_blob_per_vector =
             reencode.then(|| (p.dim * input.svs.element_type.size_bytes()) as u64);
@@ -88,7 +132,8 @@ impl Projection {
                 .min(params::MAX_TRAINING_THRESHOLD),
             None => params::MIN_TRAINING_THRESHOLD,
         } as u64;
-        let frontend_bytes = threshold.min(n_now) * (p.dim * 4) as u64;
+        let frontend_bytes =
+            svs_memory::flat_buffer_bytes(threshold.min(n_now), p.dim, input.svs.element_type);
         Self {
             measured_n,
             n_now,

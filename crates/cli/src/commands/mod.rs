@@ -3,3 +3,4 @@
 pub mod compare;
 pub mod exact;
 pub mod inspect;
+pub mod memory;

@@ -1,20 +1,28 @@
-//! Redis memory model for SVS-VAMANA (spec §1.10, §3.6).
+//! Redis memory model for SVS-VAMANA: what `vector_index_sz_mb` reports (spec §1.10, §3.6).
 //!
 //! ```text
-//! backend (graph built):   n × (data + 4·(R+1) + ID_MAP) + codec state
-//! frontend (n < threshold, compressed): the FLAT model of n full-precision vectors
+//! backend (graph built):  ⌈n/1024⌉ · 1024 · (code bytes + 4·(R+1))     whole 1,024-vector blocks
+//!                         + codec state + ~1.6 KB + 24 B per block      (no per-vector id map)
+//! frontend (compressed, n < TRAINING_THRESHOLD): the flat buffer of n full-precision vectors
+//!                         (the FLAT model, ~49 B per vector on top of the data) + ~1.6 KB
 //! ```
-//! - data: [`crate::quant::bytes_per_vector`] of the effective codec (the §3.6 table).
-//! - graph: one `(R + 1) × u32` record per vector, allocated at full R.
-//! - ID_MAP: [`ID_MAP_BYTES_PER_VECTOR`], an estimate (UNCERTAIN in the spec).
-//! - codec state: GlobalSQ8 8 B; LVQ the f32 mean (4d); LeanVec mean + f32 projection
-//!   (4d + 4·d′·d).
-//! - frontend: while compressed and n < TRAINING_THRESHOLD, nothing is built; vectors sit in
-//!   the brute-force buffer, modelled like a FLAT index
-//!   ([`crate::flat::redis_flat_memory_estimate`]).
+//! - code bytes: [`crate::quant::bytes_per_vector`] of the effective codec (the §3.6 table);
+//!   the graph is one `(R + 1) × u32` record per vector, allocated at full R. Both live in
+//!   SVS's blocked storage, reserved a whole 1,024-vector block at a time (the server logs
+//!   "Required memory for a block of 1024 vectors").
+//! - codec state: LVQ the f32 mean (4d), LeanVec the mean and the f32 projection (4d + 4·d′·d),
+//!   plus [`REDIS_SVS_COMPRESSION_FIXED_BYTES`] for any compressed index (measured with
+//!   GlobalSQ8 at d = 128 and 784: 720 B both times).
+//! - With WORKERS > 0 the server leaves a few hundred vectors (615 and 639 at n = 50,000) in
+//!   the flat buffer once indexing ends. That is a range, not the point estimate:
+//!   [`RedisSvsMemory::flat_buffer_residue_max`] is the flat buffer of
+//!   [`FLAT_BUFFER_RESIDUE_MAX_VECTORS`] vectors, to add to the total at most.
 //!
-//! Allocator headers (8 B per allocation) and block rounding are left out: SVS allocates large
-//! blocks, so they are noise at this scale.
+//! Sources read (layout facts only):
+//! - RedisAI/VectorSimilarity:src/VecSim/algorithms/svs/svs.h (blocked data and graph, no VecSim-side id map)
+//! - RedisAI/VectorSimilarity:src/VecSim/algorithms/svs/svs_utils.h (block size, build parameters)
+//! - RedisAI/VectorSimilarity:src/VecSim/algorithms/svs/svs_tiered.h (flat frontend, training threshold)
+//! - ../shared/spec/live-redis-figures.md (the fixed parts, measured on 8.2.13)
 
 use crate::element::ElementType;
 use crate::flat::redis_flat_memory_estimate;
@@ -23,18 +31,24 @@ use crate::quant::{bytes_per_vector, leanvec::effective_reduced_dim, CodecKind};
 use super::params::{SvsParams, Target};
 use super::target::{effective_codec, effective_config};
 
-/// Per-vector bytes of SVS's two external↔internal id hash maps plus the status byte
-/// (translation.h). Derivation: each map holds an 8-byte key and an 8-byte value per entry in
-/// an open-addressing table at an average load of about 0.6, so 2 × 16 / 0.6 ≈ 53 B, plus
-/// 1 status byte, rounded up to 8-byte alignment: 56 B. The spec brackets it at 40–80 B.
-pub const ID_MAP_BYTES_PER_VECTOR: u64 = 56;
+/// Vectors per SVS storage block.
+pub const REDIS_SVS_BLOCK_VECTORS: u64 = 1024;
+/// Index objects of the tiered SVS index (live 8.2: 1.9–2.7 KB uncompressed at 12 and 49
+/// blocks, i.e. about this plus [`REDIS_SVS_PER_BLOCK_BYTES`]).
+pub const REDIS_SVS_FIXED_BYTES: u64 = 1_600;
+/// Per storage block: its allocation header and its entry in the block list.
+pub const REDIS_SVS_PER_BLOCK_BYTES: u64 = 24;
+/// Extra state of a compressed index (quantiser objects), measured with GlobalSQ8.
+pub const REDIS_SVS_COMPRESSION_FIXED_BYTES: u64 = 720;
+/// Upper end of the vectors left in the flat buffer with WORKERS > 0 (615 and 639 observed).
+pub const FLAT_BUFFER_RESIDUE_MAX_VECTORS: u64 = 700;
 
 /// Bytes of the graph record per vector: 4·(R+1).
 pub fn graph_bytes_per_vector(graph_max_degree: usize) -> u64 {
     4 * (graph_max_degree as u64 + 1)
 }
 
-/// Shared codec state (independent of n).
+/// Shared codec state (independent of n), without [`REDIS_SVS_COMPRESSION_FIXED_BYTES`].
 pub fn codec_state_bytes(kind: CodecKind, dim: usize) -> u64 {
     let d = dim as u64;
     match kind {
@@ -48,23 +62,35 @@ pub fn codec_state_bytes(kind: CodecKind, dim: usize) -> u64 {
 }
 
 /// The parts of the Redis estimate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct RedisSvsMemory {
+    /// Codes of whole 1,024-vector blocks.
     pub data_bytes: u64,
+    /// Graph records of whole 1,024-vector blocks.
     pub graph_bytes: u64,
-    pub id_map_bytes: u64,
     pub codec_bytes: u64,
+    /// Index objects and per-block bookkeeping.
+    pub fixed_bytes: u64,
     /// The uncompressed flat buffer (only while Redis still serves from it).
     pub flat_buffer_bytes: u64,
+    /// With WORKERS > 0: at most this much more for vectors left in the flat buffer after
+    /// indexing (not part of [`RedisSvsMemory::total`]; 0 while the buffer is all there is).
+    pub flat_buffer_residue_max: u64,
 }
 
 impl RedisSvsMemory {
+    /// The point estimate (WORKERS 0, or every vector moved to the graph).
     pub fn total(&self) -> u64 {
         self.data_bytes
             + self.graph_bytes
-            + self.id_map_bytes
             + self.codec_bytes
+            + self.fixed_bytes
             + self.flat_buffer_bytes
+    }
+
+    /// The range with WORKERS > 0: from [`RedisSvsMemory::total`] to the total plus the residue.
+    pub fn total_range_with_workers(&self) -> (u64, u64) {
+        (self.total(), self.total() + self.flat_buffer_residue_max)
     }
 }
 
@@ -75,23 +101,41 @@ pub fn redis_memory_estimate(
     params: &SvsParams,
     target: Target,
 ) -> RedisSvsMemory {
+    if n == 0 {
+        return RedisSvsMemory::default();
+    }
     let effective = effective_config(params, n, dim, target);
     let n64 = n as u64;
     if effective.redis_serves_flat_buffer {
-        let flat = redis_flat_memory_estimate(n64, dim, flat_type(params.element_type));
         return RedisSvsMemory {
-            flat_buffer_bytes: flat.index_bytes(),
+            fixed_bytes: REDIS_SVS_FIXED_BYTES,
+            flat_buffer_bytes: flat_buffer_bytes(n64, dim, params.element_type),
             ..RedisSvsMemory::default()
         };
     }
     let codec = effective_codec(params, dim, target);
+    let blocks = n64.div_ceil(REDIS_SVS_BLOCK_VECTORS);
+    let slots = blocks * REDIS_SVS_BLOCK_VECTORS;
+    let compressed_fixed = if params.compression.is_some() {
+        REDIS_SVS_COMPRESSION_FIXED_BYTES
+    } else {
+        0
+    };
+    let residue = FLAT_BUFFER_RESIDUE_MAX_VECTORS.min(n64);
     RedisSvsMemory {
-        data_bytes: n64 * bytes_per_vector(codec, dim) as u64,
-        graph_bytes: n64 * graph_bytes_per_vector(params.graph_max_degree),
-        id_map_bytes: n64 * ID_MAP_BYTES_PER_VECTOR,
-        codec_bytes: codec_state_bytes(codec, dim),
+        data_bytes: slots * bytes_per_vector(codec, dim) as u64,
+        graph_bytes: slots * graph_bytes_per_vector(params.graph_max_degree),
+        codec_bytes: codec_state_bytes(codec, dim) + compressed_fixed,
+        fixed_bytes: REDIS_SVS_FIXED_BYTES + blocks * REDIS_SVS_PER_BLOCK_BYTES,
         flat_buffer_bytes: 0,
+        flat_buffer_residue_max: flat_buffer_bytes(residue, dim, params.element_type),
     }
+}
+
+/// Bytes of the tiered index's flat buffer holding `n` vectors at the index's precision (the
+/// FLAT model; SVS stores FLOAT16 as FLOAT16 and everything else as FLOAT32).
+pub fn flat_buffer_bytes(n: u64, dim: usize, element_type: ElementType) -> u64 {
+    redis_flat_memory_estimate(n, dim, flat_type(element_type)).index_bytes()
 }
 
 /// What Redis's `vector_index_sz_mb` would report for this index, in bytes (documented model).

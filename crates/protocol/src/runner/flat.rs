@@ -5,8 +5,8 @@
 //! runtime parameters; with FLOAT16/BFLOAT16 storage its recall can fall just below 1.
 //!
 //! Memory: `vector_bytes` is exact; `redis_index_bytes_estimate` is the model of
-//! [`annlab_core::flat::redis_flat_memory_estimate`] (whole 1024-vector data blocks plus an
-//! 8-byte label per vector); `document_bytes` is `n · dim · sizeof(type)`, the vector blobs the
+//! [`annlab_core::flat::redis_flat_memory_estimate`] (whole 1024-vector data blocks plus the
+//! id→label array and label hash, ~49 B per vector); `document_bytes` is `n · dim · sizeof(type)`, the vector blobs the
 //! HASH documents hold outside the index.
 
 use annlab_core::flat::FlatIndex;
@@ -133,8 +133,11 @@ mod tests {
         assert_eq!(hm.vector_bytes, 280 * 16 * 2);
         assert_eq!(fm.index_bytes, fm.vector_bytes);
         assert_eq!(fm.document_bytes, 280 * 16 * 4);
-        // One whole 1024-row block plus an 8-byte label per vector.
-        assert_eq!(fm.redis_index_bytes_estimate, 1024 * 16 * 4 + 280 * 8);
+        // One whole aligned 1024-row block, 16 B per slot, 32 B per label node, fixed part.
+        assert_eq!(
+            fm.redis_index_bytes_estimate,
+            (1024 * 16 * 4 + 72) + 1024 * 16 + 280 * 32 + 1300
+        );
         assert_eq!(half.report.params["type"], "float16");
     }
 }

@@ -419,7 +419,11 @@ mod tests {
         assert!(!eff.redis_serves_flat_buffer);
         assert_eq!(r.memory.vector_bytes, 600 * 16 * 4);
         assert_eq!(r.memory.graph_bytes, 600 * 17 * 4);
-        assert_eq!(r.memory.redis_index_bytes_estimate, 600 * (64 + 68 + 56));
+        // One whole block of 1,024 × (codes + 4·(R+1)), no id map, plus the fixed part.
+        assert_eq!(
+            r.memory.redis_index_bytes_estimate,
+            1024 * (64 + 68) + 1600 + 24
+        );
         assert_eq!(r.memory.document_bytes, 600 * 16 * 4);
         assert_eq!(out.results.len(), 2);
     }
@@ -451,8 +455,12 @@ mod tests {
         assert_eq!(flat.recall_at_k, 1.0);
         assert!(r.notes.iter().any(|n| n.contains("GlobalSQ8")));
         assert_eq!(r.params["compression"], "LVQ4x8");
-        // Flat buffer model: one FP32 block of 1024 rows + 8-byte labels.
-        assert_eq!(r.memory.redis_index_bytes_estimate, 1024 * 16 * 4 + 600 * 8);
+        // Flat buffer model: one aligned FP32 block of 1024 rows, 16 B per slot, 32 B per
+        // label node, its fixed part, and the empty backend's fixed part.
+        assert_eq!(
+            r.memory.redis_index_bytes_estimate,
+            (1024 * 16 * 4 + 72) + 1024 * 16 + 600 * 32 + 1300 + 1600
+        );
     }
 
     #[test]

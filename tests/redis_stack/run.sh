@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The HNSW memory model against a real query engine: starts Redis Stack 7.4 (search 2.10) from
+# PyPI through scripts/redis-stack.sh, then runs hnsw_memory.py with the model's figures from
+# `annlab memory`. Leaves the server running for later stages (scripts/redis-stack.sh stop).
+#
+#   tests/redis_stack/run.sh        (from anywhere; needs python3 with venv, cargo, apt-get)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+venv="$here/.venv"
+
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+
+(cd "$root" && cargo build --quiet -p annlab-cli)
+port="$(bash "$root/scripts/redis-stack.sh" start)"
+"$venv/bin/python" "$here/hnsw_memory.py" --port "$port" --annlab "$root/target/debug/annlab"
