@@ -212,12 +212,18 @@ fn field_error(attr: &'static str, message: impl Into<String>) -> FieldError {
     }
 }
 
-/// The server's text for a bad attribute value (RediSearch `spec.c`).
+/// The server's text for an out-of-range attribute value (one home: annlab-core).
 fn bad_value(algorithm: &str, attr: &'static str) -> FieldError {
-    field_error(
-        attr,
-        format!("Bad arguments for vector similarity {algorithm} index `{attr}`"),
-    )
+    let message = if algorithm == svs::validate::ALGORITHM {
+        svs::SvsParamError::BadValue { attribute: attr }.to_string()
+    } else {
+        annlab_core::hnsw::HnswError::InvalidParameter {
+            name: attr,
+            value: String::new(),
+        }
+        .to_string()
+    };
+    field_error(attr, message)
 }
 
 /// An integer ≥ `min`, or the server's bad-value error.
@@ -311,11 +317,12 @@ pub fn validate_hnsw(form: &HnswForm, common: &Common) -> Result<IndexSpec, Vec<
     let m = parse_int(&form.m, 1, "HNSW", "M", &mut errors);
     if let Some(m) = m {
         // VecSim refuses M ≤ 1 and 2M > 65535 when it creates the index.
-        if m <= 1 || 2 * m > 65_535 {
-            errors.push(field_error(
-                "M",
-                "Bad arguments for vector similarity HNSW index `M` (VecSim needs 1 < M ≤ 32767)",
-            ));
+        let check = HnswParams {
+            m,
+            ..HnswParams::default()
+        };
+        if let Err(e) = check.validate() {
+            errors.push(field_error("M", e.to_string()));
         }
     }
     let ef_c = parse_int(
@@ -881,7 +888,7 @@ mod tests {
         };
         assert_eq!(
             validate_hnsw(&bad, &c).unwrap_err()[0].message,
-            "Bad arguments for vector similarity HNSW index `M`"
+            "Bad arguments for vector similarity HNSW index `M`: Value is outside acceptable bounds"
         );
     }
 

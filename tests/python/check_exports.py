@@ -330,12 +330,117 @@ def check_flow(directory):
         server = seeded_server(module, compression_reported="GlobalSQ8")
         code, out = run_flow(module, server, ["--no-switch"])
         assert code == 0 and "GlobalSQ8" in out, "exit %d\n%s" % (code, out)
+        measured = module.CONFIG["measured_compression"]
+        if measured == "GlobalSQ8":
+            # The plan measured what the server runs: no warning, a plain statement.
+            assert "not the measured" not in out and "warning: FT.INFO reports" not in out, out
+            assert "the plan measured GlobalSQ8" in out, out
+        else:
+            assert "warning: FT.INFO reports compression GlobalSQ8" in out, out
+            assert "not the measured %s" % measured in out, out
+
+    def debug_command_open_source_name():
+        module = load_migrate(path)
+        server = seeded_server(module)
+        code, out = run_flow(module, server, ["--no-switch"])
+        assert code == 0, "exit %d\n%s" % (code, out)
+        used = [cmd[0] for cmd in server.commands if cmd[0].upper().endswith("FT.DEBUG")]
+        assert used and used[0] == "_FT.DEBUG", used
+        assert "FT.DEBUG" not in used, used
+        assert "still being built in the background" in out, out
+        assert "cannot tell" not in out, out
+
+    def debug_command_fallback():
+        module = load_migrate(path)
+        server = seeded_server(module, debug="FT.DEBUG")
+        code, out = run_flow(module, server, ["--no-switch"])
+        assert code == 0, "exit %d\n%s" % (code, out)
+        used = [cmd[0] for cmd in server.commands if cmd[0].upper().endswith("FT.DEBUG")]
+        assert used[:2] == ["_FT.DEBUG", "FT.DEBUG"], used
+        assert "still being built in the background" in out and "cannot tell" not in out, out
+
+    def debug_command_missing_is_said():
+        module = load_migrate(path)
+        server = seeded_server(module, debug=None)
+        code, out = run_flow(module, server, ["--no-switch"])
+        assert code == 0, "exit %d\n%s" % (code, out)
+        assert "cannot tell whether the SVS graph is still being built" in out, out
+        assert "unknown command 'FT.DEBUG'" in out and "unknown command '_FT.DEBUG'" in out, out
+
+    def indexing_mode_is_printed():
+        cases = [
+            (dict(workers=0), "WORKERS 0 (incremental), from CONFIG GET search-workers"),
+            (dict(workers=2, resp3=True), "WORKERS 2 (batched), from CONFIG GET search-workers"),
+            (dict(workers=4, workers_config="2.x"), "WORKERS 4 (batched), from FT.CONFIG GET WORKERS"),
+            (dict(workers=0, workers_config="2.x", resp3=True), "WORKERS 0 (incremental), from FT.CONFIG GET WORKERS"),
+            (dict(workers_config="refused"), "indexing mode: unknown (CONFIG GET search-workers answered: NOPERM"),
+        ]
+        for kwargs, want in cases:
+            module = load_migrate(path)
+            server = seeded_server(module, **kwargs)
+            code, out = run_flow(module, server, ["preflight", "--dry-run"])
+            assert code == 0, "%r: exit %d\n%s" % (kwargs, code, out)
+            assert want in out, "%r: %s" % (kwargs, out)
+            assert server.writes == [], server.writes
+            assert not [c for c in server.commands if c[0].upper() == "CONFIG" and c[1].upper() != "GET"]
+
+    def capacity_below_window_is_refused():
+        module = load_migrate(path)
+        server = seeded_server(module)
+        window = module.CONFIG["search_window_size"]
+        code, out = run_flow(module, server, ["validate", "--buffer-capacity", str(window - 1)])
+        assert code == 2, "exit %d\n%s" % (code, out)
+        assert "SIGABRT" in out and "SEARCH_BUFFER_CAPACITY %d" % (window - 1) in out, out
+        assert server.commands == [], server.commands  # refused before connecting
+        module = load_migrate(path)
+        server = seeded_server(module)
+        code, out = run_flow(module, server, ["run", "--buffer-capacity", str(window), "--windows", str(window + 10)])
+        assert code == 2 and "SIGABRT" in out, "exit %d\n%s" % (code, out)
+        assert not [w for w in server.writes if w[0] == "FT.CREATE"], server.writes
+        # A capacity at or above every window is sent with each query, and the fake server
+        # (which aborts like the real one on a smaller capacity) answers.
+        module = load_migrate(path)
+        server = seeded_server(module)
+        code, out = run_flow(module, server, ["--buffer-capacity", str(window + 10), "--windows", str(window + 10)])
+        assert code == 0 and not server.aborted, "exit %d\n%s" % (code, out)
+        sent = [c[2] for c in server.commands if c[0] == "FT.SEARCH" and c[1] == module.CONFIG["new_index"]]
+        assert sent and all("SEARCH_BUFFER_CAPACITY %d]" % (window + 10) in q for q in sent), sent
 
     check("%s: fake 8.2 server: run, rerun (idempotent), rollback" % name, happy_path_and_idempotent)
+    check("%s: fake 8.2 server: the wait asks _FT.DEBUG VECSIM_INFO (open-source name)" % name,
+          debug_command_open_source_name)
+    check("%s: fake 8.2 server: falls back to FT.DEBUG" % name, debug_command_fallback)
+    check("%s: fake 8.2 server: says so when neither debug command exists" % name, debug_command_missing_is_said)
+    check("%s: fake server: preflight prints the indexing mode (8.x/2.x, RESP2/RESP3, refused), read-only"
+          % name, indexing_mode_is_printed)
+    check("%s: fake 8.2 server: a capacity below a window is refused (exit 2) before anything is sent"
+          % name, capacity_below_window_is_refused)
     check("%s: fake 8.2 server: --dry-run sends no write" % name, dry_run_writes_nothing)
     check("%s: fake 8.2 server: exit codes 8 recall, 6 memory, 4 old engine, 5 mismatch" % name,
           failures_have_their_codes)
-    check("%s: fake 8.2 server: a GlobalSQ8 fallback warns" % name, fallback_is_a_warning)
+    check("%s: fake 8.2 server: a GlobalSQ8 fallback warns only when the plan measured another codec"
+          % name, fallback_is_a_warning)
+
+    def plan_capacity_is_sent():
+        module = load_migrate(path)
+        capacity = module.CONFIG["search_buffer_capacity"]
+        if capacity is None:
+            return
+        window = module.CONFIG["search_window_size"]
+        assert capacity >= window, (capacity, window)
+        server = seeded_server(module)
+        code, out = run_flow(module, server, ["--no-switch"])
+        assert code == 0 and not server.aborted, "exit %d\n%s" % (code, out)
+        sent = [c[2] for c in server.commands if c[0] == "FT.SEARCH" and c[1] == module.CONFIG["new_index"]]
+        want = "SEARCH_WINDOW_SIZE %d SEARCH_BUFFER_CAPACITY %d]" % (window, capacity)
+        assert sent and all(q.endswith(want) for q in sent), sent
+        module = load_migrate(path)
+        server = seeded_server(module)
+        code, out = run_flow(module, server, ["validate", "--windows", str(capacity + 1)])
+        assert code == 2 and "SIGABRT" in out and not server.aborted, "exit %d\n%s" % (code, out)
+
+    check("%s: fake 8.2 server: the plan's SEARCH_BUFFER_CAPACITY goes with its window, never below one"
+          % name, plan_capacity_is_sent)
 
 
 def check_redisvl_facts():
@@ -472,6 +577,15 @@ def check_real_server(bundles):
             res = run_migrate(first, ["no-such-step"])
             assert res.returncode == 2, "exit %d" % res.returncode
 
+        def validate_py_refuses_capacity_below_window():
+            res = subprocess.run([sys.executable, os.path.join(first, "validate.py"), "--search-window", "20",
+                                  "--buffer-capacity", "10", "--url", url],
+                                 capture_output=True, text=True, timeout=60)
+            out = res.stdout + res.stderr
+            assert res.returncode == 2, "exit %d:\n%s" % (res.returncode, out)
+            assert "SEARCH_BUFFER_CAPACITY 10 with SEARCH_WINDOW_SIZE 20" in out and "SIGABRT" in out, out
+            assert "connected" not in out, out
+
         def redis_cli_parses_our_quoting():
             cli = shutil.which("redis-cli")
             assert cli, "redis-cli not found"
@@ -488,6 +602,8 @@ def check_real_server(bundles):
         check("migrate.py: REDIS_URL from the environment, password never printed", env_url_and_redaction)
         check("migrate.py: connection refused exits 3", connection_refused)
         check("migrate.py: an unknown step exits 2", usage_error)
+        check("validate.py: SEARCH_BUFFER_CAPACITY 10 below SEARCH_WINDOW_SIZE 20 exits 2 with the reason, "
+              "before connecting", validate_py_refuses_capacity_below_window)
         check("real redis-cli reads the quoted hostile names back exactly", redis_cli_parses_our_quoting)
         check("the server's data is unchanged after every run", data_unchanged)
     finally:
@@ -513,7 +629,7 @@ def main():
         check_bundle(bundle, bundle + ".zip")
         if os.path.basename(bundle) == "hostile-names":
             check_hostile(bundle)
-        elif os.path.basename(bundle) in ("lvq4x8-384-cosine", "leanvec4x8-1536-fp16"):
+        elif os.path.basename(bundle) in ("lvq4x8-384-cosine", "leanvec4x8-1536-fp16", "lvq8-768-generic"):
             check_flow(bundle)
     check_redisvl_facts()
     check_real_server(bundles)

@@ -46,7 +46,18 @@ class FakePipeline:
 class FakeRedis:
     """Keyspace of hashes plus FT.* commands, enough for migrate.py."""
 
-    def __init__(self, module_version=80200, used_memory=1 << 20, maxmemory=0, compression_reported=None):
+    def __init__(self, module_version=80200, used_memory=1 << 20, maxmemory=0, compression_reported=None,
+                 debug="_FT.DEBUG", workers=0, workers_config="8.x", resp3=False):
+        """debug: the debug command that exists ("_FT.DEBUG" as in the open-source build,
+        "FT.DEBUG", or None). workers_config: "8.x" answers CONFIG GET search-workers, "2.x"
+        only FT.CONFIG GET WORKERS, "refused" neither. resp3: map-shaped config replies."""
+        self.debug = debug
+        self.workers = workers
+        self.workers_config = workers_config
+        self.resp3 = resp3
+        self.commands = []
+        self.aborted = False
+        self.background_polls = 0
         self.data = {}
         self.strings = {}
         self.indexes = {}
@@ -103,8 +114,26 @@ class FakeRedis:
 
     # -- the query engine
     def execute_command(self, *args):
+        if self.aborted:
+            raise redis.ConnectionError("Connection refused (the server aborted)")
         name = _s(args[0]).upper()
         rest = args[1:]
+        self.commands.append(tuple(a.decode("utf-8", "replace") if isinstance(a, bytes) else str(a) for a in args))
+        if name in ("_FT.DEBUG", "FT.DEBUG"):
+            return self.ft_debug(name, rest)
+        if name == "CONFIG" and _s(rest[0]).upper() == "GET":
+            key = _s(rest[1])
+            if self.workers_config == "refused":
+                raise redis.ResponseError("NOPERM User default has no permissions to run the 'config|get' command")
+            if self.workers_config == "8.x" and key.lower() == "search-workers":
+                return {b"search-workers": _b(self.workers)} if self.resp3 else [b"search-workers", _b(self.workers)]
+            return {} if self.resp3 else []
+        if name == "FT.CONFIG":
+            if self.workers_config == "refused":
+                raise redis.ResponseError("NOPERM User default has no permissions to run the 'FT.CONFIG' command")
+            if _s(rest[1]).upper() == "WORKERS":
+                return {b"WORKERS": _b(self.workers)} if self.resp3 else [[b"WORKERS", _b(self.workers)]]
+            return {} if self.resp3 else []
         if name == "MODULE":
             return [[b"name", b"search", b"ver", self.module_version, b"path", b"", b"args", []]]
         if name == "FT.INFO":
@@ -123,9 +152,23 @@ class FakeRedis:
                 raise redis.ResponseError("Alias already exists")
             self.aliases[alias] = index
             return b"OK"
-        if name == "FT.DEBUG":
-            raise redis.ResponseError("unknown subcommand")
-        raise redis.ResponseError("unknown command '%s'" % name)
+        raise redis.ResponseError("unknown command '%s'" % _s(args[0]))
+
+    def ft_debug(self, name, rest):
+        if name != self.debug:
+            # What the open-source server answers (redis-py drops the "ERR " prefix).
+            raise redis.ResponseError("unknown command '%s', with args beginning with: %s"
+                                      % (name, " ".join("'%s'" % _s(a) for a in rest)))
+        if _s(rest[0]).upper() != "VECSIM_INFO":
+            raise redis.ResponseError("Unknown subcommand")
+        self.resolve(_s(rest[1]))
+        self.background_polls += 1
+        # Still moving vectors on the first poll, done after it.
+        busy = 1 if self.background_polls == 1 else 0
+        return [b"ALGORITHM", b"TIERED", b"TIERED_SVS_TRAINING_THRESHOLD", 10240,
+                b"BACKGROUND_INDEXING", busy, b"MEMORY", 1572864,
+                b"FRONTEND_INDEX", [b"ALGORITHM", b"FLAT", b"INDEX_SIZE", 0],
+                b"BACKEND_INDEX", [b"ALGORITHM", b"SVS", b"INDEX_SIZE", 30]]
 
     def add_index(self, name, prefixes, field, algorithm, attrs, others=()):
         self.indexes[name] = {"prefixes": prefixes, "field": field, "algorithm": algorithm,
@@ -202,6 +245,13 @@ class FakeRedis:
         real = self.resolve(name)
         idx = self.indexes[real]
         assert query.startswith("*=>[KNN "), query
+        words = query.rstrip("]").split()
+        params = {words[i].upper(): words[i + 1] for i in range(len(words) - 1)}
+        if "SEARCH_BUFFER_CAPACITY" in params and "SEARCH_WINDOW_SIZE" in params:
+            if int(params["SEARCH_BUFFER_CAPACITY"]) < int(params["SEARCH_WINDOW_SIZE"]):
+                # The real server aborts (SIGABRT) here; so does this one.
+                self.aborted = True
+                raise redis.ConnectionError("Connection closed by server (SIGABRT)")
         fmt, size = SIZES[idx["attrs"]["type"]]
         rest = list(rest)
         blob = rest[rest.index("vec") + 1]

@@ -77,7 +77,7 @@ fn type_rules() {
     let r = validate_attributes(&[("TYPE", "FLOAT8"), ("DIM", "4"), ("DISTANCE_METRIC", "L2")]);
     assert_eq!(
         text(r),
-        "Bad arguments for vector similarity SVS-VAMANA index `TYPE`"
+        "Bad arguments for vector similarity SVS-VAMANA index `TYPE`: Unknown argument"
     );
 }
 
@@ -120,32 +120,35 @@ fn unknown_attributes_including_hnsw_and_flat_ones() {
 }
 
 #[test]
-fn bad_values_name_the_attribute() {
+fn bad_values_name_the_attribute_and_the_reason() {
+    const BOUNDS: &str = ": Value is outside acceptable bounds";
+    const NOT_A_NUMBER: &str = ": Could not convert argument to expected type";
     let cases = [
-        ("GRAPH_MAX_DEGREE", "0"),
-        ("GRAPH_MAX_DEGREE", "-3"),
-        ("CONSTRUCTION_WINDOW_SIZE", "0"),
-        ("SEARCH_WINDOW_SIZE", "abc"),
-        ("EPSILON", "-0.1"),
-        ("EPSILON", "x"),
-        ("REDUCE", "0"),
-        ("TRAINING_THRESHOLD", "many"),
+        ("GRAPH_MAX_DEGREE", "0", BOUNDS),
+        ("GRAPH_MAX_DEGREE", "-3", BOUNDS),
+        ("CONSTRUCTION_WINDOW_SIZE", "0", BOUNDS),
+        ("SEARCH_WINDOW_SIZE", "abc", NOT_A_NUMBER),
+        ("SEARCH_WINDOW_SIZE", "1.5", NOT_A_NUMBER),
+        ("EPSILON", "-0.1", BOUNDS),
+        ("EPSILON", "x", NOT_A_NUMBER),
+        ("REDUCE", "0", BOUNDS),
+        ("TRAINING_THRESHOLD", "many", NOT_A_NUMBER),
     ];
-    for (attr, value) in cases {
+    for (attr, value, reason) in cases {
         let mut extra = vec![(attr, value)];
         if attr == "REDUCE" || attr == "TRAINING_THRESHOLD" {
             extra.insert(0, ("COMPRESSION", "LeanVec8x8"));
         }
         assert_eq!(
             text(with(&extra)),
-            format!("Bad arguments for vector similarity SVS-VAMANA index `{attr}`"),
+            format!("Bad arguments for vector similarity SVS-VAMANA index `{attr}`{reason}"),
             "{attr}={value}"
         );
     }
     let r = validate_attributes(&[("TYPE", "FLOAT32"), ("DIM", "0"), ("DISTANCE_METRIC", "L2")]);
     assert_eq!(
         text(r),
-        "Bad arguments for vector similarity SVS-VAMANA index `DIM`"
+        "Bad arguments for vector similarity SVS-VAMANA index `DIM`: Value is outside acceptable bounds"
     );
     let r = validate_attributes(&[
         ("TYPE", "FLOAT32"),
@@ -154,7 +157,7 @@ fn bad_values_name_the_attribute() {
     ]);
     assert_eq!(
         text(r),
-        "Bad arguments for vector similarity SVS-VAMANA index `DISTANCE_METRIC`"
+        "Bad arguments for vector similarity SVS-VAMANA index `DISTANCE_METRIC`: Unknown argument"
     );
 }
 
@@ -176,7 +179,7 @@ fn compression_names() {
     for name in ["LVQ8x8", "GlobalSQ8", "NO_COMPRESSION", "SQ8", "LeanVec4x4"] {
         assert_eq!(
             text(with(&[("COMPRESSION", name)])),
-            "Bad arguments for vector similarity SVS-VAMANA index `COMPRESSION`",
+            "Bad arguments for vector similarity SVS-VAMANA index `COMPRESSION`: Unknown argument",
             "{name}"
         );
     }
@@ -237,7 +240,7 @@ fn typed_validation_mirrors_the_server() {
     };
     assert_eq!(
         validate_params(&zero_r, 128).unwrap_err().to_string(),
-        "Bad arguments for vector similarity SVS-VAMANA index `GRAPH_MAX_DEGREE`"
+        "Bad arguments for vector similarity SVS-VAMANA index `GRAPH_MAX_DEGREE`: Value is outside acceptable bounds"
     );
     assert_eq!(
         validate_params(&ok, 0),
@@ -309,8 +312,9 @@ fn runtime_buffer_rules() {
             window: 20
         }
     );
-    assert!(err.to_string().contains("SEARCH_BUFFER_CAPACITY (10)"));
     assert!(resolve_runtime(&rt(Some(0), None), 10, false).is_err());
+    // A capacity of 0 is refused even without a window: the server checks it while parsing.
+    assert!(resolve_runtime(&rt(None, Some(0)), 10, false).is_err());
     let off = SvsRuntime {
         use_search_history: SearchHistory::Off,
         ..rt(None, None)

@@ -55,14 +55,23 @@ pub fn choose_svs_point(report: &CompareReport, threshold: f64) -> Option<(usize
 
 /// The SEARCH_WINDOW_SIZE measured at `(run, point)`, which becomes the new index's default.
 pub fn point_window(report: &CompareReport, run: usize, point: usize) -> Option<usize> {
-    let value = report
-        .runs
-        .get(run)?
-        .search
-        .get(point)?
-        .runtime
-        .get("search_window_size")?;
-    // Through serde-wasm-bindgen a JS number may come back as a float (`50.0`).
+    point_runtime_usize(report, run, point, "search_window_size")
+}
+
+/// A runtime setting of `(run, point)` as an integer (`search_buffer_capacity`, ...).
+pub fn point_runtime_usize(
+    report: &CompareReport,
+    run: usize,
+    point: usize,
+    key: &str,
+) -> Option<usize> {
+    let value = report.runs.get(run)?.search.get(point)?.runtime.get(key)?;
+    runtime_usize(value)
+}
+
+/// A runtime value as an integer. Through serde-wasm-bindgen a JS number may come back as a
+/// float (`50.0`).
+pub fn runtime_usize(value: &serde_json::Value) -> Option<usize> {
     value
         .as_u64()
         .or_else(|| value.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))

@@ -217,6 +217,7 @@ impl<'a> Resolved<'a> {
         }
         check_svs(&input.svs, p.dim)?;
         check_measured(svs_run, svs_point, &input.svs)?;
+        crate::svs_check::check_runtime(svs_point, input.svs.search_window_size)?;
         let svs = explicit_svs(input.svs, p.dim);
 
         check_name("index name", &p.index_name)?;

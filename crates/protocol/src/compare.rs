@@ -67,12 +67,14 @@ pub enum CompareError {
     KTooLarge { k: usize, n: usize },
     #[error("nothing to compare: no index specs")]
     NoSpecs,
-    #[error("{algorithm} run {position}: {source}")]
+    /// `error` is deliberately not a `source`: it is already in the message, and a source
+    /// would print it a second time in an error chain (`{:#}`).
+    #[error("{algorithm} run {position}: {error}")]
     Run {
         algorithm: &'static str,
         /// 1-based position among the specs.
         position: usize,
-        source: RunError,
+        error: RunError,
     },
     #[error(transparent)]
     Eval(#[from] RunError),
@@ -211,10 +213,10 @@ pub fn run_compare(
     for (i, spec) in request.specs.iter().enumerate() {
         let algorithm = spec_algorithm(spec).redis_name();
         let label = format!("{algorithm} ({}/{total})", i + 1);
-        let run_error = |source| CompareError::Run {
+        let run_error = |error| CompareError::Run {
             algorithm,
             position: i + 1,
-            source,
+            error,
         };
         if !control.progress(&label, i, total) {
             return Err(run_error(RunError::Cancelled));

@@ -6,10 +6,15 @@ use crate::error::CoreError;
 /// Why an HNSW build or query failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HnswError {
-    #[error("invalid HNSW M = {m}: {reason}")]
+    /// `reason` is the server's text for that M (see [`super::HnswParams::validate`]).
+    #[error("{reason}")]
     InvalidM { m: usize, reason: &'static str },
-    #[error("invalid HNSW {name} = {value}")]
+    /// An FT.CREATE value out of range, with the server's text.
+    #[error("Bad arguments for vector similarity HNSW index `{name}`: Value is outside acceptable bounds")]
     InvalidParameter { name: &'static str, value: String },
+    /// A query-time value the server refuses (EF_RUNTIME 0, a negative range EPSILON).
+    #[error("Error parsing vector similarity parameters: Invalid value was given")]
+    InvalidRuntimeValue { name: &'static str, value: String },
     #[error("the store holds {len} vectors; HNSW ids are 32-bit")]
     TooManyVectors { len: usize },
     #[error("query has dimension {got}, the index has {expected}")]

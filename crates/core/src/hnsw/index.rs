@@ -176,7 +176,7 @@ impl<S: HnswStore> Hnsw<S> {
         scratch: &mut SearchScratch,
     ) -> Result<HnswHits, HnswError> {
         if !(epsilon.is_finite() && epsilon >= 0.0) {
-            return Err(HnswError::InvalidParameter {
+            return Err(HnswError::InvalidRuntimeValue {
                 name: "EPSILON",
                 value: epsilon.to_string(),
             });

@@ -68,23 +68,32 @@ impl HnswParams {
         ef_runtime.max(k)
     }
 
-    /// Checks the values the way Redis and VecSim do.
+    /// Checks the values the way Redis and VecSim do, with their texts.
     ///
-    /// FT.CREATE accepts `M ≥ 1`, `EF_CONSTRUCTION ≥ 1`, `EF_RUNTIME ≥ 1` and `EPSILON ≥ 0`;
-    /// VecSim's HNSW constructor then throws for `M ≤ 1` and for `2M > 65535` (the level-0
-    /// link count is a `u16`).
+    /// FT.CREATE accepts `M ≥ 1`, `EF_CONSTRUCTION ≥ 1`, `EF_RUNTIME ≥ 1` and `EPSILON ≥ 0`
+    /// and answers anything else with "Bad arguments for vector similarity HNSW index
+    /// `<ATTR>`: Value is outside acceptable bounds" (spec §1.1, the same parser as SVS-VAMANA).
+    /// VecSim's HNSW constructor then throws for `M = 1` and for `2M > 65535` (the level-0
+    /// link count is a `u16`); those are VecSim's exception texts (UNCERTAIN: how Redis wraps
+    /// them in its reply was not observed).
     pub fn validate(&self) -> Result<(), super::HnswError> {
         use super::HnswError;
-        if self.m <= 1 {
+        if self.m == 0 {
             return Err(HnswError::InvalidM {
                 m: self.m,
-                reason: "M must be at least 2 (VecSim rejects M <= 1)",
+                reason: M_OUT_OF_BOUNDS,
+            });
+        }
+        if self.m == 1 {
+            return Err(HnswError::InvalidM {
+                m: self.m,
+                reason: M_TOO_SMALL,
             });
         }
         if 2 * self.m > 65535 {
             return Err(HnswError::InvalidM {
                 m: self.m,
-                reason: "2*M must fit in 65535 (the level-0 link count is 16-bit)",
+                reason: M_TOO_LARGE,
             });
         }
         if self.ef_construction == 0 {
@@ -107,7 +116,26 @@ impl HnswParams {
         }
         Ok(())
     }
+
+    /// A query-time EF_RUNTIME: a positive integer, else the server's query-time text.
+    pub fn validate_runtime_ef(ef_runtime: usize) -> Result<(), super::HnswError> {
+        if ef_runtime == 0 {
+            return Err(super::HnswError::InvalidRuntimeValue {
+                name: "EF_RUNTIME",
+                value: ef_runtime.to_string(),
+            });
+        }
+        Ok(())
+    }
 }
+
+/// FT.CREATE's text for `M 0` (M is parsed as an integer ≥ 1).
+pub const M_OUT_OF_BOUNDS: &str =
+    "Bad arguments for vector similarity HNSW index `M`: Value is outside acceptable bounds";
+/// VecSim's exception text for `M = 1` (hnsw.h).
+pub const M_TOO_SMALL: &str = "HNSW index parameter M cannot be 1 or 0";
+/// VecSim's exception text for `2M > 65535` (hnsw.h).
+pub const M_TOO_LARGE: &str = "HNSW index parameter M is too large: argument overflow";
 
 #[cfg(test)]
 mod tests {

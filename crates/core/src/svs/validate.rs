@@ -21,14 +21,30 @@ use super::params::{Compression, SvsParams, SvsRuntime, MIN_TRAINING_THRESHOLD};
 pub const ALGORITHM: &str = "SVS-VAMANA";
 
 /// A rejected SVS-VAMANA parameter. `Display` is the exact server text where one exists.
+///
+/// FT.CREATE texts were read on a live Redis 8.2 (live-redis-figures.md, "Server error texts");
+/// a bad value ends in the argument parser's reason (`: Value is outside acceptable bounds`,
+/// `: Unknown argument`, `: Could not convert argument to expected type`). The query-time
+/// texts are the query engine's `Error parsing vector similarity parameters: …`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SvsParamError {
     #[error("Missing mandatory parameter: cannot create SVS-VAMANA index without specifying {attribute} argument")]
     Missing { attribute: &'static str },
     #[error("Bad arguments for algorithm SVS-VAMANA: {token}")]
     UnknownAttribute { token: String },
-    #[error("Bad arguments for vector similarity SVS-VAMANA index `{attribute}`")]
+    /// A number out of range (GRAPH_MAX_DEGREE 0 or -5, EPSILON -1, REDUCE 0, ...).
+    #[error("Bad arguments for vector similarity SVS-VAMANA index `{attribute}`: Value is outside acceptable bounds")]
     BadValue { attribute: &'static str },
+    /// A name the attribute does not know (COMPRESSION LVQ8x8 or GlobalSQ8, TYPE BOGUS,
+    /// DISTANCE_METRIC BOGUS).
+    #[error(
+        "Bad arguments for vector similarity SVS-VAMANA index `{attribute}`: Unknown argument"
+    )]
+    UnknownValue { attribute: &'static str },
+    /// Text where a number belongs. Not seen live (UNCERTAIN): the query engine's argument
+    /// parser gives this reason for a value it cannot convert.
+    #[error("Bad arguments for vector similarity SVS-VAMANA index `{attribute}`: Could not convert argument to expected type")]
+    NotANumber { attribute: &'static str },
     #[error("Not supported data type is given. Expected: FLOAT16, FLOAT32")]
     UnsupportedType,
     #[error("Invalid TRAINING_THRESHOLD: cannot be lower than DEFAULT_BLOCK_SIZE (1024)")]
@@ -37,15 +53,19 @@ pub enum SvsParamError {
     TrainingThresholdWithoutCompression,
     #[error("REDUCE is irrelevant when compression is not of type LeanVec")]
     ReduceWithoutLeanVec,
-    /// Query time. SVS throws a configuration error; its Redis text is UNCERTAIN, so this one
-    /// names both values.
+    /// Query time. The server has no text for it: SVS throws from a place nothing catches and
+    /// the Redis process aborts (SIGABRT). The wording is annlab's own.
     #[error(
-        "SEARCH_BUFFER_CAPACITY ({capacity}) cannot be smaller than SEARCH_WINDOW_SIZE ({window})"
+        "SEARCH_BUFFER_CAPACITY {capacity} is below SEARCH_WINDOW_SIZE {window}: Redis would abort (SIGABRT) on this query, so annlab refuses it"
     )]
     BufferSmallerThanWindow { capacity: usize, window: usize },
-    /// Query time: runtime values must be positive integers.
-    #[error("Invalid value for {attribute}: must be a positive integer")]
+    /// Query time: SEARCH_WINDOW_SIZE or SEARCH_BUFFER_CAPACITY that is not a positive integer
+    /// (0 included), or a USE_SEARCH_HISTORY other than ON/OFF/AUTO.
+    #[error("Error parsing vector similarity parameters: Invalid value was given")]
     ZeroRuntimeValue { attribute: &'static str },
+    /// Query time: a parameter SVS does not take (EF_RUNTIME, a misspelt name, ...).
+    #[error("Error parsing vector similarity parameters: Invalid option")]
+    UnknownRuntimeOption { name: String },
 }
 
 /// A validated FT.CREATE vector field.
@@ -59,11 +79,22 @@ pub struct ValidatedSvs {
 /// Type names FT.CREATE knows for FLAT/HNSW but SVS-VAMANA rejects.
 const OTHER_REDIS_TYPES: [&str; 4] = ["FLOAT64", "BFLOAT16", "INT8", "UINT8"];
 
-fn parse_positive(value: &str, attribute: &'static str) -> Result<usize, SvsParamError> {
-    match value.trim().parse::<usize>() {
-        Ok(v) if v >= 1 => Ok(v),
+/// An integer the way the server's argument parser reads it: text is not a number, a number
+/// below `min` (or too large to read) is out of bounds.
+fn parse_integer(value: &str, attribute: &'static str, min: i64) -> Result<usize, SvsParamError> {
+    let v = value.trim();
+    let digits = v.strip_prefix(['-', '+']).unwrap_or(v);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SvsParamError::NotANumber { attribute });
+    }
+    match v.parse::<i64>() {
+        Ok(n) if n >= min => usize::try_from(n).map_err(|_| SvsParamError::BadValue { attribute }),
         _ => Err(SvsParamError::BadValue { attribute }),
     }
+}
+
+fn parse_positive(value: &str, attribute: &'static str) -> Result<usize, SvsParamError> {
+    parse_integer(value, attribute, 1)
 }
 
 fn parse_type(value: &str) -> Result<ElementType, SvsParamError> {
@@ -75,7 +106,7 @@ fn parse_type(value: &str) -> Result<ElementType, SvsParamError> {
     } else if OTHER_REDIS_TYPES.iter().any(|t| t.eq_ignore_ascii_case(v)) {
         Err(SvsParamError::UnsupportedType)
     } else {
-        Err(SvsParamError::BadValue { attribute: "TYPE" })
+        Err(SvsParamError::UnknownValue { attribute: "TYPE" })
     }
 }
 
@@ -84,7 +115,7 @@ fn parse_metric(value: &str) -> Result<Metric, SvsParamError> {
     [Metric::L2, Metric::Ip, Metric::Cosine]
         .into_iter()
         .find(|m| m.redis_name().eq_ignore_ascii_case(v))
-        .ok_or(SvsParamError::BadValue {
+        .ok_or(SvsParamError::UnknownValue {
             attribute: "DISTANCE_METRIC",
         })
 }
@@ -96,7 +127,7 @@ pub fn parse_redis_compression(value: &str) -> Result<Compression, SvsParamError
     Compression::ACCEPTED_BY_REDIS
         .into_iter()
         .find(|c| c.redis_name().eq_ignore_ascii_case(v))
-        .ok_or(SvsParamError::BadValue {
+        .ok_or(SvsParamError::UnknownValue {
             attribute: "COMPRESSION",
         })
 }
@@ -127,8 +158,13 @@ pub fn validate_attributes<N: AsRef<str>, V: AsRef<str>>(
             "EPSILON" => {
                 params.epsilon = match value.trim().parse::<f64>() {
                     Ok(e) if e.is_finite() && e >= 0.0 => e,
-                    _ => {
+                    Ok(_) => {
                         return Err(SvsParamError::BadValue {
+                            attribute: "EPSILON",
+                        })
+                    }
+                    Err(_) => {
+                        return Err(SvsParamError::NotANumber {
                             attribute: "EPSILON",
                         })
                     }
@@ -136,12 +172,7 @@ pub fn validate_attributes<N: AsRef<str>, V: AsRef<str>>(
             }
             "COMPRESSION" => params.compression = Some(parse_redis_compression(value)?),
             "TRAINING_THRESHOLD" => {
-                let t = value
-                    .trim()
-                    .parse::<usize>()
-                    .map_err(|_| SvsParamError::BadValue {
-                        attribute: "TRAINING_THRESHOLD",
-                    })?;
+                let t = parse_integer(value, "TRAINING_THRESHOLD", 0)?;
                 if t < MIN_TRAINING_THRESHOLD {
                     return Err(SvsParamError::TrainingThresholdTooLow);
                 }
@@ -217,7 +248,7 @@ fn validate_typed(
         });
     }
     if params.compression == Some(Compression::GlobalSq8) && !allow_global_sq8 {
-        return Err(SvsParamError::BadValue {
+        return Err(SvsParamError::UnknownValue {
             attribute: "COMPRESSION",
         });
     }
@@ -235,11 +266,86 @@ fn validate_typed(
     check_cross_rules(params)
 }
 
+/// Parses the runtime parameters of one KNN query on an SVS-VAMANA index (the `NAME value`
+/// pairs inside `[KNN …]`), with the server's query-time texts (spec §1.8; live run).
+///
+/// Names are case-insensitive. SEARCH_WINDOW_SIZE and SEARCH_BUFFER_CAPACITY take positive
+/// integers; USE_SEARCH_HISTORY takes ON, OFF or AUTO (case-insensitive). Any other name,
+/// EF_RUNTIME included, is an invalid option. UNCERTAIN: EPSILON (range queries only) is
+/// treated as an invalid option in a KNN query; the server's exact answer was not observed.
+/// Accepted as the server accepts them: a window below k, a capacity without a window.
+/// Refused although the server has no text for it: a capacity below the window, which
+/// aborts the server ([`SvsParamError::BufferSmallerThanWindow`]).
+pub fn validate_query_params<N: AsRef<str>, V: AsRef<str>>(
+    pairs: &[(N, V)],
+) -> Result<SvsRuntime, SvsParamError> {
+    use super::params::SearchHistory;
+    let mut runtime = SvsRuntime::default();
+    for (name, value) in pairs {
+        let (name, value) = (name.as_ref().trim(), value.as_ref().trim());
+        match name.to_ascii_uppercase().as_str() {
+            "SEARCH_WINDOW_SIZE" => {
+                runtime.search_window_size = Some(runtime_positive(value, "SEARCH_WINDOW_SIZE")?)
+            }
+            "SEARCH_BUFFER_CAPACITY" => {
+                runtime.search_buffer_capacity =
+                    Some(runtime_positive(value, "SEARCH_BUFFER_CAPACITY")?)
+            }
+            "USE_SEARCH_HISTORY" => {
+                runtime.use_search_history = match value.to_ascii_uppercase().as_str() {
+                    "ON" => SearchHistory::On,
+                    "OFF" => SearchHistory::Off,
+                    "AUTO" => SearchHistory::Auto,
+                    _ => {
+                        return Err(SvsParamError::ZeroRuntimeValue {
+                            attribute: "USE_SEARCH_HISTORY",
+                        })
+                    }
+                }
+            }
+            _ => {
+                return Err(SvsParamError::UnknownRuntimeOption {
+                    name: name.to_string(),
+                })
+            }
+        }
+    }
+    check_buffer(&runtime)?;
+    Ok(runtime)
+}
+
+fn runtime_positive(value: &str, attribute: &'static str) -> Result<usize, SvsParamError> {
+    match value.parse::<usize>() {
+        Ok(v) if v >= 1 => Ok(v),
+        _ => Err(SvsParamError::ZeroRuntimeValue { attribute }),
+    }
+}
+
+/// The one place that refuses a capacity below the window: every front end reaches it
+/// through [`validate_query_params`] or [`resolve_runtime`].
+fn check_buffer(runtime: &SvsRuntime) -> Result<(), SvsParamError> {
+    for (value, attribute) in [
+        (runtime.search_window_size, "SEARCH_WINDOW_SIZE"),
+        (runtime.search_buffer_capacity, "SEARCH_BUFFER_CAPACITY"),
+    ] {
+        if value == Some(0) {
+            return Err(SvsParamError::ZeroRuntimeValue { attribute });
+        }
+    }
+    match (runtime.search_window_size, runtime.search_buffer_capacity) {
+        (Some(window), Some(capacity)) if capacity < window => {
+            Err(SvsParamError::BufferSmallerThanWindow { capacity, window })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Query-time sizes resolved from `SEARCH_WINDOW_SIZE`, `SEARCH_BUFFER_CAPACITY` and
 /// `USE_SEARCH_HISTORY` (spec §1.8).
 ///
 /// - No window given: the index default window, capacity = window (the index default
-///   capacity); a capacity given without a window is ignored, as in Redis.
+///   capacity); a capacity given without a window is ignored, as in Redis (but 0 is still
+///   refused: the server checks the value when it parses the query).
 /// - Window W given without capacity: capacity = W for one-level storage, floor(1.5·W) for
 ///   two-level codecs (LVQ4x4, LVQ4x8, LeanVec).
 /// - Capacity < window is an error. (Growing a buffer smaller than k happens at search time.)
@@ -250,30 +356,13 @@ pub fn resolve_runtime(
     two_level: bool,
 ) -> Result<crate::vamana::SearchParams, SvsParamError> {
     use super::params::SearchHistory;
+    check_buffer(runtime)?;
     let use_history = !matches!(runtime.use_search_history, SearchHistory::Off);
-    let (window, capacity) = match runtime.search_window_size {
-        None => (default_window.max(1), default_window.max(1)),
-        Some(0) => {
-            return Err(SvsParamError::ZeroRuntimeValue {
-                attribute: "SEARCH_WINDOW_SIZE",
-            })
-        }
-        Some(w) => match runtime.search_buffer_capacity {
-            Some(0) => {
-                return Err(SvsParamError::ZeroRuntimeValue {
-                    attribute: "SEARCH_BUFFER_CAPACITY",
-                })
-            }
-            Some(c) if c < w => {
-                return Err(SvsParamError::BufferSmallerThanWindow {
-                    capacity: c,
-                    window: w,
-                })
-            }
-            Some(c) => (w, c),
-            None if two_level => (w, w * 3 / 2),
-            None => (w, w),
-        },
+    let (window, capacity) = match (runtime.search_window_size, runtime.search_buffer_capacity) {
+        (None, _) => (default_window.max(1), default_window.max(1)),
+        (Some(w), Some(c)) => (w, c),
+        (Some(w), None) if two_level => (w, w * 3 / 2),
+        (Some(w), None) => (w, w),
     };
     Ok(crate::vamana::SearchParams {
         window,

@@ -85,6 +85,29 @@ fn usize_py(v: usize) -> Py {
     Py::Int(v as i128)
 }
 
+/// The SEARCH_BUFFER_CAPACITY measured at the chosen point, if it set one (the exporter has
+/// checked it is not below the window).
+pub fn search_buffer_capacity(r: &Resolved<'_>) -> Option<usize> {
+    r.svs_point
+        .runtime
+        .get("search_buffer_capacity")
+        .and_then(crate::choose::runtime_usize)
+}
+
+/// The codec the measured index really ran (GlobalSQ8 for a compressed generic-target run),
+/// which is what the plan's memory and recall figures follow.
+pub fn measured_compression<'a>(r: &'a Resolved<'a>) -> &'a str {
+    r.svs_run
+        .effective
+        .as_ref()
+        .and_then(|e| e.compression.as_deref())
+        .unwrap_or_else(|| match (r.svs.compression, r.target) {
+            (None, _) => "NO_COMPRESSION",
+            (Some(_), annlab_core::svs::Target::Generic) => "GlobalSQ8",
+            (Some(c), annlab_core::svs::Target::Intel) => c.redis_name(),
+        })
+}
+
 /// The CONFIG dict migrate.py runs with.
 pub fn config(r: &Resolved<'_>) -> Py {
     let p = &r.input.production;
@@ -171,6 +194,11 @@ pub fn config(r: &Resolved<'_>) -> Py {
         ("create_args", strs(&r.create_tokens)),
         ("hnsw_ef_runtime", usize_py(p.current_hnsw.ef_runtime)),
         ("search_window_size", usize_py(svs.search_window_size)),
+        (
+            "search_buffer_capacity",
+            search_buffer_capacity(r).map_or(Py::None, usize_py),
+        ),
+        ("measured_compression", Py::s(measured_compression(r))),
         ("k", usize_py(r.dataset.k.max(1))),
         ("validation_queries", usize_py(p.validation_queries)),
         ("recall_threshold", Py::Float(p.recall_threshold)),

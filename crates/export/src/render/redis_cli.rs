@@ -16,8 +16,12 @@ pub fn line(tokens: &[String]) -> String {
 
 /// The KNN query text the validation sends to the SVS index.
 pub fn svs_knn_query(r: &Resolved<'_>, k: usize) -> String {
+    // The capacity (checked at export to be >= the window) goes with the window, as validate
+    // sends it.
+    let capacity = crate::render::python::search_buffer_capacity(r)
+        .map_or(String::new(), |c| format!(" SEARCH_BUFFER_CAPACITY {c}"));
     format!(
-        "*=>[KNN {k} {} $vec SEARCH_WINDOW_SIZE {}]",
+        "*=>[KNN {k} {} $vec SEARCH_WINDOW_SIZE {}{capacity}]",
         query_field(&r.vector_field),
         r.svs.search_window_size
     )

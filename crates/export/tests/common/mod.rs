@@ -357,6 +357,100 @@ pub fn fp32_l2_none() -> PlanInput {
     }
 }
 
+/// LVQ8 requested on a generic (non-Intel) server and measured as the GlobalSQ8 it runs there;
+/// the chosen point also pins a SEARCH_BUFFER_CAPACITY above its window.
+pub fn lvq8_768_generic() -> PlanInput {
+    let n = 12_000;
+    let hnsw = hnsw_run(
+        n,
+        768,
+        4,
+        16,
+        vec![
+            point(json!({"ef_runtime": 10}), 0.901, None, 95.0),
+            point(json!({"ef_runtime": 40}), 0.973, None, 170.0),
+        ],
+    );
+    let svs = RunReport {
+        algorithm: Algorithm::SvsVamana,
+        params: map(json!({
+            "graph_max_degree": 32, "construction_window_size": 200,
+            "compression": "LVQ8", "type": "float32"
+        })),
+        target: Target::Generic,
+        build_seconds: 12.8,
+        memory: memory(n, 776, 132, 8, 776 + 132 + 8, 3072),
+        search: vec![
+            point(json!({"search_window_size": 10}), 0.874, Some(0.881), 60.0),
+            point(
+                json!({"search_window_size": 20, "search_buffer_capacity": 40}),
+                0.948,
+                Some(0.952),
+                88.0,
+            ),
+            point(json!({"search_window_size": 40}), 0.979, Some(0.976), 131.0),
+        ],
+        effective: Some(EffectiveConfig {
+            compression: Some("GlobalSQ8".into()),
+            reduced_dim: None,
+            training_threshold: Some(10_240),
+            redis_serves_flat_buffer: false,
+        }),
+        notes: vec![
+            "target generic: COMPRESSION LVQ8 runs as GlobalSQ8 (no Intel SVS optimisations)"
+                .into(),
+        ],
+    };
+    PlanInput {
+        report: CompareReport {
+            dataset: DatasetInfo {
+                n,
+                dim: 768,
+                metric: "l2".into(),
+                queries: 200,
+                k: 10,
+            },
+            runs: vec![hnsw, svs],
+        },
+        hnsw_run: 0,
+        svs_run: 1,
+        svs_point: 1,
+        production: ProductionFacts {
+            index_name: "docs".into(),
+            prefixes: vec!["doc:".into()],
+            key_type: KeyType::Hash,
+            vector_field: "embedding".into(),
+            vector_type: ElementType::Float32,
+            dim: 768,
+            metric: Metric::L2,
+            current_hnsw: HnswFacts {
+                m: 16,
+                ef_construction: 200,
+                ef_runtime: 40,
+                epsilon: 0.01,
+            },
+            document_count: 3_000_000,
+            monthly_growth: 0.02,
+            growth_horizon_months: 12,
+            intel_build: false,
+            maxmemory_bytes: Some(32 * 1024 * 1024 * 1024),
+            ..ProductionFacts::default()
+        },
+        svs: SvsParams {
+            element_type: ElementType::Float32,
+            graph_max_degree: 32,
+            construction_window_size: 200,
+            search_window_size: 20,
+            epsilon: 0.01,
+            compression: Some(Compression::Lvq8),
+            training_threshold: None,
+            reduce: None,
+            seed: 42,
+        },
+        target: Target::Generic,
+    }
+}
+
 /// Names chosen to break quoting: quotes, backslashes, a command after a quote, Python code.
 pub fn hostile() -> PlanInput {
     let mut input = lvq4x8_384_cosine();
@@ -380,5 +474,6 @@ pub fn configurations() -> Vec<(&'static str, PlanInput)> {
         ("lvq4x8-384-cosine", lvq4x8_384_cosine()),
         ("leanvec4x8-1536-fp16", leanvec4x8_1536_fp16()),
         ("fp32-l2-none", fp32_l2_none()),
+        ("lvq8-768-generic", lvq8_768_generic()),
     ]
 }

@@ -26,9 +26,9 @@ pub const HNSW_SPEC_KEYS: [&str; 6] = [
 fn run_error(e: HnswError) -> RunError {
     match e {
         HnswError::Cancelled(_) => RunError::Cancelled,
-        HnswError::InvalidM { .. } | HnswError::InvalidParameter { .. } => {
-            RunError::InvalidParameter(e.to_string())
-        }
+        HnswError::InvalidM { .. }
+        | HnswError::InvalidParameter { .. }
+        | HnswError::InvalidRuntimeValue { .. } => RunError::InvalidParameter(e.to_string()),
         HnswError::Core(c) => RunError::Core(c),
         other => RunError::Index(other.to_string()),
     }
@@ -41,14 +41,12 @@ pub struct BuiltHnsw {
     pub build_seconds: f64,
 }
 
-/// Rejects an EF_RUNTIME of 0 in the sweep (Redis requires ≥ 1).
+/// Rejects an EF_RUNTIME of 0 in the sweep (Redis requires ≥ 1), with the server's text.
 pub fn validate_ef_sweep(ef_sweep: &[usize]) -> Result<(), RunError> {
-    match ef_sweep.iter().find(|&&ef| ef == 0) {
-        Some(&bad) => Err(RunError::InvalidParameter(format!(
-            "invalid HNSW EF_RUNTIME = {bad}"
-        ))),
-        None => Ok(()),
-    }
+    ef_sweep
+        .iter()
+        .try_for_each(|&ef| HnswParams::validate_runtime_ef(ef))
+        .map_err(run_error)
 }
 
 /// Builds HNSW with `params`, timed with `clock`.

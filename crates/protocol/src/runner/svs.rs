@@ -319,7 +319,7 @@ pub fn parse_svs_spec(spec: &str) -> Result<(SvsParams, Vec<SvsRuntime>), SpecEr
                 params.compression = Some(v.parse::<Compression>().map_err(|_| {
                     rejected(
                         key,
-                        annlab_core::svs::SvsParamError::BadValue {
+                        annlab_core::svs::SvsParamError::UnknownValue {
                             attribute: "COMPRESSION",
                         }
                         .to_string(),
@@ -481,7 +481,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "SEARCH_BUFFER_CAPACITY (10) cannot be smaller than SEARCH_WINDOW_SIZE (30)"
+            "SEARCH_BUFFER_CAPACITY 10 is below SEARCH_WINDOW_SIZE 30: Redis would abort (SIGABRT) on this query, so annlab refuses it"
         );
         let mut calls = 0;
         let mut cancel = |_: &str, _: usize, _: usize| {
@@ -524,7 +524,7 @@ mod tests {
         );
         assert_eq!(
             err("compression=LVQ8x8"),
-            "Bad arguments for vector similarity SVS-VAMANA index `COMPRESSION`"
+            "Bad arguments for vector similarity SVS-VAMANA index `COMPRESSION`: Unknown argument"
         );
         assert_eq!(
             err("type=bfloat16"),
@@ -532,7 +532,7 @@ mod tests {
         );
         assert_eq!(
             err("graph_max_degree=0"),
-            "Bad arguments for vector similarity SVS-VAMANA index `GRAPH_MAX_DEGREE`"
+            "Bad arguments for vector similarity SVS-VAMANA index `GRAPH_MAX_DEGREE`: Value is outside acceptable bounds"
         );
         assert_eq!(
             err("training_threshold=2048"),
