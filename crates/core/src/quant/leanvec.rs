@@ -152,7 +152,7 @@ impl LeanVecStore {
         decode_primary(self.primary_bits, self.record(id), out);
     }
 
-    fn prepare(&self, query: &[f32]) -> LeanVecScorer<'_> {
+    fn prepare(&self, query: &[f32], origin_missing: bool) -> LeanVecScorer<'_> {
         let full: Vec<f32> = (0..self.dim)
             .map(|i| query.get(i).copied().unwrap_or(0.0))
             .collect();
@@ -179,6 +179,7 @@ impl LeanVecStore {
             store: self,
             primary,
             secondary,
+            origin_missing,
         }
     }
 }
@@ -196,6 +197,8 @@ pub struct LeanVecScorer<'a> {
     store: &'a LeanVecStore,
     primary: PreparedOneLevel,
     secondary: PreparedOneLevel,
+    /// Made by `scorer_for_row` from an out-of-range id: every distance is +∞.
+    origin_missing: bool,
 }
 
 impl QueryScorer for LeanVecScorer<'_> {
@@ -203,7 +206,7 @@ impl QueryScorer for LeanVecScorer<'_> {
     fn distance(&self, id: u32) -> f32 {
         let s = self.store;
         let record = s.record(id);
-        if record.is_empty() {
+        if record.is_empty() || self.origin_missing {
             return f32::INFINITY;
         }
         self.primary.score(
@@ -217,8 +220,9 @@ impl QueryScorer for LeanVecScorer<'_> {
 
     fn rerank_distance(&self, id: u32) -> f32 {
         let s = self.store;
-        let Some(secondary) = s.record(id).get(s.primary_bytes..) else {
-            return f32::INFINITY;
+        let secondary = match s.record(id).get(s.primary_bytes..) {
+            Some(secondary) if !secondary.is_empty() && !self.origin_missing => secondary,
+            _ => return f32::INFINITY,
         };
         self.secondary
             .score(s.isa, s.metric, SECONDARY_BITS, secondary, s.dim)
@@ -241,13 +245,13 @@ impl VectorStore for LeanVecStore {
     }
 
     fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a> {
-        self.prepare(query)
+        self.prepare(query, false)
     }
 
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
         let mut row = Vec::with_capacity(self.dim);
         self.decode_row(id, &mut row);
-        self.prepare(&row)
+        self.prepare(&row, id as usize >= self.len())
     }
 
     /// The best reconstruction: `μ +` the LVQ8 secondary.

@@ -203,10 +203,11 @@ impl LvqStore {
         out.iter_mut().zip(&self.mean).for_each(|(o, m)| *o += m);
     }
 
-    fn prepare(&self, query: &[f32]) -> LvqScorer<'_> {
+    fn prepare(&self, query: &[f32], origin_missing: bool) -> LvqScorer<'_> {
         LvqScorer {
             store: self,
             prepared: PreparedOneLevel::new(self.metric, self.primary_bits, query, &self.mean),
+            origin_missing,
         }
     }
 }
@@ -215,6 +216,8 @@ impl LvqStore {
 pub struct LvqScorer<'a> {
     store: &'a LvqStore,
     prepared: PreparedOneLevel,
+    /// Made by `scorer_for_row` from an out-of-range id: every distance is +∞.
+    origin_missing: bool,
 }
 
 impl LvqScorer<'_> {
@@ -270,7 +273,7 @@ impl QueryScorer for LvqScorer<'_> {
     fn distance(&self, id: u32) -> f32 {
         let s = self.store;
         let record = s.record(id);
-        if record.is_empty() {
+        if record.is_empty() || self.origin_missing {
             return f32::INFINITY;
         }
         self.prepared
@@ -283,7 +286,7 @@ impl QueryScorer for LvqScorer<'_> {
             return self.distance(id);
         }
         let record = s.record(id);
-        if record.is_empty() {
+        if record.is_empty() || self.origin_missing {
             return f32::INFINITY;
         }
         let (scale, bias) = read_constants(record, s.code_bytes);
@@ -322,13 +325,13 @@ impl VectorStore for LvqStore {
     }
 
     fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a> {
-        self.prepare(query)
+        self.prepare(query, false)
     }
 
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
         let mut row = Vec::with_capacity(self.dim);
         self.decode_row(id, &mut row);
-        self.prepare(&row)
+        self.prepare(&row, id as usize >= self.len())
     }
 
     /// The best reconstruction: `μ + primary (+ residual)`.

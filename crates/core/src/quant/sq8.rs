@@ -94,6 +94,8 @@ pub struct Sq8Scorer<'a> {
     store: &'a Sq8Store,
     query: Vec<f32>,
     min_times_sum: f32,
+    /// Made by `scorer_for_row` from an out-of-range id: every distance is +∞.
+    origin_missing: bool,
 }
 
 impl QueryScorer for Sq8Scorer<'_> {
@@ -101,7 +103,7 @@ impl QueryScorer for Sq8Scorer<'_> {
     fn distance(&self, id: u32) -> f32 {
         let s = self.store;
         let codes = s.codes(id);
-        if codes.is_empty() {
+        if codes.is_empty() || self.origin_missing {
             return f32::INFINITY;
         }
         match s.metric {
@@ -114,13 +116,14 @@ impl QueryScorer for Sq8Scorer<'_> {
 }
 
 impl Sq8Store {
-    fn prepare(&self, mut query: Vec<f32>) -> Sq8Scorer<'_> {
+    fn prepare(&self, mut query: Vec<f32>, origin_missing: bool) -> Sq8Scorer<'_> {
         query.resize(self.dim, 0.0);
         let min_times_sum = self.min * query.iter().sum::<f32>();
         Sq8Scorer {
             store: self,
             query,
             min_times_sum,
+            origin_missing,
         }
     }
 }
@@ -141,13 +144,13 @@ impl VectorStore for Sq8Store {
     }
 
     fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a> {
-        self.prepare(query.to_vec())
+        self.prepare(query.to_vec(), false)
     }
 
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
         let mut row = Vec::with_capacity(self.dim);
         self.decode_row(id, &mut row);
-        self.prepare(row)
+        self.prepare(row, id as usize >= self.len())
     }
 
     fn decode_row(&self, id: u32, out: &mut Vec<f32>) {
