@@ -26,7 +26,7 @@ use super::error::QuantError;
 use super::lvq::{encode_one_level, PreparedOneLevel};
 use super::lvq_codec::{decode_primary, padded_dims, primary_code_bytes, primary_record_bytes};
 use super::pca::principal_directions;
-use super::prep::{dataset_mean, report, CHUNK_ROWS};
+use super::prep::{dataset_mean, report, TrainingInput, CHUNK_ROWS};
 use super::simd::Isa;
 
 /// Bits of the full-dimension secondary.
@@ -57,16 +57,18 @@ pub struct LeanVecStore {
 impl LeanVecStore {
     /// Trains μ and the projection on the first `training` preprocessed rows, then encodes every
     /// row.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn train(
-        rows: &[f32],
-        dim: usize,
-        metric: Metric,
+        input: &TrainingInput<'_>,
         primary_bits: u32,
         reduce: usize,
-        training: usize,
         control: &mut dyn BuildControl,
     ) -> Result<Self, QuantError> {
+        let TrainingInput {
+            rows,
+            dim,
+            metric,
+            training,
+        } = *input;
         if reduce == 0 {
             return Err(QuantError::ZeroReduce);
         }
@@ -77,7 +79,7 @@ impl LeanVecStore {
         let primary_bytes = primary_record_bytes(primary_bits, reduced_dim);
         let stride = primary_bytes + primary_record_bytes(SECONDARY_BITS, dim);
         let isa = Isa::detect();
-        let total = rows.len() / dim.max(1);
+        let total = input.total();
         let mut data = vec![0u8; total * stride];
         let mut centred = vec![0.0f32; dim];
         let mut projected = vec![0.0f32; reduced_dim];

@@ -20,7 +20,7 @@ use super::lvq_codec::{
     primary_code_bytes, primary_record_bytes, read_constants, residual_bytes, residual_centre,
     residual_step, BLOCK_BYTES, BLOCK_DIMS,
 };
-use super::prep::{dataset_mean, report, CHUNK_ROWS};
+use super::prep::{dataset_mean, report, TrainingInput, CHUNK_ROWS};
 use super::simd::{self, Isa};
 
 /// A query prepared for scoring one-level LVQ records of one code space.
@@ -119,19 +119,22 @@ pub struct LvqStore {
 impl LvqStore {
     /// Trains μ on the first `training` preprocessed rows and encodes every row.
     pub(crate) fn train(
-        rows: &[f32],
-        dim: usize,
-        metric: Metric,
+        input: &TrainingInput<'_>,
         primary_bits: u32,
         residual_bits: u32,
-        training: usize,
         control: &mut dyn BuildControl,
     ) -> Result<Self, QuantError> {
+        let TrainingInput {
+            rows,
+            dim,
+            metric,
+            training,
+        } = *input;
         let mean = dataset_mean(rows, dim, training, control)?;
         let code_bytes = primary_code_bytes(primary_bits, dim);
         let primary_bytes = primary_record_bytes(primary_bits, dim);
         let stride = primary_bytes + residual_bytes(residual_bits, dim);
-        let total = rows.len() / dim.max(1);
+        let total = input.total();
         let mut data = vec![0u8; total * stride];
         let mut centred = vec![0.0f32; dim];
         let mut primary = vec![0.0f32; dim];

@@ -13,7 +13,7 @@ use crate::metric::Metric;
 use crate::store::{QueryScorer, VectorStore};
 
 use super::error::QuantError;
-use super::prep::{report, CHUNK_ROWS};
+use super::prep::{report, TrainingInput, CHUNK_ROWS};
 use super::simd::{self, Isa};
 
 /// Rows encoded with one global 8-bit scalar quantiser.
@@ -30,12 +30,15 @@ pub struct Sq8Store {
 impl Sq8Store {
     /// Trains on the first `training` rows of the preprocessed `rows` and encodes all of them.
     pub(crate) fn train(
-        rows: &[f32],
-        dim: usize,
-        metric: Metric,
-        training: usize,
+        input: &TrainingInput<'_>,
         control: &mut dyn BuildControl,
     ) -> Result<Self, QuantError> {
+        let TrainingInput {
+            rows,
+            dim,
+            metric,
+            training,
+        } = *input;
         let prefix = rows.get(..training * dim).unwrap_or(rows);
         let (lo, hi) = prefix
             .iter()
@@ -46,7 +49,7 @@ impl Sq8Store {
         let step = (max - min) / 255.0;
         report(control, "training", training, training)?;
         let inv = if step > 0.0 { 1.0 / step } else { 0.0 };
-        let total = rows.len() / dim.max(1);
+        let total = input.total();
         let mut codes = Vec::with_capacity(rows.len());
         for (chunk_index, chunk) in rows.chunks(CHUNK_ROWS * dim.max(1)).enumerate() {
             codes.extend(

@@ -35,7 +35,7 @@ use crate::store::{QueryScorer, VectorStore};
 use super::graph::{AddEdge, VamanaGraph};
 use super::medoid::medoid;
 use super::prune::{build_distance, robust_prune, score_ids, PruneScratch};
-use super::search::VamanaSearcher;
+use super::search::{BuildTrace, SearchParams, VamanaSearcher};
 use super::visited::VisitedSet;
 
 /// Graph construction parameters (SVS `VamanaBuildParameters`).
@@ -359,11 +359,13 @@ impl NeighborGenerator {
         } else {
             None
         };
-        let window = config.window_size;
-        let screen = self.sketch.as_ref().map(|s| (s, node));
-        let mut computed = self
-            .searcher
-            .greedy(graph, store, &scorer, window, window, true, history, screen);
+        // The build's search: window L, capacity L, visited set on.
+        let sizes = SearchParams::with_window(config.window_size);
+        let trace = BuildTrace {
+            history,
+            screen: self.sketch.as_ref().map(|s| (s, node)),
+        };
+        let mut computed = self.searcher.greedy(graph, store, &scorer, &sizes, trace);
         // The pool: every expanded node (full history) or the final buffer, then the node's
         // current neighbours that are not in it yet, as SVS's `generate_neighbors` does.
         self.pool.clear();
