@@ -11,6 +11,10 @@ use crate::matrix::Matrix;
 use crate::metric::Metric;
 
 /// Scores stored rows against one prepared query.
+///
+/// Out-of-range ids are the same in every store: a row id past the end scores +∞ (the worst
+/// distance, so a corrupt link is never preferred), and a scorer made by
+/// [`VectorStore::scorer_for_row`] from such an id scores +∞ against every row.
 pub trait QueryScorer {
     /// Distance from the prepared query to stored row `id`, using the primary (traversal)
     /// representation.
@@ -149,6 +153,8 @@ impl<E: Element> FullPrecisionStore<E> {
         FullPrecisionScorer::new(self, std::borrow::Cow::Borrowed(query))
     }
 
+    /// Row `id`; empty when `id` is out of range (every scorer then reports +∞ for it, see
+    /// [`QueryScorer`]).
     #[inline]
     pub fn row(&self, id: u32) -> &[E] {
         let start = id as usize * self.dim;
@@ -194,7 +200,11 @@ impl<'a, E: Element> FullPrecisionScorer<'a, E> {
 impl<E: Element> QueryScorer for FullPrecisionScorer<'_, E> {
     #[inline]
     fn distance(&self, id: u32) -> f32 {
-        let raw = self.kernel.call(&self.query, self.store.row(id));
+        let row = self.store.row(id);
+        if row.is_empty() || self.query.is_empty() {
+            return f32::INFINITY;
+        }
+        let raw = self.kernel.call(&self.query, row);
         if self.one_minus {
             1.0 - raw
         } else {
@@ -208,7 +218,10 @@ impl<E: Element> QueryScorer for FullPrecisionScorer<'_, E> {
             return ids.map(|id| self.distance(id));
         };
         let rows = ids.map(|id| E::as_f32_slice(self.store.row(id)).unwrap_or(&[]));
-        if rows.iter().any(|r| r.len() != self.query.len()) {
+        if rows
+            .iter()
+            .any(|r| r.len() != self.query.len() || r.is_empty())
+        {
             // An unknown id (empty row) would shorten the common prefix of all four.
             return ids.map(|id| self.distance(id));
         }

@@ -280,111 +280,113 @@ fn fast_scorers_match_the_decode_oracle() {
 
 #[test]
 fn simd_kernels_match_scalar_bodies() {
-    let isa = Isa::detect();
-    let mut rng = seeded(77);
-    for len in [0usize, 1, 15, 16, 17, 63, 64, 100, 128, 255, 256, 384, 769] {
-        let q: Vec<f32> = (0..len).map(|_| rng.random::<f32>() * 4.0 - 2.0).collect();
-        let c: Vec<u8> = (0..len).map(|_| rng.random()).collect();
-        let bias = rng.random::<f32>() - 0.5;
-        let step = rng.random::<f32>() * 0.1;
-        let abs_dot: f32 = q
-            .iter()
-            .zip(&c)
-            .map(|(a, b)| (a * f32::from(*b)).abs())
-            .sum();
-        let check = |fast: f32, slow: f32, mag: f32, what: &str| {
-            assert!(
-                (fast - slow).abs() <= KERNEL_REL_TOL * (mag + 1.0),
-                "{what} len={len} isa={isa:?}: {fast} vs {slow}"
+    // Both tokens safe code can hold: the portable one and whatever this CPU detects.
+    for isa in [Isa::portable(), Isa::detect()] {
+        let mut rng = seeded(77);
+        for len in [0usize, 1, 15, 16, 17, 63, 64, 100, 128, 255, 256, 384, 769] {
+            let q: Vec<f32> = (0..len).map(|_| rng.random::<f32>() * 4.0 - 2.0).collect();
+            let c: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+            let bias = rng.random::<f32>() - 0.5;
+            let step = rng.random::<f32>() * 0.1;
+            let abs_dot: f32 = q
+                .iter()
+                .zip(&c)
+                .map(|(a, b)| (a * f32::from(*b)).abs())
+                .sum();
+            let check = |fast: f32, slow: f32, mag: f32, what: &str| {
+                assert!(
+                    (fast - slow).abs() <= KERNEL_REL_TOL * (mag + 1.0),
+                    "{what} len={len} isa={isa:?}: {fast} vs {slow}"
+                );
+            };
+            check(
+                simd::dot_u8(isa, &q, &c),
+                simd::dot_u8_scalar(&q, &c),
+                abs_dot,
+                "dot_u8",
             );
-        };
-        check(
-            simd::dot_u8(isa, &q, &c),
-            simd::dot_u8_scalar(&q, &c),
-            abs_dot,
-            "dot_u8",
-        );
-        let l2_oracle: f32 = q
-            .iter()
-            .zip(&c)
-            .map(|(a, b)| (a - bias - step * f32::from(*b)).powi(2))
-            .sum();
-        check(
-            simd::l2_u8(isa, &q, bias, step, &c),
-            l2_oracle,
-            l2_oracle,
-            "l2_u8",
-        );
-        check(
-            simd::l2_u8_scalar(&q, bias, step, &c),
-            l2_oracle,
-            l2_oracle,
-            "l2_u8_scalar",
-        );
-        // Sequential nibbles against a per-dimension oracle.
-        let nib: Vec<u8> = c.iter().take(len.div_ceil(2)).copied().collect();
-        let seq_oracle: f32 = (0..len)
-            .map(|i| {
-                let b = nib[i / 2];
-                q[i] * f32::from(if i.is_multiple_of(2) { b & 15 } else { b >> 4 })
-            })
-            .sum();
-        check(
-            simd::dot_u4_seq(isa, &q, &nib),
-            seq_oracle,
-            16.0 * abs_dot / 255.0 + seq_oracle.abs(),
-            "dot_u4_seq",
-        );
-        check(
-            simd::dot_u4_seq_scalar(&q, &nib),
-            seq_oracle,
-            16.0 * abs_dot / 255.0 + seq_oracle.abs(),
-            "dot_u4_seq_scalar",
-        );
-        // Blocked nibbles (padded query).
-        let blocks = len.div_ceil(128);
-        let mut qp = q.clone();
-        qp.resize(blocks * 128, 0.0);
-        let packed: Vec<u8> = (0..blocks * 64).map(|_| rng.random()).collect();
-        let code = |i: usize| {
-            let b = packed[(i / 128) * 64 + (i % 128) % 64];
-            if i % 128 < 64 {
-                b & 15
-            } else {
-                b >> 4
-            }
-        };
-        let blk_dot: f32 = (0..blocks * 128).map(|i| qp[i] * f32::from(code(i))).sum();
-        let blk_l2: f32 = (0..blocks * 128)
-            .map(|i| (qp[i] - bias - step * f32::from(code(i))).powi(2))
-            .sum();
-        let mag: f32 = (0..blocks * 128)
-            .map(|i| (qp[i] * f32::from(code(i))).abs())
-            .sum();
-        check(
-            simd::dot_u4_blocked(isa, &qp, &packed),
-            blk_dot,
-            mag,
-            "dot_u4_blocked",
-        );
-        check(
-            simd::dot_u4_blocked_scalar(&qp, &packed),
-            blk_dot,
-            mag,
-            "dot_u4_blocked_scalar",
-        );
-        check(
-            simd::l2_u4_blocked(isa, &qp, bias, step, &packed),
-            blk_l2,
-            blk_l2,
-            "l2_u4_blocked",
-        );
-        check(
-            simd::l2_u4_blocked_scalar(&qp, bias, step, &packed),
-            blk_l2,
-            blk_l2,
-            "l2_u4_blocked_scalar",
-        );
+            let l2_oracle: f32 = q
+                .iter()
+                .zip(&c)
+                .map(|(a, b)| (a - bias - step * f32::from(*b)).powi(2))
+                .sum();
+            check(
+                simd::l2_u8(isa, &q, bias, step, &c),
+                l2_oracle,
+                l2_oracle,
+                "l2_u8",
+            );
+            check(
+                simd::l2_u8_scalar(&q, bias, step, &c),
+                l2_oracle,
+                l2_oracle,
+                "l2_u8_scalar",
+            );
+            // Sequential nibbles against a per-dimension oracle.
+            let nib: Vec<u8> = c.iter().take(len.div_ceil(2)).copied().collect();
+            let seq_oracle: f32 = (0..len)
+                .map(|i| {
+                    let b = nib[i / 2];
+                    q[i] * f32::from(if i.is_multiple_of(2) { b & 15 } else { b >> 4 })
+                })
+                .sum();
+            check(
+                simd::dot_u4_seq(isa, &q, &nib),
+                seq_oracle,
+                16.0 * abs_dot / 255.0 + seq_oracle.abs(),
+                "dot_u4_seq",
+            );
+            check(
+                simd::dot_u4_seq_scalar(&q, &nib),
+                seq_oracle,
+                16.0 * abs_dot / 255.0 + seq_oracle.abs(),
+                "dot_u4_seq_scalar",
+            );
+            // Blocked nibbles (padded query).
+            let blocks = len.div_ceil(128);
+            let mut qp = q.clone();
+            qp.resize(blocks * 128, 0.0);
+            let packed: Vec<u8> = (0..blocks * 64).map(|_| rng.random()).collect();
+            let code = |i: usize| {
+                let b = packed[(i / 128) * 64 + (i % 128) % 64];
+                if i % 128 < 64 {
+                    b & 15
+                } else {
+                    b >> 4
+                }
+            };
+            let blk_dot: f32 = (0..blocks * 128).map(|i| qp[i] * f32::from(code(i))).sum();
+            let blk_l2: f32 = (0..blocks * 128)
+                .map(|i| (qp[i] - bias - step * f32::from(code(i))).powi(2))
+                .sum();
+            let mag: f32 = (0..blocks * 128)
+                .map(|i| (qp[i] * f32::from(code(i))).abs())
+                .sum();
+            check(
+                simd::dot_u4_blocked(isa, &qp, &packed),
+                blk_dot,
+                mag,
+                "dot_u4_blocked",
+            );
+            check(
+                simd::dot_u4_blocked_scalar(&qp, &packed),
+                blk_dot,
+                mag,
+                "dot_u4_blocked_scalar",
+            );
+            check(
+                simd::l2_u4_blocked(isa, &qp, bias, step, &packed),
+                blk_l2,
+                blk_l2,
+                "l2_u4_blocked",
+            );
+            check(
+                simd::l2_u4_blocked_scalar(&qp, bias, step, &packed),
+                blk_l2,
+                blk_l2,
+                "l2_u4_blocked_scalar",
+            );
+        }
     }
 }
 

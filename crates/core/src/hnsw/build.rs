@@ -15,7 +15,7 @@ use super::access::HnswStore;
 use super::graph::Graph;
 use super::heap::{Cand, Far, Near};
 use super::index::Hnsw;
-use super::search::{greedy_descent, search_level, Beam};
+use super::search::{greedy_descent, Beam};
 use super::visited::VisitedSet;
 use super::{HnswError, HnswParams};
 use crate::control::{BuildControl, Cancelled};
@@ -151,21 +151,21 @@ impl<S: HnswStore> HnswBuilder<S> {
 
         for lev in (0..=level.min(max_level)).rev() {
             visited.reset(graph.len());
-            search_level(
+            // The build does not count its distances (only queries report them).
+            Beam {
+                ef,
+                visited,
+                candidates,
+                results,
+                pending,
+                pending_dist,
+            }
+            .search_level(
                 graph,
                 lev,
                 cur,
-                ef,
-                Beam {
-                    visited,
-                    candidates,
-                    results,
-                    pending,
-                    pending_dist,
-                },
                 &mut |ids: &[u32], out: &mut Vec<f32>| store.distances_from(query, ids, out),
                 &prefetch,
-                &mut count,
             );
             sorted.clear();
             sorted.extend(results.drain().map(|Far(c)| c));

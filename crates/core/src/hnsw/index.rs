@@ -4,7 +4,7 @@ use super::access::HnswStore;
 use super::graph::Graph;
 use super::heap::{Cand, Far};
 use super::memory::{document_bytes, redis_index_bytes_estimate};
-use super::search::{greedy_descent, range_level0, search_level, Beam, SearchScratch};
+use super::search::{greedy_descent, Beam, RangeWalk, SearchScratch};
 use super::{HnswError, HnswParams};
 use crate::distance;
 use crate::memory::MemoryBreakdown;
@@ -134,25 +134,24 @@ impl<S: HnswStore> Hnsw<S> {
             &mut count,
         );
         visited.reset(self.graph.len());
-        search_level(
+        count += Beam {
+            ef,
+            visited,
+            candidates,
+            results,
+            pending,
+            pending_dist,
+        }
+        .search_level(
             &self.graph,
             0,
             start,
-            ef,
-            Beam {
-                visited,
-                candidates,
-                results,
-                pending,
-                pending_dist,
-            },
             // Queries score one neighbour at a time (the pair kernel, as everywhere at query
             // time).
             &mut |ids: &[u32], out: &mut Vec<f32>| {
                 out.extend(ids.iter().map(|&id| store.distance_from(q, id)))
             },
             &prefetch,
-            &mut count,
         );
         while results.len() > k {
             results.pop();
@@ -206,17 +205,13 @@ impl<S: HnswStore> Hnsw<S> {
         );
         visited.reset(self.graph.len());
         let mut found = Vec::new();
-        range_level0(
-            &self.graph,
-            start,
+        count += RangeWalk {
             radius,
             epsilon,
             visited,
             candidates,
-            &mut dist,
-            &mut count,
-            &mut found,
-        );
+        }
+        .run(&self.graph, start, &mut dist, &mut found);
         let mut hits: Vec<Neighbor> = found.into_iter().map(Cand::neighbor).collect();
         hits.sort_unstable_by(Neighbor::cmp_by_distance);
         Ok(HnswHits {

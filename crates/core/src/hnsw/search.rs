@@ -69,8 +69,10 @@ pub(crate) fn greedy_descent<D: FnMut(u32) -> f32>(
     cur
 }
 
-/// Buffers of one beam search.
+/// One ef-bounded beam search: its `ef` and its buffers.
 pub(crate) struct Beam<'a> {
+    /// How many nearest nodes the beam keeps (ef).
+    pub ef: usize,
     pub visited: &'a mut VisitedSet,
     pub candidates: &'a mut BinaryHeap<Near>,
     pub results: &'a mut BinaryHeap<Far>,
@@ -79,117 +81,133 @@ pub(crate) struct Beam<'a> {
     pub pending_dist: &'a mut Vec<f32>,
 }
 
-/// The ef-bounded best-first beam on one level (hnswlib's `searchBaseLayer`). On return,
-/// `results` holds up to `ef` nearest nodes found (a max-heap). The visited set must be reset
-/// by the caller. The unvisited neighbours of each expanded node are prefetched as a batch
-/// before any of them is scored, so their loads overlap.
-#[inline]
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn search_level<D: FnMut(&[u32], &mut Vec<f32>), P: Fn(u32)>(
-    graph: &Graph,
-    level: usize,
-    entry: Cand,
-    ef: usize,
-    beam: Beam<'_>,
-    score: &mut D,
-    prefetch: &P,
-    count: &mut usize,
-) {
-    let Beam {
-        visited,
-        candidates,
-        results,
-        pending,
-        pending_dist,
-    } = beam;
-    candidates.clear();
-    results.clear();
-    visited.insert(entry.id);
-    candidates.push(Near(entry));
-    results.push(Far(entry));
-    let mut bound = entry.dist;
-    while let Some(Near(cur)) = candidates.pop() {
-        if cur.dist > bound && results.len() >= ef {
-            break;
-        }
-        pending.clear();
-        for &nb in graph.neighbors(cur.id, level) {
-            if visited.insert(nb) {
-                prefetch(nb);
-                pending.push(nb);
+impl Beam<'_> {
+    /// The ef-bounded best-first beam on one level (hnswlib's `searchBaseLayer`). On return,
+    /// `results` holds up to `ef` nearest nodes found (a max-heap). The visited set must be
+    /// reset by the caller. The unvisited neighbours of each expanded node are prefetched as a
+    /// batch before any of them is scored, so their loads overlap. Returns the distances
+    /// computed.
+    #[inline]
+    pub(crate) fn search_level<D: FnMut(&[u32], &mut Vec<f32>), P: Fn(u32)>(
+        self,
+        graph: &Graph,
+        level: usize,
+        entry: Cand,
+        score: &mut D,
+        prefetch: &P,
+    ) -> usize {
+        let Beam {
+            ef,
+            visited,
+            candidates,
+            results,
+            pending,
+            pending_dist,
+        } = self;
+        let mut count = 0;
+        candidates.clear();
+        results.clear();
+        visited.insert(entry.id);
+        candidates.push(Near(entry));
+        results.push(Far(entry));
+        let mut bound = entry.dist;
+        while let Some(Near(cur)) = candidates.pop() {
+            if cur.dist > bound && results.len() >= ef {
+                break;
             }
-        }
-        pending_dist.clear();
-        score(pending, pending_dist);
-        *count += pending.len();
-        for (&nb, &d) in pending.iter().zip(pending_dist.iter()) {
-            if results.len() < ef || d < bound {
-                let c = Cand::new(nb, d);
-                candidates.push(Near(c));
-                results.push(Far(c));
-                if results.len() > ef {
-                    results.pop();
-                }
-                if let Some(Far(worst)) = results.peek() {
-                    bound = worst.dist;
+            pending.clear();
+            for &nb in graph.neighbors(cur.id, level) {
+                if visited.insert(nb) {
+                    prefetch(nb);
+                    pending.push(nb);
                 }
             }
+            pending_dist.clear();
+            score(pending, pending_dist);
+            count += pending.len();
+            for (&nb, &d) in pending.iter().zip(pending_dist.iter()) {
+                if results.len() < ef || d < bound {
+                    let c = Cand::new(nb, d);
+                    candidates.push(Near(c));
+                    results.push(Far(c));
+                    if results.len() > ef {
+                        results.pop();
+                    }
+                    if let Some(Far(worst)) = results.peek() {
+                        bound = worst.dist;
+                    }
+                }
+            }
         }
+        count
     }
 }
 
-/// VecSim's level-0 range walk (`searchRangeBottomLayer`): collects every visited node within
-/// `radius` into `out`.
-///
-/// The walk keeps a *dynamic range*, initially the entry's distance (or `radius` when the entry
-/// is inside it). Expanding a candidate closer than the dynamic range but still ≥ `radius`
-/// shrinks the range to that distance, so it never drops below `radius`. A neighbour becomes a
-/// candidate when its distance is < range·(1 + epsilon), and the walk stops when the nearest
-/// open candidate is beyond that boundary. Larger epsilon explores further past the radius
-/// (better recall, more distances).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn range_level0<D: FnMut(u32) -> f32>(
-    graph: &Graph,
-    entry: Cand,
-    radius: f32,
-    epsilon: f64,
-    visited: &mut VisitedSet,
-    candidates: &mut BinaryHeap<Near>,
-    dist: &mut D,
-    count: &mut usize,
-    out: &mut Vec<Cand>,
-) {
-    let widen = |range: f32| (f64::from(range) * (1.0 + epsilon)) as f32;
-    candidates.clear();
-    visited.insert(entry.id);
-    let mut range = entry.dist;
-    if entry.dist <= radius {
-        out.push(entry);
-        range = radius;
-    }
-    let mut boundary = widen(range);
-    candidates.push(Near(entry));
-    while let Some(Near(cur)) = candidates.peek().copied() {
-        if cur.dist > boundary {
-            break;
+/// VecSim's level-0 range query: the radius, the epsilon and the buffers of one walk.
+pub(crate) struct RangeWalk<'a> {
+    pub radius: f32,
+    pub epsilon: f64,
+    pub visited: &'a mut VisitedSet,
+    pub candidates: &'a mut BinaryHeap<Near>,
+}
+
+impl RangeWalk<'_> {
+    /// VecSim's level-0 range walk (`searchRangeBottomLayer`): collects every visited node within
+    /// `radius` into `out`; returns the distances computed.
+    ///
+    /// The walk keeps a *dynamic range*, initially the entry's distance (or `radius` when the entry
+    /// is inside it). Expanding a candidate closer than the dynamic range but still ≥ `radius`
+    /// shrinks the range to that distance, so it never drops below `radius`. A neighbour becomes a
+    /// candidate when its distance is < range·(1 + epsilon), and the walk stops when the nearest
+    /// open candidate is beyond that boundary. Larger epsilon explores further past the radius
+    /// (better recall, more distances).
+    pub(crate) fn run<D: FnMut(u32) -> f32>(
+        self,
+        graph: &Graph,
+        entry: Cand,
+        dist: &mut D,
+        out: &mut Vec<Cand>,
+    ) -> usize {
+        let RangeWalk {
+            radius,
+            epsilon,
+            visited,
+            candidates,
+        } = self;
+        let mut count = 0;
+        let widen = |range: f32| (f64::from(range) * (1.0 + epsilon)) as f32;
+        candidates.clear();
+        visited.insert(entry.id);
+        let mut range = entry.dist;
+        if entry.dist <= radius {
+            out.push(entry);
+            range = radius;
         }
-        candidates.pop();
-        if cur.dist < range && cur.dist >= radius {
-            range = cur.dist;
-            boundary = widen(range);
-        }
-        for &nb in graph.neighbors(cur.id, 0) {
-            if !visited.insert(nb) {
-                continue;
+        let mut boundary = widen(range);
+        candidates.push(Near(entry));
+        while let Some(Near(cur)) = candidates.peek().copied() {
+            if cur.dist > boundary {
+                break;
             }
-            let d = dist(nb);
-            *count += 1;
-            if d < boundary {
-                candidates.push(Near(Cand::new(nb, d)));
-                if d <= radius {
-                    out.push(Cand::new(nb, d));
+            candidates.pop();
+            if cur.dist < range && cur.dist >= radius {
+                range = cur.dist;
+                boundary = widen(range);
+            }
+            for &nb in graph.neighbors(cur.id, 0) {
+                if !visited.insert(nb) {
+                    continue;
+                }
+                let d = dist(nb);
+                count += 1;
+                if d < boundary {
+                    candidates.push(Near(Cand::new(nb, d)));
+                    if d <= radius {
+                        out.push(Cand::new(nb, d));
+                    }
                 }
             }
         }
+        count
     }
 }

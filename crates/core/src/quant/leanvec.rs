@@ -26,7 +26,7 @@ use super::error::QuantError;
 use super::lvq::{encode_one_level, PreparedOneLevel};
 use super::lvq_codec::{decode_primary, padded_dims, primary_code_bytes, primary_record_bytes};
 use super::pca::principal_directions;
-use super::prep::{dataset_mean, report, CHUNK_ROWS};
+use super::prep::{dataset_mean, report, TrainingInput, CHUNK_ROWS};
 use super::simd::Isa;
 
 /// Bits of the full-dimension secondary.
@@ -57,16 +57,18 @@ pub struct LeanVecStore {
 impl LeanVecStore {
     /// Trains μ and the projection on the first `training` preprocessed rows, then encodes every
     /// row.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn train(
-        rows: &[f32],
-        dim: usize,
-        metric: Metric,
+        input: &TrainingInput<'_>,
         primary_bits: u32,
         reduce: usize,
-        training: usize,
         control: &mut dyn BuildControl,
     ) -> Result<Self, QuantError> {
+        let TrainingInput {
+            rows,
+            dim,
+            metric,
+            training,
+        } = *input;
         if reduce == 0 {
             return Err(QuantError::ZeroReduce);
         }
@@ -77,7 +79,7 @@ impl LeanVecStore {
         let primary_bytes = primary_record_bytes(primary_bits, reduced_dim);
         let stride = primary_bytes + primary_record_bytes(SECONDARY_BITS, dim);
         let isa = Isa::detect();
-        let total = rows.len() / dim.max(1);
+        let total = input.total();
         let mut data = vec![0u8; total * stride];
         let mut centred = vec![0.0f32; dim];
         let mut projected = vec![0.0f32; reduced_dim];
@@ -152,7 +154,7 @@ impl LeanVecStore {
         decode_primary(self.primary_bits, self.record(id), out);
     }
 
-    fn prepare(&self, query: &[f32]) -> LeanVecScorer<'_> {
+    fn prepare(&self, query: &[f32], origin_missing: bool) -> LeanVecScorer<'_> {
         let full: Vec<f32> = (0..self.dim)
             .map(|i| query.get(i).copied().unwrap_or(0.0))
             .collect();
@@ -179,6 +181,7 @@ impl LeanVecStore {
             store: self,
             primary,
             secondary,
+            origin_missing,
         }
     }
 }
@@ -196,6 +199,8 @@ pub struct LeanVecScorer<'a> {
     store: &'a LeanVecStore,
     primary: PreparedOneLevel,
     secondary: PreparedOneLevel,
+    /// Made by `scorer_for_row` from an out-of-range id: every distance is +∞.
+    origin_missing: bool,
 }
 
 impl QueryScorer for LeanVecScorer<'_> {
@@ -203,7 +208,7 @@ impl QueryScorer for LeanVecScorer<'_> {
     fn distance(&self, id: u32) -> f32 {
         let s = self.store;
         let record = s.record(id);
-        if record.is_empty() {
+        if record.is_empty() || self.origin_missing {
             return f32::INFINITY;
         }
         self.primary.score(
@@ -217,8 +222,9 @@ impl QueryScorer for LeanVecScorer<'_> {
 
     fn rerank_distance(&self, id: u32) -> f32 {
         let s = self.store;
-        let Some(secondary) = s.record(id).get(s.primary_bytes..) else {
-            return f32::INFINITY;
+        let secondary = match s.record(id).get(s.primary_bytes..) {
+            Some(secondary) if !secondary.is_empty() && !self.origin_missing => secondary,
+            _ => return f32::INFINITY,
         };
         self.secondary
             .score(s.isa, s.metric, SECONDARY_BITS, secondary, s.dim)
@@ -241,13 +247,13 @@ impl VectorStore for LeanVecStore {
     }
 
     fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a> {
-        self.prepare(query)
+        self.prepare(query, false)
     }
 
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
         let mut row = Vec::with_capacity(self.dim);
         self.decode_row(id, &mut row);
-        self.prepare(&row)
+        self.prepare(&row, id as usize >= self.len())
     }
 
     /// The best reconstruction: `μ +` the LVQ8 secondary.

@@ -20,7 +20,7 @@ use super::lvq_codec::{
     primary_code_bytes, primary_record_bytes, read_constants, residual_bytes, residual_centre,
     residual_step, BLOCK_BYTES, BLOCK_DIMS,
 };
-use super::prep::{dataset_mean, report, CHUNK_ROWS};
+use super::prep::{dataset_mean, report, TrainingInput, CHUNK_ROWS};
 use super::simd::{self, Isa};
 
 /// A query prepared for scoring one-level LVQ records of one code space.
@@ -119,19 +119,22 @@ pub struct LvqStore {
 impl LvqStore {
     /// Trains μ on the first `training` preprocessed rows and encodes every row.
     pub(crate) fn train(
-        rows: &[f32],
-        dim: usize,
-        metric: Metric,
+        input: &TrainingInput<'_>,
         primary_bits: u32,
         residual_bits: u32,
-        training: usize,
         control: &mut dyn BuildControl,
     ) -> Result<Self, QuantError> {
+        let TrainingInput {
+            rows,
+            dim,
+            metric,
+            training,
+        } = *input;
         let mean = dataset_mean(rows, dim, training, control)?;
         let code_bytes = primary_code_bytes(primary_bits, dim);
         let primary_bytes = primary_record_bytes(primary_bits, dim);
         let stride = primary_bytes + residual_bytes(residual_bits, dim);
-        let total = rows.len() / dim.max(1);
+        let total = input.total();
         let mut data = vec![0u8; total * stride];
         let mut centred = vec![0.0f32; dim];
         let mut primary = vec![0.0f32; dim];
@@ -203,10 +206,11 @@ impl LvqStore {
         out.iter_mut().zip(&self.mean).for_each(|(o, m)| *o += m);
     }
 
-    fn prepare(&self, query: &[f32]) -> LvqScorer<'_> {
+    fn prepare(&self, query: &[f32], origin_missing: bool) -> LvqScorer<'_> {
         LvqScorer {
             store: self,
             prepared: PreparedOneLevel::new(self.metric, self.primary_bits, query, &self.mean),
+            origin_missing,
         }
     }
 }
@@ -215,6 +219,8 @@ impl LvqStore {
 pub struct LvqScorer<'a> {
     store: &'a LvqStore,
     prepared: PreparedOneLevel,
+    /// Made by `scorer_for_row` from an out-of-range id: every distance is +∞.
+    origin_missing: bool,
 }
 
 impl LvqScorer<'_> {
@@ -270,7 +276,7 @@ impl QueryScorer for LvqScorer<'_> {
     fn distance(&self, id: u32) -> f32 {
         let s = self.store;
         let record = s.record(id);
-        if record.is_empty() {
+        if record.is_empty() || self.origin_missing {
             return f32::INFINITY;
         }
         self.prepared
@@ -283,7 +289,7 @@ impl QueryScorer for LvqScorer<'_> {
             return self.distance(id);
         }
         let record = s.record(id);
-        if record.is_empty() {
+        if record.is_empty() || self.origin_missing {
             return f32::INFINITY;
         }
         let (scale, bias) = read_constants(record, s.code_bytes);
@@ -322,13 +328,13 @@ impl VectorStore for LvqStore {
     }
 
     fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a> {
-        self.prepare(query)
+        self.prepare(query, false)
     }
 
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
         let mut row = Vec::with_capacity(self.dim);
         self.decode_row(id, &mut row);
-        self.prepare(&row)
+        self.prepare(&row, id as usize >= self.len())
     }
 
     /// The best reconstruction: `μ + primary (+ residual)`.

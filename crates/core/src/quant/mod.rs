@@ -255,31 +255,36 @@ pub fn train_codec_store(
     if data.rows() == 0 {
         return Err(QuantError::Empty);
     }
-    let dim = data.dim();
+    match kind {
+        CodecKind::Float32 => {
+            return Ok(CodecStore::Float32(FullPrecisionStore::from_matrix(
+                data, metric,
+            )?))
+        }
+        CodecKind::Float16 => {
+            return Ok(CodecStore::Float16(FullPrecisionStore::from_matrix(
+                data, metric,
+            )?))
+        }
+        _ => {}
+    }
+    let rows = prep::preprocess(data, metric)?;
+    let input = prep::TrainingInput {
+        rows: &rows,
+        dim: data.dim(),
+        metric,
+        training: prep::training_count(data.rows(), training_rows)?,
+    };
     let lvq = |primary, residual, control: &mut dyn BuildControl| {
-        let rows = prep::preprocess(data, metric)?;
-        let training = prep::training_count(data.rows(), training_rows)?;
-        LvqStore::train(&rows, dim, metric, primary, residual, training, control)
-            .map(CodecStore::Lvq)
+        LvqStore::train(&input, primary, residual, control).map(CodecStore::Lvq)
     };
     let leanvec = |primary, reduce, control: &mut dyn BuildControl| {
-        let rows = prep::preprocess(data, metric)?;
-        let training = prep::training_count(data.rows(), training_rows)?;
-        LeanVecStore::train(&rows, dim, metric, primary, reduce, training, control)
-            .map(CodecStore::LeanVec)
+        LeanVecStore::train(&input, primary, reduce, control).map(CodecStore::LeanVec)
     };
     match kind {
-        CodecKind::Float32 => Ok(CodecStore::Float32(FullPrecisionStore::from_matrix(
-            data, metric,
-        )?)),
-        CodecKind::Float16 => Ok(CodecStore::Float16(FullPrecisionStore::from_matrix(
-            data, metric,
-        )?)),
-        CodecKind::GlobalSq8 => {
-            let rows = prep::preprocess(data, metric)?;
-            let training = prep::training_count(data.rows(), training_rows)?;
-            Sq8Store::train(&rows, dim, metric, training, control).map(CodecStore::GlobalSq8)
-        }
+        // Built above, without the codec preprocessing.
+        CodecKind::Float32 | CodecKind::Float16 => Err(QuantError::Empty),
+        CodecKind::GlobalSq8 => Sq8Store::train(&input, control).map(CodecStore::GlobalSq8),
         CodecKind::Lvq4 => lvq(4, 0, control),
         CodecKind::Lvq8 => lvq(8, 0, control),
         CodecKind::Lvq4x4 => lvq(4, 4, control),

@@ -8,6 +8,23 @@ use crate::metric::Metric;
 
 use super::error::QuantError;
 
+/// What every codec trains on: the preprocessed rows ([`preprocess`]), their dimension and
+/// metric, and how many leading rows train ([`training_count`]); every row is encoded.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainingInput<'a> {
+    pub rows: &'a [f32],
+    pub dim: usize,
+    pub metric: Metric,
+    pub training: usize,
+}
+
+impl TrainingInput<'_> {
+    /// Number of rows to encode.
+    pub fn total(&self) -> usize {
+        self.rows.len() / self.dim.max(1)
+    }
+}
+
 /// Rows per progress report / cancellation check.
 pub const CHUNK_ROWS: usize = 1024;
 

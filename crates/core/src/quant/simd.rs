@@ -12,28 +12,75 @@
 /// Lanes per accumulator block.
 const LANES: usize = 16;
 
-/// The instruction set a store's kernels run with, detected once when the store is built.
+/// The instruction set a store's kernels run with: a token that only [`Isa::detect`] (or
+/// [`Isa::portable`]) makes, so safe code cannot ask for AVX2 on a CPU without it.
+///
+/// ```compile_fail
+/// // The variants are private: the token cannot be forged.
+/// let isa = annlab_core::quant::simd::Isa::Avx2Fma;
+/// ```
+///
+/// ```compile_fail
+/// // Nor can the struct be built from outside.
+/// let isa = annlab_core::quant::simd::Isa { level: Default::default() };
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Isa {
-    /// Portable code (auto-vectorised for the compile-time target features).
+pub struct Isa {
+    // Invariant: `Level::Avx2Fma` only after the CPU was checked for AVX2 and FMA.
+    level: Level,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
     Portable,
-    /// x86_64 with AVX2 and FMA, detected at run time.
     #[cfg(target_arch = "x86_64")]
     Avx2Fma,
 }
 
 impl Isa {
-    /// The fastest kernel set this CPU supports.
+    /// The fastest kernel set this CPU supports, from the detection `distance` caches for the
+    /// process (run once, then a relaxed load).
     pub fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
-                return Isa::Avx2Fma;
+            use crate::distance::KernelPath;
+            if matches!(
+                crate::distance::kernel_path(),
+                KernelPath::Avx2Fma | KernelPath::Avx2FmaF16c
+            ) {
+                return Isa {
+                    level: Level::Avx2Fma,
+                };
             }
         }
-        Isa::Portable
+        Self::portable()
+    }
+
+    /// The portable kernels: always safe, on any CPU.
+    pub const fn portable() -> Self {
+        Isa {
+            level: Level::Portable,
+        }
+    }
+
+    /// Whether the explicit AVX2 + FMA kernels run.
+    pub fn is_avx2_fma(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            self.level == Level::Avx2Fma
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        if self.is_avx2_fma() {
+            "avx2+fma"
+        } else {
+            "portable"
+        }
     }
 }
 
@@ -178,12 +225,12 @@ macro_rules! dispatch_kernel {
         $(#[$doc])*
         #[inline]
         pub fn $name(isa: Isa, $($arg: $ty),*) -> f32 {
-            match isa {
-                Isa::Portable => $body::<false>($($arg),*),
+            match isa.level {
+                Level::Portable => $body::<false>($($arg),*),
                 #[cfg(target_arch = "x86_64")]
-                // SAFETY: `Isa::Avx2Fma` is only constructed by `Isa::detect` after
-                // confirming AVX2 and FMA at run time.
-                Isa::Avx2Fma => unsafe { $avx($($arg),*) },
+                // SAFETY: `Level::Avx2Fma` is private and only set by `Isa::detect` after
+                // the CPU was checked for AVX2 and FMA at run time.
+                Level::Avx2Fma => unsafe { $avx($($arg),*) },
             }
         }
 

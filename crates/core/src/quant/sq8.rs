@@ -13,7 +13,7 @@ use crate::metric::Metric;
 use crate::store::{QueryScorer, VectorStore};
 
 use super::error::QuantError;
-use super::prep::{report, CHUNK_ROWS};
+use super::prep::{report, TrainingInput, CHUNK_ROWS};
 use super::simd::{self, Isa};
 
 /// Rows encoded with one global 8-bit scalar quantiser.
@@ -30,12 +30,15 @@ pub struct Sq8Store {
 impl Sq8Store {
     /// Trains on the first `training` rows of the preprocessed `rows` and encodes all of them.
     pub(crate) fn train(
-        rows: &[f32],
-        dim: usize,
-        metric: Metric,
-        training: usize,
+        input: &TrainingInput<'_>,
         control: &mut dyn BuildControl,
     ) -> Result<Self, QuantError> {
+        let TrainingInput {
+            rows,
+            dim,
+            metric,
+            training,
+        } = *input;
         let prefix = rows.get(..training * dim).unwrap_or(rows);
         let (lo, hi) = prefix
             .iter()
@@ -46,7 +49,7 @@ impl Sq8Store {
         let step = (max - min) / 255.0;
         report(control, "training", training, training)?;
         let inv = if step > 0.0 { 1.0 / step } else { 0.0 };
-        let total = rows.len() / dim.max(1);
+        let total = input.total();
         let mut codes = Vec::with_capacity(rows.len());
         for (chunk_index, chunk) in rows.chunks(CHUNK_ROWS * dim.max(1)).enumerate() {
             codes.extend(
@@ -94,6 +97,8 @@ pub struct Sq8Scorer<'a> {
     store: &'a Sq8Store,
     query: Vec<f32>,
     min_times_sum: f32,
+    /// Made by `scorer_for_row` from an out-of-range id: every distance is +∞.
+    origin_missing: bool,
 }
 
 impl QueryScorer for Sq8Scorer<'_> {
@@ -101,7 +106,7 @@ impl QueryScorer for Sq8Scorer<'_> {
     fn distance(&self, id: u32) -> f32 {
         let s = self.store;
         let codes = s.codes(id);
-        if codes.is_empty() {
+        if codes.is_empty() || self.origin_missing {
             return f32::INFINITY;
         }
         match s.metric {
@@ -114,13 +119,14 @@ impl QueryScorer for Sq8Scorer<'_> {
 }
 
 impl Sq8Store {
-    fn prepare(&self, mut query: Vec<f32>) -> Sq8Scorer<'_> {
+    fn prepare(&self, mut query: Vec<f32>, origin_missing: bool) -> Sq8Scorer<'_> {
         query.resize(self.dim, 0.0);
         let min_times_sum = self.min * query.iter().sum::<f32>();
         Sq8Scorer {
             store: self,
             query,
             min_times_sum,
+            origin_missing,
         }
     }
 }
@@ -141,13 +147,13 @@ impl VectorStore for Sq8Store {
     }
 
     fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a> {
-        self.prepare(query.to_vec())
+        self.prepare(query.to_vec(), false)
     }
 
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
         let mut row = Vec::with_capacity(self.dim);
         self.decode_row(id, &mut row);
-        self.prepare(row)
+        self.prepare(row, id as usize >= self.len())
     }
 
     fn decode_row(&self, id: u32, out: &mut Vec<f32>) {

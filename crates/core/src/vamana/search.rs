@@ -54,6 +54,16 @@ impl SearchParams {
     }
 }
 
+/// What a build's search records beyond the buffer (see [`VamanaSearcher::greedy`]); queries
+/// use [`BuildTrace::default`].
+#[derive(Default)]
+pub(crate) struct BuildTrace<'a> {
+    /// Receives every expanded node (full search history).
+    pub history: Option<&'a mut Vec<Neighbor>>,
+    /// A build sketch and the row the scorer measures from.
+    pub screen: Option<(&'a BuildSketch, u32)>,
+}
+
 /// Reusable per-thread search scratch (buffer, visited tags, re-rank space).
 #[derive(Debug, Clone, Default)]
 pub struct VamanaSearcher {
@@ -72,26 +82,31 @@ impl VamanaSearcher {
         Self::default()
     }
 
-    /// Fills the buffer by greedy search from the entry point. Every node the search expands
-    /// (the entry point first) is also appended to `history` when given: SVS's "full search
-    /// history" used while building, which its search tracker records on expansion, not for
-    /// every scored neighbour.
-    /// With `screen` (a build sketch and the row the scorer measures from), a neighbour is
-    /// scored exactly only when its sketch interval does not already put it behind the worst
-    /// entry of a full buffer (where it would be dropped anyway).
+    /// Fills the buffer by greedy search from the entry point, with the sizes and dedupe of
+    /// `params` (already resolved for k). With `trace.history`, every node the search expands
+    /// (the entry point first) is appended to it: SVS's "full search history" used while
+    /// building, which its search tracker records on expansion, not for every scored
+    /// neighbour. With `trace.screen` (a build sketch and the row the scorer measures from), a
+    /// neighbour is scored exactly only when its sketch interval does not already put it
+    /// behind the worst entry of a full buffer (where it would be dropped anyway).
     /// Returns the number of f32 distances computed.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn greedy<S: VectorStore, Q: QueryScorer>(
         &mut self,
         graph: &VamanaGraph,
         store: &S,
         scorer: &Q,
-        window: usize,
-        capacity: usize,
-        use_history: bool,
-        mut history: Option<&mut Vec<Neighbor>>,
-        screen: Option<(&BuildSketch, u32)>,
+        params: &SearchParams,
+        trace: BuildTrace<'_>,
     ) -> usize {
+        let SearchParams {
+            window,
+            capacity,
+            use_history,
+        } = *params;
+        let BuildTrace {
+            mut history,
+            screen,
+        } = trace;
         self.buffer.reset(window, capacity);
         if graph.is_empty() {
             return 0;
@@ -173,16 +188,12 @@ impl VamanaSearcher {
         }
         let scorer = store.scorer(query);
         let (window, capacity) = params.for_k(k);
-        let mut computed = self.greedy(
-            graph,
-            store,
-            &scorer,
+        let sizes = SearchParams {
             window,
             capacity,
-            params.use_history,
-            None,
-            None,
-        );
+            use_history: params.use_history,
+        };
+        let mut computed = self.greedy(graph, store, &scorer, &sizes, BuildTrace::default());
         let hits = if store.is_two_level() {
             computed += self.rerank_buffer(&scorer);
             self.rerank.iter().take(k).copied().collect()
@@ -230,16 +241,12 @@ impl VamanaSearcher {
         let mut computed = 0;
         loop {
             let capacity = params.capacity.max(window).min(n.max(window));
-            computed += self.greedy(
-                graph,
-                store,
-                &scorer,
+            let sizes = SearchParams {
                 window,
                 capacity,
-                params.use_history,
-                None,
-                None,
-            );
+                use_history: params.use_history,
+            };
+            computed += self.greedy(graph, store, &scorer, &sizes, BuildTrace::default());
             let inside = self
                 .buffer
                 .iter()
