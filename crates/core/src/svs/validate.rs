@@ -97,7 +97,8 @@ fn parse_positive(value: &str, attribute: &'static str) -> Result<usize, SvsPara
     parse_integer(value, attribute, 1)
 }
 
-fn parse_type(value: &str) -> Result<ElementType, SvsParamError> {
+/// A TYPE value as FT.CREATE reads it for SVS-VAMANA: FLOAT32 or FLOAT16, case-insensitively.
+pub fn parse_redis_type(value: &str) -> Result<ElementType, SvsParamError> {
     let v = value.trim();
     if v.eq_ignore_ascii_case("FLOAT32") {
         Ok(ElementType::Float32)
@@ -143,7 +144,7 @@ pub fn validate_attributes<N: AsRef<str>, V: AsRef<str>>(
     for (name, value) in pairs {
         let (name, value) = (name.as_ref(), value.as_ref());
         match name.trim().to_ascii_uppercase().as_str() {
-            "TYPE" => element_type = Some(parse_type(value)?),
+            "TYPE" => element_type = Some(parse_redis_type(value)?),
             "DIM" => dim = Some(parse_positive(value, "DIM")?),
             "DISTANCE_METRIC" => metric = Some(parse_metric(value)?),
             "GRAPH_MAX_DEGREE" => {

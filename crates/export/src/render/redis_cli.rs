@@ -108,6 +108,14 @@ pub fn migrate_redis(r: &Resolved<'_>) -> String {
             "# in the background; nothing is copied. Every SVS attribute is explicit."
         );
     }
+    let _ = writeln!(
+        s,
+        "# The indexing mode: CONFIG GET search-workers (FT.CONFIG GET WORKERS on search 2.x);"
+    );
+    let _ = writeln!(
+        s,
+        "# 0 inserts one vector at a time after the first block, more inserts in batches (PLAN.md 7)."
+    );
     let _ = writeln!(s, "{}", line(&r.create_tokens));
     s.push('\n');
     let _ = writeln!(

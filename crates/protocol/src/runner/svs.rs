@@ -286,16 +286,8 @@ pub fn parse_svs_spec(spec: &str) -> Result<(SvsParams, Vec<SvsRuntime>), SpecEr
         match key {
             "type" => {
                 let v = entry.single()?;
-                params.element_type = if v.eq_ignore_ascii_case("float32") {
-                    ElementType::Float32
-                } else if v.eq_ignore_ascii_case("float16") {
-                    ElementType::Float16
-                } else {
-                    return Err(rejected(
-                        key,
-                        annlab_core::svs::SvsParamError::UnsupportedType.to_string(),
-                    ));
-                };
+                params.element_type = annlab_core::svs::validate::parse_redis_type(v)
+                    .map_err(|e| rejected(key, e.to_string()))?;
             }
             "graph_max_degree" => params.graph_max_degree = single_usize(&entry)?,
             "construction_window_size" => params.construction_window_size = single_usize(&entry)?,
@@ -529,6 +521,10 @@ mod tests {
         assert_eq!(
             err("type=bfloat16"),
             "Not supported data type is given. Expected: FLOAT16, FLOAT32"
+        );
+        assert_eq!(
+            err("type=bogus"),
+            "Bad arguments for vector similarity SVS-VAMANA index `TYPE`: Unknown argument"
         );
         assert_eq!(
             err("graph_max_degree=0"),
