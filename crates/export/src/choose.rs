@@ -70,12 +70,12 @@ pub fn point_window(report: &CompareReport, run: usize, point: usize) -> Option<
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use annlab_protocol::report::{DatasetInfo, RunReport, SearchPoint};
     use serde_json::Value;
 
-    fn run(algorithm: Algorithm, points: &[(f64, f64, usize)]) -> RunReport {
+    pub(crate) fn run(algorithm: Algorithm, points: &[(f64, f64, usize)]) -> RunReport {
         RunReport {
             algorithm,
             params: Default::default(),
@@ -102,7 +102,7 @@ mod tests {
         }
     }
 
-    fn report(runs: Vec<RunReport>) -> CompareReport {
+    pub(crate) fn report(runs: Vec<RunReport>) -> CompareReport {
         CompareReport {
             dataset: DatasetInfo {
                 n: 100,
