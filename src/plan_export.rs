@@ -5,9 +5,7 @@
 use annlab_core::hnsw::HnswParams;
 use annlab_core::svs::{SvsParams, Target};
 use annlab_core::Metric;
-use annlab_export::facts::{
-    default_intel_build, parse_byte_size, parse_document_count, DEFAULT_RECALL_THRESHOLD,
-};
+use annlab_export::facts::{parse_byte_size, parse_document_count, DEFAULT_RECALL_THRESHOLD};
 use annlab_export::{Bundle, FactsInput, Measured, PlanInput, PlanInputError, ProductionFacts};
 use annlab_protocol::report::{Algorithm, CompareReport, DatasetInfo};
 use annlab_protocol::runner::IndexSpec;
@@ -139,12 +137,6 @@ pub fn plan_state(state: &AppState) -> PlanState {
 pub enum PlanError {
     Unavailable(String),
     Invalid(Vec<String>),
-}
-
-/// The intel-build default: the target the SVS index was measured for.
-pub fn intel_build(form: &ProductionForm, built: &BuiltSpecs) -> bool {
-    form.intel_build
-        .unwrap_or_else(|| default_intel_build(built.target))
 }
 
 impl ProductionForm {

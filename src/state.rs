@@ -711,50 +711,55 @@ mod tests {
                 .map(|e| e.message)
                 .collect()
         };
-        let svs_errors = |form: SvsForm, dim| validate_svs(&form, &c, dim).unwrap_err();
-        let low = SvsForm {
-            training_threshold: "500".into(),
+        let form = |compression, training_threshold: &str, reduce: &str| SvsForm {
+            compression,
+            training_threshold: training_threshold.into(),
+            reduce: reduce.into(),
             ..SvsForm::default()
         };
-        assert_eq!(
-            at(svs_errors(low, Some(8)), "TRAINING_THRESHOLD"),
-            vec![SvsParamError::TrainingThresholdTooLow.to_string()]
-        );
-        let alone = SvsForm {
-            training_threshold: "2048".into(),
-            ..SvsForm::default()
-        };
-        assert_eq!(
-            at(svs_errors(alone, None), "TRAINING_THRESHOLD"),
-            vec![SvsParamError::TrainingThresholdWithoutCompression.to_string()]
-        );
-        let reduce = SvsForm {
-            compression: Some(Compression::Lvq8),
-            reduce: "4".into(),
-            ..SvsForm::default()
-        };
-        assert_eq!(
-            at(svs_errors(reduce, Some(8)), "REDUCE"),
-            vec![SvsParamError::ReduceWithoutLeanVec.to_string()]
-        );
-        let wide = SvsForm {
-            compression: Some(Compression::LeanVec4x8),
-            reduce: "8".into(),
-            ..SvsForm::default()
-        };
-        assert_eq!(
-            at(svs_errors(wide.clone(), Some(8)), "REDUCE"),
-            vec![annlab_export::svs_check::check_reduce(Some(8), 8)
-                .unwrap_err()
-                .to_string()]
-        );
+        let wide = form(Some(Compression::LeanVec4x8), "", "8");
+        let cases = [
+            (
+                form(None, "500", ""),
+                Some(8),
+                "TRAINING_THRESHOLD",
+                SvsParamError::TrainingThresholdTooLow.to_string(),
+            ),
+            (
+                form(None, "2048", ""),
+                None,
+                "TRAINING_THRESHOLD",
+                SvsParamError::TrainingThresholdWithoutCompression.to_string(),
+            ),
+            (
+                form(Some(Compression::Lvq8), "", "4"),
+                Some(8),
+                "REDUCE",
+                SvsParamError::ReduceWithoutLeanVec.to_string(),
+            ),
+            (
+                wide.clone(),
+                Some(8),
+                "REDUCE",
+                annlab_export::svs_check::check_reduce(Some(8), 8)
+                    .unwrap_err()
+                    .to_string(),
+            ),
+        ];
+        for (form, dim, attr, expected) in cases {
+            let errors = validate_svs(&form, &c, dim).unwrap_err();
+            assert_eq!(at(errors, attr), vec![expected], "{form:?}");
+        }
         assert!(validate_svs(&wide, &c, Some(16)).is_ok());
         let zero = SvsForm {
             graph_max_degree: "0".into(),
             ..SvsForm::default()
         };
         assert_eq!(
-            at(svs_errors(zero, None), "GRAPH_MAX_DEGREE"),
+            at(
+                validate_svs(&zero, &c, None).unwrap_err(),
+                "GRAPH_MAX_DEGREE"
+            ),
             vec![
                 annlab_core::svs::validate::parse_integer_attribute("GRAPH_MAX_DEGREE", "0")
                     .unwrap_err()
