@@ -5,8 +5,9 @@
 use annlab_core::hnsw::HnswParams;
 use annlab_core::svs::{SvsParams, Target};
 use annlab_core::Metric;
-use annlab_export::{choose, Bundle, HnswFacts, PlanInput, ProductionFacts};
-use annlab_protocol::report::{CompareReport, DatasetInfo};
+use annlab_export::facts::{parse_byte_size, parse_document_count, DEFAULT_RECALL_THRESHOLD};
+use annlab_export::{Bundle, FactsInput, Measured, PlanInput, PlanInputError, ProductionFacts};
+use annlab_protocol::report::{Algorithm, CompareReport, DatasetInfo};
 use annlab_protocol::runner::IndexSpec;
 use leptos::prelude::{Get, With};
 
@@ -17,7 +18,7 @@ pub const COMPARE_JSON: &str = "annlab-compare.json";
 /// File name of the zipped plan bundle.
 pub const PLAN_ZIP: &str = "annlab-migration-plan.zip";
 /// The SVS point the plan exports must reach this recall against HNSW (the CLI's default).
-pub const RECALL_THRESHOLD: f64 = 0.90;
+pub const RECALL_THRESHOLD: f64 = DEFAULT_RECALL_THRESHOLD;
 
 /// The production facts as typed in the export panel.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,112 +139,92 @@ pub enum PlanError {
     Invalid(Vec<String>),
 }
 
-/// The intel-build default: the target the SVS index was measured for.
-pub fn intel_build(form: &ProductionForm, built: &BuiltSpecs) -> bool {
-    form.intel_build.unwrap_or(built.target == Target::Intel)
+impl ProductionForm {
+    /// The typed facts as the exporter takes them, or every message about what does not parse.
+    pub fn facts(&self) -> Result<FactsInput, Vec<String>> {
+        let mut errors = Vec::new();
+        let document_count = match self.doc_count.trim() {
+            "" => None,
+            text => parse_document_count(text)
+                .map_err(|e| errors.push(sentence(&e.to_string())))
+                .ok(),
+        };
+        let maxmemory_bytes = match self.maxmemory.trim() {
+            "" => None,
+            text => parse_byte_size(text)
+                .map_err(|e| errors.push(format!("maxmemory: {e}.")))
+                .ok(),
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(FactsInput {
+            index_name: self.index_name.clone(),
+            prefixes: vec![self.prefix.clone()],
+            vector_field: self.vector_field.clone(),
+            document_count,
+            maxmemory_bytes,
+            recall_threshold: RECALL_THRESHOLD,
+            intel_build: self.intel_build,
+            ..FactsInput::default()
+        })
+    }
+}
+
+/// The spec each run of `report` was built with (the app builds one HNSW and one SVS index).
+fn run_specs(report: &CompareReport, built: &BuiltSpecs) -> Vec<IndexSpec> {
+    report
+        .runs
+        .iter()
+        .map(|run| match run.algorithm {
+            Algorithm::Hnsw => IndexSpec::Hnsw {
+                params: built.hnsw,
+                ef_sweep: Vec::new(),
+            },
+            Algorithm::SvsVamana => IndexSpec::Svs {
+                params: built.svs,
+                target: built.target,
+                runtime_sweep: Vec::new(),
+            },
+            Algorithm::Flat => IndexSpec::Flat {
+                element_type: built.hnsw.element_type,
+            },
+        })
+        .collect()
 }
 
 /// Derives the exporter's input from a report (HNSW + SVS runs), the parameters they were
-/// built with and the typed facts. The SVS point is chosen like `annlab compare --export`.
+/// built with and the typed facts, with `annlab_export::plan_input` (as `annlab compare
+/// --export` does). Documents default to the indexed vectors.
 pub fn plan_input(
     report: &CompareReport,
     built: &BuiltSpecs,
     form: &ProductionForm,
 ) -> Result<PlanInput, PlanError> {
-    let (Some(hnsw_run), Some(_)) = (choose::hnsw_run(report), choose::svs_runs(report).next())
-    else {
-        return Err(PlanError::Unavailable(
-            "The plan needs both an HNSW and an SVS-VAMANA run.".into(),
-        ));
-    };
-    let Some((svs_run, svs_point)) = choose::choose_svs_point(report, RECALL_THRESHOLD) else {
-        return Err(PlanError::Unavailable(
-            "The SVS-VAMANA run has no search points to export.".into(),
-        ));
-    };
-    let mut errors = Vec::new();
-    let document_count = match form.doc_count.trim() {
-        "" => report.dataset.n as u64,
-        text => match text.replace([',', '_'], "").parse::<u64>() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                errors.push(format!(
-                    "Document count `{text}` is not a positive integer."
-                ));
-                0
-            }
-        },
-    };
-    let maxmemory_bytes = match form.maxmemory.trim() {
-        "" => None,
-        text => match parse_byte_size(text) {
-            Some(0) => None,
-            Some(bytes) => Some(bytes),
-            None => {
-                errors.push(format!(
-                    "maxmemory `{text}` is not a byte size (e.g. 4294967296, 512mb, 16gb)."
-                ));
-                None
-            }
-        },
-    };
-    let prefix = form.prefix.trim();
-    if !errors.is_empty() {
-        return Err(PlanError::Invalid(errors));
-    }
-    let mut svs = built.svs;
-    if let Some(window) = choose::point_window(report, svs_run, svs_point) {
-        svs.search_window_size = window;
-    }
-    let hnsw = built.hnsw;
-    let production = ProductionFacts {
-        index_name: form.index_name.trim().to_string(),
-        prefixes: if prefix.is_empty() {
-            Vec::new()
-        } else {
-            vec![prefix.to_string()]
-        },
-        vector_field: form.vector_field.trim().to_string(),
-        vector_type: hnsw.element_type,
-        dim: report.dataset.dim,
+    let facts = form.facts().map_err(PlanError::Invalid)?;
+    let specs = run_specs(report, built);
+    let measured = Measured {
+        report,
+        specs: &specs,
         metric: built.metric,
-        current_hnsw: HnswFacts {
-            m: hnsw.m,
-            ef_construction: hnsw.ef_construction,
-            ef_runtime: hnsw.ef_runtime,
-            epsilon: hnsw.epsilon,
-        },
-        document_count,
-        intel_build: intel_build(form, built),
-        maxmemory_bytes,
-        recall_threshold: RECALL_THRESHOLD,
-        ..ProductionFacts::default()
-    };
-    Ok(PlanInput {
-        report: report.clone(),
-        hnsw_run,
-        svs_run,
-        svs_point,
-        production,
-        svs,
         target: built.target,
+        default_document_count: report.dataset.n as u64,
+    };
+    annlab_export::plan_input(&measured, &facts).map_err(|e| match e {
+        PlanInputError::NeedsHnswAndSvs | PlanInputError::NoSearchPoints => {
+            PlanError::Unavailable(sentence(&e.to_string()))
+        }
+        other => PlanError::Invalid(vec![sentence(&other.to_string())]),
     })
 }
 
-/// `4096`, `512mb`, `16 GB` → bytes (binary units); `None` when malformed or too large.
-pub fn parse_byte_size(text: &str) -> Option<u64> {
-    let t = text.trim().to_ascii_lowercase();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    let shift = match unit.trim() {
-        "" | "b" => 0,
-        "k" | "kb" => 10,
-        "m" | "mb" => 20,
-        "g" | "gb" => 30,
-        "t" | "tb" => 40,
-        _ => return None,
-    };
-    digits.parse::<u64>().ok()?.checked_mul(1u64 << shift)
+/// A message as a sentence: capitalised, with a full stop.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -319,7 +300,7 @@ mod tests {
     }
 
     #[test]
-    fn reports_bad_facts_and_parses_byte_sizes() {
+    fn reports_bad_facts_with_the_exporters_parsers() {
         let (report, built) = fixture();
         let form = ProductionForm {
             doc_count: "many".into(),
@@ -330,8 +311,13 @@ mod tests {
             Err(PlanError::Invalid(messages)) => assert_eq!(messages.len(), 2, "{messages:?}"),
             other => panic!("expected two messages, got {other:?}"),
         }
-        assert_eq!(parse_byte_size("512mb"), Some(512 << 20));
-        assert_eq!(parse_byte_size("16 GB"), Some(16 << 30));
-        assert_eq!(parse_byte_size("x"), None);
+        let ok = ProductionForm {
+            doc_count: "2,000".into(),
+            maxmemory: "16 GB".into(),
+            ..ProductionForm::default()
+        };
+        let input = plan_input(&report, &built, &ok).unwrap();
+        assert_eq!(input.production.document_count, 2000);
+        assert_eq!(input.production.maxmemory_bytes, Some(16 << 30));
     }
 }

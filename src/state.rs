@@ -7,6 +7,7 @@ use std::sync::Arc;
 use annlab_core::hnsw::HnswParams;
 use annlab_core::svs::{self, Compression, SvsParams, SvsRuntime, Target};
 use annlab_core::{ElementType, Metric};
+use annlab_protocol::prepare::DroppedRows;
 use annlab_protocol::report::{Algorithm, RunReport, SearchPoint};
 use annlab_protocol::runner::{IndexSpec, RunOutcome};
 use annlab_protocol::worker::DatasetSummary;
@@ -212,35 +213,15 @@ fn field_error(attr: &'static str, message: impl Into<String>) -> FieldError {
     }
 }
 
-/// The server's text for an out-of-range attribute value (one home: annlab-core).
-fn bad_value(algorithm: &str, attr: &'static str) -> FieldError {
-    let message = if algorithm == svs::validate::ALGORITHM {
-        svs::SvsParamError::BadValue { attribute: attr }.to_string()
-    } else {
-        annlab_core::hnsw::HnswError::InvalidParameter {
-            name: attr,
-            value: String::new(),
-        }
-        .to_string()
-    };
-    field_error(attr, message)
-}
-
-/// An integer ≥ `min`, or the server's bad-value error.
-fn parse_int(
-    text: &str,
-    min: usize,
-    algorithm: &str,
+/// A value parsed by annlab-core, or its error (core's text) pushed at `attr`.
+fn parsed<E: std::fmt::Display>(
+    result: Result<usize, E>,
     attr: &'static str,
     errors: &mut Vec<FieldError>,
 ) -> Option<usize> {
-    match text.trim().parse::<usize>() {
-        Ok(v) if v >= min => Some(v),
-        _ => {
-            errors.push(bad_value(algorithm, attr));
-            None
-        }
-    }
+    result
+        .map_err(|e| errors.push(field_error(attr, e.to_string())))
+        .ok()
 }
 
 /// A `/`-separated list of positive integers (a runtime sweep).
@@ -311,230 +292,116 @@ pub fn validate_common(form: &CommonForm) -> Result<Common, Vec<FieldError>> {
     }
 }
 
-/// HNSW attributes as FT.CREATE would check them (spec §1.3), plus the EF_RUNTIME sweep.
+/// HNSW attributes as FT.CREATE and VecSim check them (annlab-core's rules and texts), plus
+/// the EF_RUNTIME sweep.
 pub fn validate_hnsw(form: &HnswForm, common: &Common) -> Result<IndexSpec, Vec<FieldError>> {
+    use annlab_core::hnsw::params::parse_attribute;
     let mut errors = Vec::new();
-    let m = parse_int(&form.m, 1, "HNSW", "M", &mut errors);
-    if let Some(m) = m {
-        // VecSim refuses M ≤ 1 and 2M > 65535 when it creates the index.
-        let check = HnswParams {
-            m,
-            ..HnswParams::default()
-        };
-        if let Err(e) = check.validate() {
-            errors.push(field_error("M", e.to_string()));
-        }
-    }
-    let ef_c = parse_int(
-        &form.ef_construction,
-        1,
-        "HNSW",
+    let m = parsed(parse_attribute("M", &form.m), "M", &mut errors);
+    let ef_c = parsed(
+        parse_attribute("EF_CONSTRUCTION", &form.ef_construction),
         "EF_CONSTRUCTION",
         &mut errors,
     );
-    let ef_r = parse_int(&form.ef_runtime, 1, "HNSW", "EF_RUNTIME", &mut errors);
+    let ef_r = parsed(
+        parse_attribute("EF_RUNTIME", &form.ef_runtime),
+        "EF_RUNTIME",
+        &mut errors,
+    );
     let mut sweep = parse_sweep(&form.sweep, "EF_RUNTIME", &mut errors);
     if let (true, Some(ef_r)) = (sweep.is_empty(), ef_r) {
         sweep.push(ef_r);
     }
-    match (m, ef_c, ef_r, errors.is_empty()) {
-        (Some(m), Some(ef_construction), Some(ef_runtime), true) => Ok(IndexSpec::Hnsw {
-            params: HnswParams {
-                m,
-                ef_construction,
-                ef_runtime,
-                element_type: common.element_type,
-                ..HnswParams::default()
-            },
+    // A field that did not parse takes its (valid) default, so only typed values are judged.
+    let d = HnswParams::default();
+    let params = HnswParams {
+        m: m.unwrap_or(d.m),
+        ef_construction: ef_c.unwrap_or(d.ef_construction),
+        ef_runtime: ef_r.unwrap_or(d.ef_runtime),
+        element_type: common.element_type,
+        ..d
+    };
+    if let Err(e) = params.validate() {
+        errors.push(field_error(e.attribute().unwrap_or("HNSW"), e.to_string()));
+    }
+    if errors.is_empty() {
+        Ok(IndexSpec::Hnsw {
+            params,
             ef_sweep: sweep,
-        }),
-        _ => Err(errors),
+        })
+    } else {
+        Err(errors)
     }
 }
 
-/// SVS-VAMANA attributes as FT.CREATE would check them (spec §1.4), plus the window sweep.
-/// `dim` enables the REDUCE check.
+/// SVS-VAMANA attributes as FT.CREATE checks them (annlab-core's rules and texts; each field
+/// as it parses, then the cross-attribute rules, first error first as the server answers), the
+/// exporter's REDUCE < DIM once `dim` is known, plus the window sweep.
 pub fn validate_svs(
     form: &SvsForm,
     common: &Common,
     dim: Option<usize>,
 ) -> Result<IndexSpec, Vec<FieldError>> {
+    use annlab_core::svs::validate::parse_integer_attribute;
     let mut errors = Vec::new();
-    if common.element_type == ElementType::Bfloat16 {
-        errors.push(field_error(
-            "TYPE",
-            "Not supported data type is given. Expected: FLOAT16, FLOAT32",
-        ));
-    }
-    let r = parse_int(
-        &form.graph_max_degree,
-        1,
-        "SVS-VAMANA",
-        "GRAPH_MAX_DEGREE",
-        &mut errors,
-    );
-    let l = parse_int(
-        &form.construction_window_size,
-        1,
-        "SVS-VAMANA",
+    let integer = |attr: &'static str, text: &str, errors: &mut Vec<FieldError>| {
+        parsed(parse_integer_attribute(attr, text), attr, errors)
+    };
+    let r = integer("GRAPH_MAX_DEGREE", &form.graph_max_degree, &mut errors);
+    let l = integer(
         "CONSTRUCTION_WINDOW_SIZE",
+        &form.construction_window_size,
         &mut errors,
     );
-    let w = parse_int(
-        &form.search_window_size,
-        1,
-        "SVS-VAMANA",
-        "SEARCH_WINDOW_SIZE",
-        &mut errors,
-    );
-    let training_threshold = if form.training_threshold.trim().is_empty() {
-        None
-    } else if form.compression.is_none() {
-        errors.push(field_error(
-            "TRAINING_THRESHOLD",
-            "TRAINING_THRESHOLD is irrelevant when compression was not requested",
-        ));
-        None
-    } else {
-        match form.training_threshold.trim().parse::<usize>() {
-            Ok(t) if t >= svs::params::MIN_TRAINING_THRESHOLD => Some(t),
-            Ok(_) => {
-                errors.push(field_error(
-                    "TRAINING_THRESHOLD",
-                    "Invalid TRAINING_THRESHOLD: cannot be lower than DEFAULT_BLOCK_SIZE (1024)",
-                ));
-                None
-            }
-            Err(_) => {
-                errors.push(bad_value("SVS-VAMANA", "TRAINING_THRESHOLD"));
-                None
-            }
+    let w = integer("SEARCH_WINDOW_SIZE", &form.search_window_size, &mut errors);
+    let optional = |attr: &'static str, text: &str, errors: &mut Vec<FieldError>| {
+        if text.trim().is_empty() {
+            None
+        } else {
+            integer(attr, text, errors)
         }
     };
-    let reduce = if form.reduce.trim().is_empty() {
-        None
-    } else if !form.compression.is_some_and(Compression::is_leanvec) {
-        errors.push(field_error(
-            "REDUCE",
-            "REDUCE is irrelevant when compression is not of type LeanVec",
-        ));
-        None
-    } else {
-        match form.reduce.trim().parse::<usize>() {
-            Ok(v) if v >= 1 => {
-                if dim.is_some_and(|d| v >= d) {
-                    // Redis does not check this; RedisVL does, and a projection cannot grow.
-                    errors.push(field_error(
-                        "REDUCE",
-                        format!(
-                            "REDUCE must be smaller than DIM ({}); Redis accepts it but RedisVL rejects it",
-                            dim.unwrap_or(0)
-                        ),
-                    ));
-                }
-                Some(v)
-            }
-            _ => {
-                errors.push(bad_value("SVS-VAMANA", "REDUCE"));
-                None
-            }
-        }
-    };
+    let training_threshold = optional("TRAINING_THRESHOLD", &form.training_threshold, &mut errors);
+    let reduce = optional("REDUCE", &form.reduce, &mut errors);
     let mut sweep = parse_sweep(&form.sweep, "SEARCH_WINDOW_SIZE", &mut errors);
     if let (true, Some(w)) = (sweep.is_empty(), w) {
         sweep.push(w);
     }
-    match (r, l, w, errors.is_empty()) {
-        (
-            Some(graph_max_degree),
-            Some(construction_window_size),
-            Some(search_window_size),
-            true,
-        ) => {
-            let params = SvsParams {
-                element_type: common.element_type,
-                graph_max_degree,
-                construction_window_size,
-                search_window_size,
-                compression: form.compression,
-                training_threshold,
-                reduce,
-                ..SvsParams::default()
-            };
-            // The server's own rules (annlab-core), as a last word over the field checks.
-            if let Some(dim) = dim {
-                if let Err(e) = svs::validate_params(&params, dim) {
-                    return Err(vec![field_error("SVS-VAMANA", e.to_string())]);
-                }
-            }
-            Ok(IndexSpec::Svs {
-                params,
-                target: form.target,
-                runtime_sweep: sweep
-                    .into_iter()
-                    .map(|w| SvsRuntime {
-                        search_window_size: Some(w),
-                        ..SvsRuntime::default()
-                    })
-                    .collect(),
+    let d = SvsParams::default();
+    let params = SvsParams {
+        element_type: common.element_type,
+        graph_max_degree: r.unwrap_or(d.graph_max_degree),
+        construction_window_size: l.unwrap_or(d.construction_window_size),
+        search_window_size: w.unwrap_or(d.search_window_size),
+        compression: form.compression,
+        training_threshold,
+        reduce,
+        ..d
+    };
+    // No server rule but DIM > 0 depends on DIM, so an unknown DIM is checked as 1.
+    if let Err(e) = svs::validate_params(&params, dim.unwrap_or(1)) {
+        errors.push(field_error(
+            e.attribute().unwrap_or("SVS-VAMANA"),
+            e.to_string(),
+        ));
+    } else if let Some(Err(e)) = dim.map(|dim| annlab_export::svs_check::check_reduce(reduce, dim))
+    {
+        errors.push(field_error("REDUCE", e.to_string()));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(IndexSpec::Svs {
+        params,
+        target: form.target,
+        runtime_sweep: sweep
+            .into_iter()
+            .map(|w| SvsRuntime {
+                search_window_size: Some(w),
+                ..SvsRuntime::default()
             })
-        }
-        _ => Err(errors),
-    }
-}
-
-/// Where the TRAINING_THRESHOLD lifecycle stands for `n` indexed vectors.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainingState {
-    /// Threshold in force after Redis's clamp, when compression is on.
-    pub threshold: Option<usize>,
-    pub n: usize,
-    /// n < threshold: Redis would still answer from the uncompressed flat buffer.
-    pub serves_flat_buffer: bool,
-    /// Plain-language explanation.
-    pub text: String,
-}
-
-pub fn training_state(form: &SvsForm, n: usize) -> TrainingState {
-    let Some(c) = form.compression else {
-        return TrainingState {
-            threshold: None,
-            n,
-            serves_flat_buffer: false,
-            text: "No compression: nothing to train. Redis builds the graph in batches of 1,024 \
-                   vectors as they arrive."
-                .into(),
-        };
-    };
-    let asked = form
-        .training_threshold
-        .trim()
-        .parse::<usize>()
-        .unwrap_or(svs::params::DEFAULT_TRAINING_THRESHOLD);
-    let threshold = asked.min(svs::params::MAX_TRAINING_THRESHOLD);
-    let codec = match form.target {
-        Target::Intel => c.redis_name().to_string(),
-        Target::Generic => format!("GlobalSQ8 (asked for {})", c.redis_name()),
-    };
-    let serves_flat_buffer = n < threshold;
-    let text = if serves_flat_buffer {
-        format!(
-            "{n} vectors < TRAINING_THRESHOLD {threshold}: Redis would still answer from the \
-             uncompressed flat buffer (brute force). Shown here: the {codec} graph Redis builds \
-             once {threshold} vectors have arrived."
-        )
-    } else {
-        format!(
-            "{n} vectors ≥ TRAINING_THRESHOLD {threshold}: Redis trains {codec} on the first \
-             {threshold} vectors, then builds the compressed graph."
-        )
-    };
-    TrainingState {
-        threshold: Some(threshold),
-        n,
-        serves_flat_buffer,
-        text,
-    }
+            .collect(),
+    })
 }
 
 /// The search point shown as an index's headline figure: the one at the index's default
@@ -575,30 +442,9 @@ pub struct EvalView {
     pub truth: Arc<Vec<Vec<u32>>>,
     pub n: usize,
     pub queries: usize,
-    pub dropped_rows: usize,
+    /// The base rows the shared preparation dropped, and why.
+    pub dropped_rows: DroppedRows,
     pub ground_truth_seconds: f64,
-}
-
-/// Memory of the Redis-level migration view for the two runs (bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MigrationMemory {
-    pub documents: u64,
-    pub hnsw_index: u64,
-    pub svs_index: u64,
-    /// Both indexes plus the shared documents, while the new index builds next to the old.
-    pub peak: u64,
-}
-
-pub fn migration_memory(hnsw: &RunReport, svs: &RunReport) -> MigrationMemory {
-    let documents = hnsw.memory.document_bytes.max(svs.memory.document_bytes);
-    let hnsw_index = hnsw.memory.redis_index_bytes_estimate;
-    let svs_index = svs.memory.redis_index_bytes_estimate;
-    MigrationMemory {
-        documents,
-        hnsw_index,
-        svs_index,
-        peak: documents + hnsw_index + svs_index,
-    }
 }
 
 /// Human-readable byte size (binary units).
@@ -635,21 +481,15 @@ pub fn data_warnings(summary: &DatasetSummary, metric: Metric) -> Vec<String> {
     };
     let mut out = Vec::new();
     if summary.nan_rows.count > 0 {
-        out.push(format!(
-            "{} contain NaN: dropped before building",
-            rows(&summary.nan_rows)
-        ));
+        out.push(format!("{} contain NaN", rows(&summary.nan_rows)));
     }
     if summary.inf_rows.count > 0 {
-        out.push(format!(
-            "{} contain infinity: dropped before building",
-            rows(&summary.inf_rows)
-        ));
+        out.push(format!("{} contain infinity", rows(&summary.inf_rows)));
     }
     if summary.zero_rows.count > 0 {
         out.push(match metric {
             Metric::Cosine => format!(
-                "{} are zero vectors: COSINE cannot normalise them, so they are dropped",
+                "{} are zero vectors: COSINE cannot normalise them",
                 rows(&summary.zero_rows)
             ),
             Metric::Ip => format!(
@@ -682,11 +522,16 @@ pub fn data_warnings(summary: &DatasetSummary, metric: Metric) -> Vec<String> {
 }
 
 /// Queries and exact ground truth for the current inputs, prepared ahead of a build.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum TruthStatus {
     NotPrepared,
     Computing,
-    Ready { queries: usize, seconds: f64 },
+    Ready {
+        queries: usize,
+        seconds: f64,
+        /// What the shared preparation dropped (shown under the data summary).
+        dropped_rows: DroppedRows,
+    },
 }
 
 /// Every reactive piece of app state, shared through context.
@@ -853,42 +698,103 @@ mod tests {
         assert!(validate_svs(&SvsForm::default(), &c, Some(384)).is_ok());
     }
 
+    /// The form shows annlab-core's texts (the server's), never its own copies.
     #[test]
-    fn server_error_texts_are_reported_inline() {
+    fn field_errors_are_core_texts_at_their_attribute() {
+        use annlab_core::hnsw::params::parse_attribute;
+        use annlab_core::svs::SvsParamError;
         let c = common();
-        let form = SvsForm {
-            training_threshold: "500".into(),
+        let at = |errors: Vec<FieldError>, attr: &str| -> Vec<String> {
+            errors
+                .into_iter()
+                .filter(|e| e.attr == attr)
+                .map(|e| e.message)
+                .collect()
+        };
+        let form = |compression, training_threshold: &str, reduce: &str| SvsForm {
+            compression,
+            training_threshold: training_threshold.into(),
+            reduce: reduce.into(),
             ..SvsForm::default()
         };
-        let e = validate_svs(&form, &c, Some(8)).unwrap_err();
-        assert_eq!(
-            e[0].message,
-            "TRAINING_THRESHOLD is irrelevant when compression was not requested"
-        );
-        let form = SvsForm {
-            compression: Some(Compression::Lvq8),
-            training_threshold: "500".into(),
-            reduce: "4".into(),
+        let wide = form(Some(Compression::LeanVec4x8), "", "8");
+        let cases = [
+            (
+                form(None, "500", ""),
+                Some(8),
+                "TRAINING_THRESHOLD",
+                SvsParamError::TrainingThresholdTooLow.to_string(),
+            ),
+            (
+                form(None, "2048", ""),
+                None,
+                "TRAINING_THRESHOLD",
+                SvsParamError::TrainingThresholdWithoutCompression.to_string(),
+            ),
+            (
+                form(Some(Compression::Lvq8), "", "4"),
+                Some(8),
+                "REDUCE",
+                SvsParamError::ReduceWithoutLeanVec.to_string(),
+            ),
+            (
+                wide.clone(),
+                Some(8),
+                "REDUCE",
+                annlab_export::svs_check::check_reduce(Some(8), 8)
+                    .unwrap_err()
+                    .to_string(),
+            ),
+        ];
+        for (form, dim, attr, expected) in cases {
+            let errors = validate_svs(&form, &c, dim).unwrap_err();
+            assert_eq!(at(errors, attr), vec![expected], "{form:?}");
+        }
+        assert!(validate_svs(&wide, &c, Some(16)).is_ok());
+        let zero = SvsForm {
+            graph_max_degree: "0".into(),
             ..SvsForm::default()
         };
-        let msgs: Vec<String> = validate_svs(&form, &c, Some(8))
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.message)
-            .collect();
-        assert!(msgs.contains(
-            &"Invalid TRAINING_THRESHOLD: cannot be lower than DEFAULT_BLOCK_SIZE (1024)".into()
-        ));
-        assert!(
-            msgs.contains(&"REDUCE is irrelevant when compression is not of type LeanVec".into())
+        assert_eq!(
+            at(
+                validate_svs(&zero, &c, None).unwrap_err(),
+                "GRAPH_MAX_DEGREE"
+            ),
+            vec![
+                annlab_core::svs::validate::parse_integer_attribute("GRAPH_MAX_DEGREE", "0")
+                    .unwrap_err()
+                    .to_string()
+            ]
         );
-        let bad = HnswForm {
-            m: "x".into(),
-            ..HnswForm::default()
+        let bf16 = Common {
+            element_type: ElementType::Bfloat16,
+            ..c
         };
         assert_eq!(
-            validate_hnsw(&bad, &c).unwrap_err()[0].message,
-            "Bad arguments for vector similarity HNSW index `M`: Value is outside acceptable bounds"
+            at(
+                validate_svs(&SvsForm::default(), &bf16, None).unwrap_err(),
+                "TYPE"
+            ),
+            vec![SvsParamError::UnsupportedType.to_string()]
+        );
+        let hnsw_errors = |m: &str| {
+            let form = HnswForm {
+                m: m.into(),
+                ..HnswForm::default()
+            };
+            at(validate_hnsw(&form, &c).unwrap_err(), "M")
+        };
+        assert_eq!(
+            hnsw_errors("x"),
+            vec![parse_attribute("M", "x").unwrap_err().to_string()]
+        );
+        let one = HnswParams {
+            m: 1,
+            ..HnswParams::default()
+        };
+        assert_eq!(
+            hnsw_errors("1"),
+            vec![one.validate().unwrap_err().to_string()]
         );
     }
 

@@ -831,12 +831,13 @@ fn on_event(role: Role, data: &JsValue) {
                     truth: Arc::new(truth_rows),
                     n: base.rows,
                     queries: queries.rows,
-                    dropped_rows: dropped_rows.len(),
+                    dropped_rows,
                     ground_truth_seconds,
                 };
                 state.truth_status.set(TruthStatus::Ready {
                     queries: queries.rows,
                     seconds: ground_truth_seconds,
+                    dropped_rows: eval.dropped_rows.clone(),
                 });
                 let (metric, k, key) = PREPARE_INPUT.with(|p| p.borrow().clone());
                 bridge.prepared = Some(Prepared {
@@ -1190,6 +1191,7 @@ pub fn prepare_ahead(state: AppState) {
             state.truth_status.set(TruthStatus::Ready {
                 queries: p.eval.queries,
                 seconds: p.eval.ground_truth_seconds,
+                dropped_rows: p.eval.dropped_rows.clone(),
             });
             return;
         }

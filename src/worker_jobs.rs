@@ -4,7 +4,7 @@
 
 use annlab_core::{BuildControl, Matrix, Metric};
 use annlab_formats::{detect, inspect, parse_neighbors, parse_vectors, Format, ParseOptions};
-use annlab_protocol::compare::hold_out_queries;
+use annlab_protocol::prepare::{prepare as shared_prepare, PrepareInput, Prepared, Queries};
 use annlab_protocol::runner::{self, Clock, EvalSet, GroundTruth, IndexSpec};
 use annlab_protocol::worker::{
     DatasetSummary, FileRole, IdsRef, MatrixRef, QuerySource, RowCount, WorkerEvent,
@@ -112,20 +112,8 @@ pub fn parse_file(
     })
 }
 
-/// Rows that cannot be indexed under `metric`: non-finite, or zero under COSINE.
-fn unusable_rows(m: &Matrix, metric: Metric) -> Vec<usize> {
-    m.iter_rows()
-        .enumerate()
-        .filter(|(_, row)| {
-            row.iter().any(|v| !v.is_finite())
-                || (metric == Metric::Cosine && row.iter().all(|&v| v == 0.0))
-        })
-        .map(|(i, _)| i)
-        .collect()
-}
-
-/// Holds out (or takes) the queries, drops unusable rows and computes exact ground truth
-/// unless given.
+/// Prepares the evaluation set with [`annlab_protocol::prepare::prepare`] (the same function
+/// `annlab compare` calls: unusable-row policy, queries, k and dimension checks, ground truth).
 #[allow(clippy::too_many_arguments)]
 pub fn prepare(
     base: Matrix,
@@ -137,92 +125,33 @@ pub fn prepare(
     clock: &dyn Clock,
     progress: &mut dyn BuildControl,
 ) -> Result<Reply, String> {
-    let dropped = unusable_rows(&base, metric);
-    if !dropped.is_empty() && truth.is_some() {
-        return Err(format!(
-            "{} base row(s) cannot be indexed under {} (first: row {}); an uploaded ground truth \
-             would no longer match the row numbers",
-            dropped.len(),
-            metric.redis_name(),
-            dropped[0]
-        ));
-    }
-    let mut keep_rows: Vec<usize> = (0..base.rows()).collect();
-    let base = if dropped.is_empty() {
-        base
-    } else {
-        keep_rows.retain(|r| dropped.binary_search(r).is_err());
-        base.select_rows(&keep_rows).map_err(|e| e.to_string())?
-    };
-    let (base, queries, query_rows, base_rows) = match (queries, uploaded_queries) {
-        (QuerySource::Uploaded { .. }, Some(q)) => {
-            if let Some(row) = unusable_rows(&q, metric).first() {
-                return Err(format!(
-                    "query row {row} cannot be searched under {} (NaN/infinity or a zero vector)",
-                    metric.redis_name()
-                ));
-            }
-            (base, q, None, keep_rows)
-        }
-        (QuerySource::HeldOut { count, seed }, _) => {
-            if truth.is_some() {
-                return Err(
-                    "an uploaded ground truth needs an uploaded query file (held-out \
-                            queries change the base row numbers)"
-                        .into(),
-                );
-            }
-            let held = hold_out_queries(&base, count, seed).map_err(|e| e.to_string())?;
-            let mut is_query = vec![false; base.rows()];
-            for &r in &held.query_rows {
-                if let Some(slot) = is_query.get_mut(r) {
-                    *slot = true;
-                }
-            }
-            let base_rows: Vec<usize> = keep_rows
-                .iter()
-                .zip(&is_query)
-                .filter(|(_, &q)| !q)
-                .map(|(&r, _)| r)
-                .collect();
-            let query_rows: Vec<usize> = held
-                .query_rows
-                .iter()
-                .filter_map(|&r| keep_rows.get(r).copied())
-                .collect();
-            (held.base, held.queries, Some(query_rows), base_rows)
-        }
+    let queries = match (queries, uploaded_queries) {
+        (QuerySource::Uploaded { .. }, Some(q)) => Queries::Uploaded(q),
         (QuerySource::Uploaded { .. }, None) => {
             return Err("the query file is missing; load it again".into())
         }
+        (QuerySource::HeldOut { count, seed }, _) => Queries::HeldOut { count, seed },
     };
-    if base.dim() != queries.dim() {
-        return Err(format!(
-            "the queries have dimension {} but the base vectors have {}",
-            queries.dim(),
-            base.dim()
-        ));
-    }
-    if k > base.rows() {
-        return Err(format!(
-            "k = {k} is larger than the {} base rows",
-            base.rows()
-        ));
-    }
-    let started = clock.now_seconds();
-    let truth = match truth {
-        Some(ids) => GroundTruth { ids },
-        None => exact_truth(&base, &queries, metric, k, progress)?,
+    let input = PrepareInput {
+        base,
+        queries,
+        ground_truth: truth.map(|ids| GroundTruth { ids }),
+        metric,
+        k,
     };
-    let ground_truth_seconds = clock.now_seconds() - started;
-    // Validates shapes and ids before anything is built.
-    let eval = EvalSet::new(base, queries, metric, k, truth).map_err(|e| e.to_string())?;
-    let truth_k = k;
+    let prepared = shared_prepare(input, clock, progress).map_err(|e| e.to_string())?;
+    let Prepared {
+        eval,
+        base_rows,
+        query_rows,
+        dropped,
+        ground_truth_seconds,
+    } = prepared;
     let ids: Vec<u32> = eval
         .truth
         .ids
         .iter()
-        .flat_map(|row| row.iter().take(truth_k).copied())
+        .flat_map(|row| row.iter().take(k).copied())
         .collect();
     Ok(Reply {
         event: WorkerEvent::Prepared {
@@ -238,7 +167,7 @@ pub fn prepare(
             },
             truth: IdsRef {
                 rows: eval.queries.rows(),
-                k: truth_k,
+                k,
                 slot: 2,
             },
             query_rows,
@@ -252,33 +181,6 @@ pub fn prepare(
             Buffer::U32(ids),
         ],
     })
-}
-
-/// Exact ground truth in chunks of queries, so progress and cancellation work.
-fn exact_truth(
-    base: &Matrix,
-    queries: &Matrix,
-    metric: Metric,
-    k: usize,
-    progress: &mut dyn BuildControl,
-) -> Result<GroundTruth, String> {
-    const CHUNK: usize = 16;
-    let nq = queries.rows();
-    let mut ids = Vec::with_capacity(nq);
-    let mut start = 0;
-    while start < nq {
-        if !progress.progress("exact ground truth", start, nq) {
-            return Err("cancelled".into());
-        }
-        let end = (start + CHUNK).min(nq);
-        let rows: Vec<usize> = (start..end).collect();
-        let chunk = queries.select_rows(&rows).map_err(|e| e.to_string())?;
-        let part = GroundTruth::exact(base, &chunk, metric, k).map_err(|e| e.to_string())?;
-        ids.extend(part.ids);
-        start = end;
-    }
-    progress.progress("exact ground truth", nq, nq);
-    Ok(GroundTruth { ids })
 }
 
 /// An index built by a `Run` with `hold_measure`, kept until `Measure`.
@@ -354,4 +256,106 @@ pub fn ids_to_rows(flat: &[u32], k: usize) -> Vec<Vec<u32>> {
         return Vec::new();
     }
     flat.chunks_exact(k).map(<[u32]>::to_vec).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use annlab_formats::{parse_named_vectors, write_npy};
+    use annlab_protocol::prepare::{DropReason, DroppedRow};
+
+    struct NoClock;
+
+    impl Clock for NoClock {
+        fn now_seconds(&self) -> f64 {
+            0.0
+        }
+    }
+
+    /// The file `crates/cli/tests/cli.rs` also feeds `annlab compare`: 60 × 8, a NaN in row 5,
+    /// row 11 all zeros.
+    fn npy_with_unusable_rows() -> Vec<u8> {
+        let mut data = annlab_core::rng::synthetic_clustered(60, 8, 6, 11);
+        data[5 * 8 + 2] = f32::NAN;
+        data[11 * 8..12 * 8].fill(0.0);
+        let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        write_npy("<f4", &[60, 8], false, &bytes)
+    }
+
+    fn f32s(buffer: &Buffer) -> &[f32] {
+        match buffer {
+            Buffer::F32(v) => v,
+            Buffer::U32(_) => panic!("not an f32 buffer"),
+        }
+    }
+
+    #[test]
+    fn the_app_and_the_cli_prepare_the_same_dataset_and_report_the_same_drops() {
+        let bytes = npy_with_unusable_rows();
+        let (count, seed) = (6, 42);
+        // The app: the data worker parses the upload, then prepares.
+        let parsed = parse_file("rows.npy", FileRole::Base, &bytes, &mut |_: &str, _, _| {
+            true
+        })
+        .unwrap();
+        let WorkerEvent::ParsedVectors { vectors, .. } = parsed.event else {
+            panic!("not parsed vectors: {:?}", parsed.event)
+        };
+        let base = Matrix::new(vectors.dim, f32s(&parsed.buffers[0]).to_vec()).unwrap();
+        let app = prepare(
+            base,
+            QuerySource::HeldOut { count, seed },
+            None,
+            Metric::Cosine,
+            5,
+            None,
+            &NoClock,
+            &mut |_: &str, _, _| true,
+        )
+        .unwrap();
+        // The CLI: `io::read_raw_matrix`, then the same shared function.
+        let file = parse_named_vectors("rows.npy", &bytes, &ParseOptions::default()).unwrap();
+        let cli = shared_prepare(
+            PrepareInput {
+                base: Matrix::new(file.dim, file.data).unwrap(),
+                queries: Queries::HeldOut { count, seed },
+                ground_truth: None,
+                metric: Metric::Cosine,
+                k: 5,
+            },
+            &NoClock,
+            &mut |_: &str, _, _| true,
+        )
+        .unwrap();
+        let expected = vec![
+            DroppedRow {
+                row: 5,
+                reason: DropReason::Nan,
+            },
+            DroppedRow {
+                row: 11,
+                reason: DropReason::ZeroUnderCosine,
+            },
+        ];
+        assert_eq!(cli.dropped.rows, expected);
+        let WorkerEvent::Prepared {
+            base,
+            queries,
+            query_rows,
+            base_rows,
+            dropped_rows,
+            ..
+        } = &app.event
+        else {
+            panic!("not prepared: {:?}", app.event)
+        };
+        assert_eq!(dropped_rows, &cli.dropped);
+        assert_eq!((base.rows, queries.rows), (52, 6));
+        assert_eq!(f32s(&app.buffers[0]), cli.eval.base.as_slice());
+        assert_eq!(f32s(&app.buffers[1]), cli.eval.queries.as_slice());
+        assert_eq!(base_rows, &cli.base_rows);
+        assert_eq!(query_rows, &cli.query_rows);
+        let truth: Vec<u32> = cli.eval.truth.ids.iter().flatten().copied().collect();
+        assert_eq!(app.buffers[2], Buffer::U32(truth));
+    }
 }

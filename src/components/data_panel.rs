@@ -211,24 +211,34 @@ fn Summary() -> impl IntoView {
 fn TruthLine() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        let (data_state, text) = match state.truth_status.get() {
+        let (data_state, text, dropped) = match state.truth_status.get() {
             TruthStatus::NotPrepared => return None,
             TruthStatus::Computing => (
                 "computing",
                 "Exact ground truth: computing in a worker…".to_string(),
+                Vec::new(),
             ),
-            TruthStatus::Ready { queries, seconds } => (
+            TruthStatus::Ready {
+                queries,
+                seconds,
+                dropped_rows,
+            } => (
                 "ready",
                 format!(
                     "Exact ground truth ready: {queries} queries, computed in {}.",
                     format_seconds(seconds)
                 ),
+                // The same report `annlab compare` prints (annlab-protocol's text).
+                dropped_rows.summary(),
             ),
         };
         Some(view! {
             <p class="help truth" data-testid="truth-status" data-state=data_state>
                 {text}
             </p>
+            <ul class="warnings" data-testid="dropped-rows">
+                {dropped.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+            </ul>
         })
     }
 }

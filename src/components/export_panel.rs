@@ -83,12 +83,10 @@ pub fn ExportPanel() -> impl IntoView {
         })
     });
     let intel_checked = move || {
-        let from_target = state.built_specs.with(|b| {
-            b.map_or(
-                state.svs_form.with(|f| f.target) == annlab_core::svs::Target::Intel,
-                |b| b.target == annlab_core::svs::Target::Intel,
-            )
-        });
+        let target = state
+            .built_specs
+            .with(|b| b.map_or_else(|| state.svs_form.with(|f| f.target), |b| b.target));
+        let from_target = annlab_export::facts::default_intel_build(target);
         form.with(|f| f.intel_build.unwrap_or(from_target))
     };
     view! {

@@ -1,11 +1,22 @@
 //! SVS-VAMANA parameters: Redis names, defaults and error texts, the target switch and the
 //! training-threshold state.
 
-use annlab_core::svs::{Compression, Target};
+use annlab_core::svs::{self, Compression, SvsParams, Target, TrainingState};
 use leptos::prelude::*;
 
 use crate::components::field::Field;
-use crate::state::{training_state, validate_common, validate_svs, AppState, SvsForm};
+use crate::state::{validate_common, validate_svs, AppState, SvsForm};
+
+/// annlab-core's training state for the form as typed (a threshold that does not parse counts
+/// as the default until it does; its error shows on the field).
+fn training_state(form: &SvsForm, n: usize) -> TrainingState {
+    let params = SvsParams {
+        compression: form.compression,
+        training_threshold: form.training_threshold.trim().parse().ok(),
+        ..SvsParams::default()
+    };
+    svs::training_state(&params, n, form.target)
+}
 
 fn compression_help(c: Option<Compression>) -> &'static str {
     match c {

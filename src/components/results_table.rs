@@ -42,8 +42,8 @@ pub fn ResultsTable() -> impl IntoView {
                                     "{} indexed vectors, {} queries{}; exact ground truth in {}.",
                                     e.n,
                                     e.queries,
-                                    if e.dropped_rows > 0 {
-                                        format!(", {} unusable rows dropped", e.dropped_rows)
+                                    if !e.dropped_rows.is_empty() {
+                                        format!(", {} unusable rows dropped", e.dropped_rows.len())
                                     } else {
                                         String::new()
                                     },

@@ -13,11 +13,12 @@ use std::path::Path;
 
 use annlab_core::svs::Target;
 use annlab_core::Metric;
-use annlab_export::{choose, HnswFacts, KeyType, PlanInput, ProductionFacts};
-use annlab_protocol::report::{Algorithm, CompareReport};
+use annlab_export::facts::{self, DEFAULT_RECALL_THRESHOLD};
+use annlab_export::{FactsInput, KeyType, Measured, PlanInputError};
 use annlab_protocol::runner::IndexSpec;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{Context, Result};
 
+use crate::commands::compare::CompareJson;
 use crate::io;
 
 /// Production facts for the plan. Defaults describe a HASH index `idx` on `doc:*` keys.
@@ -37,7 +38,7 @@ pub struct FactsArgs {
     #[arg(long, default_value = "hash", value_parser = parse_key_type)]
     pub key_type: KeyType,
     /// Documents in production [default: the rows of --base].
-    #[arg(long)]
+    #[arg(long, value_parser = parse_count)]
     pub doc_count: Option<u64>,
     /// The server's maxmemory in bytes (suffixes kb, mb, gb: powers of 1024).
     #[arg(long, value_parser = parse_bytes)]
@@ -47,7 +48,7 @@ pub struct FactsArgs {
     #[arg(long)]
     pub hnsw_ef_runtime: Option<usize>,
     /// Minimum recall of the SVS index against HNSW that the plan requires.
-    #[arg(long, default_value_t = 0.90)]
+    #[arg(long, default_value_t = DEFAULT_RECALL_THRESHOLD)]
     pub recall_threshold: f64,
     /// Export this SVS configuration instead of choosing one: `RUN:POINT`, both 1-based
     /// (the RUN-th --svs spec, its POINT-th runtime setting).
@@ -64,28 +65,11 @@ fn parse_key_type(s: &str) -> Result<KeyType, String> {
 }
 
 fn parse_bytes(s: &str) -> Result<u64, String> {
-    let t = s.trim().to_ascii_lowercase();
-    let (digits, unit) = match t.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => t.split_at(i),
-        None => (t.as_str(), ""),
-    };
-    let shift = match unit.trim() {
-        "" | "b" => 0,
-        "k" | "kb" => 10,
-        "m" | "mb" => 20,
-        "g" | "gb" => 30,
-        "t" | "tb" => 40,
-        _ => {
-            return Err(format!(
-                "`{s}` is not a byte size (e.g. 4294967296, 512mb, 16gb)"
-            ))
-        }
-    };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{s}` is not a byte size (e.g. 4294967296, 512mb, 16gb)"))?;
-    n.checked_mul(1u64 << shift)
-        .ok_or_else(|| format!("`{s}` is too large"))
+    facts::parse_byte_size(s).map_err(|e| e.to_string())
+}
+
+fn parse_count(s: &str) -> Result<u64, String> {
+    facts::parse_document_count(s).map_err(|e| e.to_string())
 }
 
 fn parse_point(s: &str) -> Result<(usize, usize), String> {
@@ -101,8 +85,9 @@ fn parse_point(s: &str) -> Result<(usize, usize), String> {
 
 /// What the export needs to know beyond the report.
 pub struct ExportContext<'a> {
-    pub report: &'a CompareReport,
-    /// The specs, in the order of `report.runs`.
+    /// The `--json` document (its report is what the plan is built from).
+    pub document: &'a CompareJson<'a>,
+    /// The specs, in the order of the report's runs.
     pub specs: &'a [IndexSpec],
     pub metric: Metric,
     pub target: Target,
@@ -110,67 +95,47 @@ pub struct ExportContext<'a> {
     pub base_rows: usize,
 }
 
+impl FactsArgs {
+    /// The facts as the exporter takes them.
+    fn input(&self) -> FactsInput {
+        FactsInput {
+            index_name: self.index_name.clone(),
+            prefixes: self.prefixes.clone(),
+            key_type: self.key_type,
+            vector_field: self.vector_field.clone(),
+            document_count: self.doc_count,
+            maxmemory_bytes: self.maxmemory,
+            hnsw_ef_runtime: self.hnsw_ef_runtime,
+            recall_threshold: self.recall_threshold,
+            intel_build: None,
+            export_point: self.export_point,
+        }
+    }
+}
+
 /// Writes `compare.json` and, when possible, the plan bundle into `dir`. Returns the names of
 /// the files written.
 pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut written = Vec::new();
-    let json = serde_json::to_string_pretty(ctx.report)?;
+    let json = serde_json::to_string_pretty(ctx.document)?;
     io::write(&dir.join("compare.json"), json.as_bytes())?;
     written.push("compare.json".to_string());
 
-    let runs = &ctx.report.runs;
-    let Some(hnsw_run) = choose::hnsw_run(ctx.report) else {
-        eprintln!("note: no migration plan exported: it needs an --hnsw and an --svs run");
-        return Ok(written);
-    };
-    if !runs.iter().any(|r| r.algorithm == Algorithm::SvsVamana) {
-        eprintln!("note: no migration plan exported: it needs an --svs run");
-        return Ok(written);
-    }
-    let (svs_run, svs_point) = match facts.export_point {
-        Some(choice) => named_point(ctx.report, choice)?,
-        None => choose::choose_svs_point(ctx.report, facts.recall_threshold)
-            .ok_or_else(|| anyhow!("the SVS runs have no search points to export"))?,
-    };
-    let Some(IndexSpec::Hnsw { params: hnsw, .. }) = ctx.specs.get(hnsw_run) else {
-        bail!("internal: run {hnsw_run} has no HNSW spec");
-    };
-    let Some(IndexSpec::Svs { params, .. }) = ctx.specs.get(svs_run) else {
-        bail!("internal: run {svs_run} has no SVS spec");
-    };
-    let mut svs = *params;
-    if let Some(w) = choose::point_window(ctx.report, svs_run, svs_point) {
-        svs.search_window_size = w;
-    }
-    let production = ProductionFacts {
-        index_name: facts.index_name.clone(),
-        prefixes: facts.prefixes.clone(),
-        key_type: facts.key_type,
-        vector_field: facts.vector_field.clone(),
-        vector_type: hnsw.element_type,
-        dim: ctx.report.dataset.dim,
+    let measured = Measured {
+        report: ctx.document.report,
+        specs: ctx.specs,
         metric: ctx.metric,
-        current_hnsw: HnswFacts {
-            m: hnsw.m,
-            ef_construction: hnsw.ef_construction,
-            ef_runtime: facts.hnsw_ef_runtime.unwrap_or(hnsw.ef_runtime),
-            epsilon: hnsw.epsilon,
-        },
-        document_count: facts.doc_count.unwrap_or(ctx.base_rows as u64),
-        intel_build: ctx.target == Target::Intel,
-        maxmemory_bytes: facts.maxmemory,
-        recall_threshold: facts.recall_threshold,
-        ..ProductionFacts::default()
-    };
-    let input = PlanInput {
-        report: ctx.report.clone(),
-        hnsw_run,
-        svs_run,
-        svs_point,
-        production,
-        svs,
         target: ctx.target,
+        default_document_count: ctx.base_rows as u64,
+    };
+    let input = match annlab_export::plan_input(&measured, &facts.input()) {
+        Ok(input) => input,
+        Err(PlanInputError::NeedsHnswAndSvs) => {
+            eprintln!("note: no migration plan exported: it needs an --hnsw and an --svs run");
+            return Ok(written);
+        }
+        Err(e) => return Err(e.into()),
     };
     let bundle = annlab_export::build_bundle(&input).context("cannot build the migration plan")?;
     for file in &bundle.files {
@@ -182,32 +147,15 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
     Ok(written)
 }
 
-/// `(run index in the report, point index)` of a 1-based `RUN:POINT` among the SVS runs.
-fn named_point(report: &CompareReport, (run, point): (usize, usize)) -> Result<(usize, usize)> {
-    let svs_runs: Vec<usize> = choose::svs_runs(report).collect();
-    let Some(&index) = svs_runs.get(run - 1) else {
-        bail!(
-            "--export-point {run}:{point}: there are only {} SVS runs",
-            svs_runs.len()
-        );
-    };
-    let points = report.runs[index].search.len();
-    if point > points {
-        bail!("--export-point {run}:{point}: SVS run {run} has only {points} search points");
-    }
-    Ok((index, point - 1))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn parses_byte_sizes_and_points() {
-        assert_eq!(parse_bytes("4096"), Ok(4096));
-        assert_eq!(parse_bytes("512mb"), Ok(512 << 20));
         assert_eq!(parse_bytes("16G"), Ok(16 << 30));
         assert!(parse_bytes("lots").is_err());
+        assert_eq!(parse_count("1,000"), Ok(1000));
         assert_eq!(parse_point("2:3"), Ok((2, 3)));
         assert!(parse_point("0:1").is_err());
         assert!(parse_point("2").is_err());

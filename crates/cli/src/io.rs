@@ -16,12 +16,18 @@ pub fn read_vectors(path: &Path, what: &str) -> Result<VectorFile> {
         .with_context(|| format!("cannot parse {what} file {}", path.display()))
 }
 
+/// Reads a vector file as a matrix, values as they are (`compare` hands them to
+/// `annlab_protocol::prepare`, which drops unusable rows and reports them).
+pub fn read_raw_matrix(path: &Path, what: &str) -> Result<Matrix> {
+    let file = read_vectors(path, what)?;
+    Matrix::new(file.dim, file.data)
+        .with_context(|| format!("{what} file {} has an invalid shape", path.display()))
+}
+
 /// Reads a vector file as a matrix, refusing NaN/Inf values (they make every distance
 /// meaningless; `annlab inspect` lists the rows).
 pub fn read_matrix(path: &Path, what: &str) -> Result<Matrix> {
-    let file = read_vectors(path, what)?;
-    let matrix = Matrix::new(file.dim, file.data)
-        .with_context(|| format!("{what} file {} has an invalid shape", path.display()))?;
+    let matrix = read_raw_matrix(path, what)?;
     if let Some((row, col)) = matrix.find_non_finite() {
         bail!(
             "{what} file {}: row {row} has a NaN or infinite value at column {col} (run `annlab inspect` for details)",

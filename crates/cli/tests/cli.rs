@@ -688,3 +688,108 @@ fn compare_hnsw_and_svs_fills_recall_vs_hnsw_and_exports_a_plan() {
     assert!(migrate.contains("SVS-VAMANA"), "{migrate}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The file `src/worker_jobs.rs`'s test prepares the app's way: 60 × 8, a NaN in row 5, row 11
+/// all zeros.
+fn rows_with_unusable(dir: &Path) -> PathBuf {
+    let mut data = annlab_core::rng::synthetic_clustered(60, 8, 6, 11);
+    data[5 * 8 + 2] = f32::NAN;
+    data[11 * 8..12 * 8].fill(0.0);
+    let path = dir.join("rows.npy");
+    write_f32_npy(&path, 60, 8, &data);
+    path
+}
+
+#[test]
+fn compare_drops_unusable_rows_as_the_app_does_and_reports_them() {
+    use annlab_protocol::prepare::{prepare, PrepareInput, Queries};
+    let dir = scratch("dropped");
+    let base = rows_with_unusable(&dir);
+    let args = |metric: &'static str| {
+        [
+            "compare",
+            "--base",
+            p(&base),
+            "--metric",
+            metric,
+            "--k",
+            "5",
+            "--holdout",
+            "6",
+            "--seed",
+            "42",
+            "--json",
+        ]
+        .map(str::to_string)
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_annlab"))
+        .args(args("cosine"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    check_contract(&v);
+    assert_eq!(
+        v["dropped_rows"],
+        serde_json::json!([
+            {"row": 5, "reason": "nan"},
+            {"row": 11, "reason": "zero_under_cosine"}
+        ])
+    );
+    assert_eq!(
+        (v["dataset"]["n"].as_u64(), v["dataset"]["queries"].as_u64()),
+        (Some(52), Some(6))
+    );
+
+    // The app's data worker parses the upload with annlab-formats and prepares it with the
+    // same function: the same dataset and the same report, printed the same way.
+    let (rows, dim, data) = read_vectors(&base);
+    assert_eq!(rows, 60);
+    let app = prepare(
+        PrepareInput {
+            base: annlab_core::Matrix::new(dim, data).unwrap(),
+            queries: Queries::HeldOut { count: 6, seed: 42 },
+            ground_truth: None,
+            metric: annlab_core::Metric::Cosine,
+            k: 5,
+        },
+        &NoClock,
+        &mut |_: &str, _, _| true,
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_value(&app.dropped).unwrap(),
+        v["dropped_rows"]
+    );
+    assert_eq!(
+        app.eval.base.rows() as u64,
+        v["dataset"]["n"].as_u64().unwrap()
+    );
+    let err = stderr(&out);
+    for line in app.dropped.summary() {
+        assert!(
+            err.contains(&format!("note: {line}")),
+            "{line:?} missing:\n{err}"
+        );
+    }
+
+    // Under L2 a zero row is usable; the NaN row is still dropped.
+    let out = Command::new(env!("CARGO_BIN_EXE_annlab"))
+        .args(args("l2"))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        v["dropped_rows"],
+        serde_json::json!([{"row": 5, "reason": "nan"}])
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+struct NoClock;
+
+impl annlab_protocol::runner::Clock for NoClock {
+    fn now_seconds(&self) -> f64 {
+        0.0
+    }
+}

@@ -79,12 +79,12 @@ pub fn runtime_usize(value: &serde_json::Value) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use annlab_protocol::report::{DatasetInfo, RunReport, SearchPoint};
     use serde_json::Value;
 
-    fn run(algorithm: Algorithm, points: &[(f64, f64, usize)]) -> RunReport {
+    pub(crate) fn run(algorithm: Algorithm, points: &[(f64, f64, usize)]) -> RunReport {
         RunReport {
             algorithm,
             params: Default::default(),
@@ -111,7 +111,7 @@ mod tests {
         }
     }
 
-    fn report(runs: Vec<RunReport>) -> CompareReport {
+    pub(crate) fn report(runs: Vec<RunReport>) -> CompareReport {
         CompareReport {
             dataset: DatasetInfo {
                 n: 100,

@@ -12,6 +12,7 @@
 
 pub mod choose;
 pub mod error;
+pub mod facts;
 pub mod input;
 pub mod model;
 pub mod names;
@@ -25,6 +26,7 @@ pub mod zip;
 use serde::{Deserialize, Serialize};
 
 pub use error::ExportError;
+pub use facts::{plan_input, FactError, FactsInput, Measured, PlanInputError};
 pub use input::{HnswFacts, KeyType, OtherField, OtherFieldKind, PlanInput, ProductionFacts};
 
 /// One file of the bundle.

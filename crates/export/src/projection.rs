@@ -10,6 +10,7 @@ use annlab_core::svs::{memory as svs_memory, params};
 use annlab_core::ElementType;
 use annlab_protocol::report::RunReport;
 
+use crate::error::ExportError;
 use crate::input::PlanInput;
 
 /// Bytes per vector and totals for one index.
@@ -40,10 +41,41 @@ pub struct Projection {
     pub docs_now: u64,
     pub docs_horizon: u64,
     pub new_docs_now: u64,
-    /// HNSW + SVS + documents (+ re-encoded copies) while both indexes exist.
+    /// [`MigrationPeak::total`] of [`Projection::peak`]: what Redis holds while both indexes
+    /// exist, at today's document count.
     pub peak_now: u64,
     /// Full-precision vectors the SVS frontend holds before the graph is built.
     pub frontend_bytes: u64,
+}
+
+/// The migration peak: what exists in Redis at the moment both indexes are live, i.e. when
+/// the SVS index has been built next to HNSW and the alias has not yet moved (the last moment
+/// before HNSW can be dropped). It is
+/// - the HNSW index and the SVS index (each its `vector_index_sz_mb` model),
+/// - the documents, counted once: both indexes read the same keys, and
+/// - the re-encoded copies the SVS index reads when the vector TYPE changes on HASH
+///   documents (0 otherwise).
+///
+/// Not counted: the SVS flat buffer of full-precision vectors, which exists only while the
+/// SVS index fills up to its training threshold (PLAN.md states it separately).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationPeak {
+    pub hnsw_index: u64,
+    pub svs_index: u64,
+    pub documents: u64,
+    pub new_documents: u64,
+}
+
+impl MigrationPeak {
+    pub fn total(&self) -> u64 {
+        self.hnsw_index + self.svs_index + self.documents + self.new_documents
+    }
+}
+
+/// The memory section of the plan for `input`, exactly as PLAN.md prints it (the app's
+/// memory chart reads the same).
+pub fn plan_memory(input: &PlanInput) -> Result<Projection, ExportError> {
+    crate::model::Resolved::new(input).map(|r| r.memory)
 }
 
 fn scale(per_vector: f64, n: u64) -> u64 {
@@ -134,6 +166,12 @@ impl Projection {
         } as u64;
         let frontend_bytes =
             svs_memory::flat_buffer_bytes(threshold.min(n_now), p.dim, input.svs.element_type);
+        let peak = MigrationPeak {
+            hnsw_index: hnsw.redis_now,
+            svs_index: svs_mem.redis_now,
+            documents: docs_now,
+            new_documents: new_docs_now,
+        };
         Self {
             measured_n,
             n_now,
@@ -145,9 +183,34 @@ impl Projection {
             docs_now,
             docs_horizon,
             new_docs_now,
-            peak_now: hnsw.redis_now + svs_mem.redis_now + docs_now + new_docs_now,
+            peak_now: peak.total(),
             frontend_bytes,
         }
+    }
+
+    /// The parts of [`Projection::peak_now`].
+    pub fn peak(&self) -> MigrationPeak {
+        MigrationPeak {
+            hnsw_index: self.hnsw.redis_now,
+            svs_index: self.svs.redis_now,
+            documents: self.docs_now,
+            new_documents: self.new_docs_now,
+        }
+    }
+
+    /// The HNSW index and the documents it reads, today.
+    pub fn hnsw_total_now(&self) -> u64 {
+        self.hnsw.redis_now + self.docs_now
+    }
+
+    /// The SVS index and the documents it reads (the re-encoded copies when re-encoding), today.
+    pub fn svs_total_now(&self) -> u64 {
+        self.svs.redis_now
+            + if self.new_blob_per_vector.is_some() {
+                self.new_docs_now
+            } else {
+                self.docs_now
+            }
     }
 
     /// Extra memory the migration needs on top of what the server holds today.

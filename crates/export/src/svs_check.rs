@@ -11,16 +11,18 @@ use crate::error::ExportError;
 /// Rejects what FT.CREATE would reject for `params` at `dim`.
 pub fn check_svs(params: &SvsParams, dim: usize) -> Result<(), ExportError> {
     validate_params(params, dim).map_err(|e| ExportError::InvalidSvs(e.to_string()))?;
-    if let Some(r) = params.reduce {
-        // Redis does not check this (spec §1.4); RedisVL does, and a reduction that does
-        // not reduce has no meaning.
-        if r >= dim {
-            return Err(ExportError::InvalidSvs(format!(
-                "REDUCE ({r}) must be smaller than DIM ({dim})"
-            )));
-        }
+    check_reduce(params.reduce, dim)
+}
+
+/// REDUCE < DIM. Redis does not check this (spec §1.4); RedisVL does, and a reduction that
+/// does not reduce has no meaning.
+pub fn check_reduce(reduce: Option<usize>, dim: usize) -> Result<(), ExportError> {
+    match reduce {
+        Some(r) if r >= dim => Err(ExportError::InvalidSvs(format!(
+            "REDUCE ({r}) must be smaller than DIM ({dim})"
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Runs the server's parser rules over the attribute pairs we are about to emit.

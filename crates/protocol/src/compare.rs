@@ -1,8 +1,7 @@
 //! Multi-run orchestration behind `annlab compare` (and the app's compare view).
 //!
-//! 1. [`build_eval_set`]: the data set as measured. Without queries, a seeded sample of the
-//!    base is held out (removed from the base) and used as queries; without ground truth, it is
-//!    computed exactly.
+//! 1. [`crate::prepare::prepare`]: the data set as measured (shared with the app's data
+//!    worker).
 //! 2. [`run_compare`]: builds and measures every [`IndexSpec`] in order, then fills
 //!    `recall_vs_hnsw` (see [`attach_recall_vs_hnsw`]).
 //!
@@ -10,10 +9,10 @@
 //! [`BuildControl`].
 
 use annlab_core::svs::Target;
-use annlab_core::{BuildControl, CoreError, Matrix, Metric};
+use annlab_core::{BuildControl, CoreError};
 
 use crate::report::{Algorithm, CompareReport, DatasetInfo};
-use crate::runner::{self, Clock, EvalSet, GroundTruth, IndexSpec, RunError, RunOutcome};
+use crate::runner::{self, Clock, EvalSet, IndexSpec, RunError, RunOutcome};
 
 /// Default k of `annlab compare`.
 pub const DEFAULT_K: usize = 10;
@@ -57,14 +56,6 @@ pub fn default_holdout(n: usize) -> usize {
 /// Why a comparison could not be set up or run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CompareError {
-    #[error("cannot hold out {requested} queries from a base of {n} rows (at least one row must stay in the base)")]
-    HoldoutTooLarge { requested: usize, n: usize },
-    #[error("at least one query must be held out")]
-    ZeroHoldout,
-    #[error("a ground-truth file needs an explicit query file (held-out queries change the base row numbers)")]
-    GroundTruthWithoutQueries,
-    #[error("k = {k} is larger than the {n} base rows")]
-    KTooLarge { k: usize, n: usize },
     #[error("nothing to compare: no index specs")]
     NoSpecs,
     /// `error` is deliberately not a `source`: it is already in the message, and a source
@@ -84,94 +75,6 @@ impl From<CoreError> for CompareError {
     fn from(e: CoreError) -> Self {
         Self::Eval(RunError::Core(e))
     }
-}
-
-/// The base split into what is indexed and what is searched.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HeldOut {
-    /// The base without the held-out rows, in original order.
-    pub base: Matrix,
-    pub queries: Matrix,
-    /// Original base row of each query, ascending.
-    pub query_rows: Vec<usize>,
-}
-
-/// Removes a seeded sample of `count` rows from `base` to serve as queries.
-pub fn hold_out_queries(base: &Matrix, count: usize, seed: u64) -> Result<HeldOut, CompareError> {
-    let n = base.rows();
-    if count == 0 {
-        return Err(CompareError::ZeroHoldout);
-    }
-    if count >= n {
-        return Err(CompareError::HoldoutTooLarge {
-            requested: count,
-            n,
-        });
-    }
-    let query_rows = annlab_core::rng::sample_indices(n, count, seed);
-    let mut held = vec![false; n];
-    for &r in &query_rows {
-        held[r] = true;
-    }
-    let kept: Vec<usize> = (0..n).filter(|&r| !held[r]).collect();
-    Ok(HeldOut {
-        base: base.select_rows(&kept)?,
-        queries: base.select_rows(&query_rows)?,
-        query_rows,
-    })
-}
-
-/// The data a comparison starts from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CompareData {
-    pub base: Matrix,
-    /// `None`: hold out [`CompareRequest::holdout_queries`] base rows.
-    pub queries: Option<Matrix>,
-    /// `None`: computed exactly. Ids refer to rows of `base`; needs `queries`.
-    pub ground_truth: Option<GroundTruth>,
-    pub metric: Metric,
-}
-
-/// Turns the data into an [`EvalSet`]: holds out queries if needed, computes or validates the
-/// ground truth (shape, row count, ids in range, at least k per query).
-pub fn build_eval_set(
-    data: CompareData,
-    request: &CompareRequest,
-) -> Result<EvalSet, CompareError> {
-    let CompareData {
-        base,
-        queries,
-        ground_truth,
-        metric,
-    } = data;
-    let (base, queries) = match queries {
-        Some(q) => (base, q),
-        None => {
-            if ground_truth.is_some() {
-                return Err(CompareError::GroundTruthWithoutQueries);
-            }
-            let h = hold_out_queries(&base, request.holdout_queries, request.seed)?;
-            (h.base, h.queries)
-        }
-    };
-    if request.k > base.rows() {
-        return Err(CompareError::KTooLarge {
-            k: request.k,
-            n: base.rows(),
-        });
-    }
-    if base.dim() != queries.dim() {
-        return Err(CoreError::DimensionMismatch {
-            expected: base.dim(),
-            got: queries.dim(),
-        }
-        .into());
-    }
-    let truth = match ground_truth {
-        Some(t) => t,
-        None => GroundTruth::exact(&base, &queries, metric, request.k)?,
-    };
-    Ok(EvalSet::new(base, queries, metric, request.k, truth)?)
 }
 
 /// The `dataset` block of the report.
@@ -278,83 +181,10 @@ pub fn attach_recall_vs_hnsw(outcomes: &mut [RunOutcome], k: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prepare::tests::matrix;
     use crate::report::{MemoryReport, RunReport, SearchPoint};
     use crate::runner::test_support::TickClock;
-    use annlab_core::ElementType;
-
-    fn matrix(rows: usize, dim: usize, seed: u64) -> Matrix {
-        Matrix::new(
-            dim,
-            annlab_core::rng::synthetic_clustered(rows, dim, 3, seed),
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn holdout_removes_the_sampled_rows_and_is_seeded() {
-        let base = matrix(100, 4, 1);
-        let h = hold_out_queries(&base, 10, 42).unwrap();
-        assert_eq!(h.base.rows(), 90);
-        assert_eq!(h.queries.rows(), 10);
-        assert_eq!(h, hold_out_queries(&base, 10, 42).unwrap());
-        assert_ne!(
-            h.query_rows,
-            hold_out_queries(&base, 10, 43).unwrap().query_rows
-        );
-        for (q, &row) in h.query_rows.iter().enumerate() {
-            assert_eq!(h.queries.row(q), base.row(row));
-            assert!(!h.base.iter_rows().any(|r| r == base.row(row)), "row {row}");
-        }
-        assert!(matches!(
-            hold_out_queries(&base, 100, 42),
-            Err(CompareError::HoldoutTooLarge { .. })
-        ));
-        assert!(matches!(
-            hold_out_queries(&base, 0, 42),
-            Err(CompareError::ZeroHoldout)
-        ));
-    }
-
-    #[test]
-    fn default_holdout_is_a_tenth_capped_at_200() {
-        assert_eq!(default_holdout(5), 1);
-        assert_eq!(default_holdout(1000), 100);
-        assert_eq!(default_holdout(10_000), 200);
-    }
-
-    #[test]
-    fn eval_set_validates_uploaded_ground_truth() {
-        let req = CompareRequest::with_defaults(50, vec![]);
-        let data = |gt: Vec<Vec<u32>>| CompareData {
-            base: matrix(50, 4, 2),
-            queries: Some(matrix(3, 4, 3)),
-            ground_truth: Some(GroundTruth { ids: gt }),
-            metric: Metric::L2,
-        };
-        let ok: Vec<Vec<u32>> = (0..3).map(|_| (0..10).collect()).collect();
-        assert!(build_eval_set(data(ok.clone()), &req).is_ok());
-        let short: Vec<Vec<u32>> = (0..3).map(|_| (0..5).collect()).collect();
-        assert!(matches!(
-            build_eval_set(data(short), &req),
-            Err(CompareError::Eval(RunError::GroundTruthTooShort { .. }))
-        ));
-        let mut bad_id = ok.clone();
-        bad_id[1][0] = 50;
-        assert!(matches!(
-            build_eval_set(data(bad_id), &req),
-            Err(CompareError::Eval(RunError::GroundTruthIdOutOfRange { .. }))
-        ));
-        assert!(matches!(
-            build_eval_set(data(ok[..2].to_vec()), &req),
-            Err(CompareError::Eval(RunError::GroundTruthRows { .. }))
-        ));
-        let mut no_queries = data(ok);
-        no_queries.queries = None;
-        assert_eq!(
-            build_eval_set(no_queries, &req).unwrap_err(),
-            CompareError::GroundTruthWithoutQueries
-        );
-    }
+    use annlab_core::{ElementType, Metric};
 
     #[test]
     fn flat_compare_report_has_one_exact_point() {
@@ -368,13 +198,19 @@ mod tests {
                 }],
             )
         };
-        let data = CompareData {
+        let input = crate::prepare::PrepareInput {
             base,
-            queries: None,
+            queries: crate::prepare::Queries::HeldOut {
+                count: req.holdout_queries,
+                seed: req.seed,
+            },
             ground_truth: None,
             metric: Metric::Cosine,
+            k: req.k,
         };
-        let eval = build_eval_set(data, &req).unwrap();
+        let eval = crate::prepare::prepare(input, &TickClock::default(), &mut |_: &str, _, _| true)
+            .unwrap()
+            .eval;
         let mut labels = Vec::new();
         let mut control = |phase: &str, _: usize, _: usize| {
             labels.push(phase.to_string());

@@ -2,6 +2,8 @@
 //!
 //! - [`report`]: the `annlab compare --json` document (names are a stable contract).
 //! - [`spec`]: `--hnsw` / `--svs` spec strings (Redis attribute names, runtime sweeps).
+//! - [`prepare`]: the one data preparation (unusable rows, queries, ground truth) that the
+//!   CLI and the app's data worker both call.
 //! - [`runner`]: builds one index, sweeps its runtime parameters, measures recall, latency and
 //!   memory. Timing comes from a caller-supplied [`runner::Clock`], so the same code runs
 //!   natively and in a worker.
@@ -11,6 +13,7 @@
 )]
 
 pub mod compare;
+pub mod prepare;
 pub mod report;
 pub mod runner;
 pub mod spec;

@@ -281,9 +281,9 @@ pub enum WorkerEvent {
         query_rows: Option<Vec<usize>>,
         /// The original file row of each indexed base row (held-out and dropped rows removed).
         base_rows: Vec<usize>,
-        /// Rows dropped before building (non-finite values, zero vectors under COSINE).
+        /// Rows dropped before building, and why ([`crate::prepare`]'s policy).
         #[serde(default)]
-        dropped_rows: Vec<usize>,
+        dropped_rows: crate::prepare::DroppedRows,
         /// Seconds spent on exact ground truth (0 when uploaded).
         ground_truth_seconds: f64,
     },

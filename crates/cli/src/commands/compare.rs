@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use annlab_core::svs::Target;
 use annlab_core::{ElementType, Metric};
-use annlab_protocol::compare::{self as orchestration, CompareData, CompareRequest};
+use annlab_protocol::compare::{self as orchestration, CompareRequest};
+use annlab_protocol::prepare::{prepare, DroppedRows, PrepareInput, Queries};
 use annlab_protocol::report::{CompareReport, RunReport};
 use annlab_protocol::runner::{GroundTruth, IndexSpec};
 use anyhow::{Context, Result};
@@ -22,6 +23,9 @@ use crate::{io, specs};
 /// Without --hnsw and --svs, FLAT runs alone. With them, FLAT runs only when --flat is given.
 /// Without --queries, a seeded sample of the base is held out (removed from the base) and used
 /// as queries. Without --ground-truth, ground truth is computed exactly.
+///
+/// Base rows with NaN/infinite values, and zero rows under cosine, are dropped before anything
+/// else (the app does the same); each is listed on stderr and in the JSON's dropped_rows.
 ///
 /// SPEC: comma-separated key=value pairs with Redis attribute names in lower snake case;
 /// runtime sweeps separated by '/':
@@ -85,15 +89,17 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<()> {
     let index_specs = build_specs(args)?;
-    let base = io::read_matrix(&args.base, "base")?;
+    let base = io::read_raw_matrix(&args.base, "base")?;
     let base_rows = base.rows();
+    let holdout = args
+        .holdout
+        .unwrap_or_else(|| orchestration::default_holdout(base_rows));
     let queries = match &args.queries {
-        Some(path) => {
-            let q = io::read_matrix(path, "queries")?;
-            io::check_same_dim(&base, &q)?;
-            Some(q)
-        }
-        None => None,
+        Some(path) => Queries::Uploaded(io::read_raw_matrix(path, "queries")?),
+        None => Queries::HeldOut {
+            count: holdout,
+            seed: args.seed,
+        },
     };
     let ground_truth = match &args.ground_truth {
         Some(path) => Some(GroundTruth {
@@ -104,35 +110,42 @@ pub fn run(args: &Args) -> Result<()> {
     let request = CompareRequest {
         k: args.k,
         seed: args.seed,
-        holdout_queries: args
-            .holdout
-            .unwrap_or_else(|| orchestration::default_holdout(base_rows)),
+        holdout_queries: holdout,
         target: args.target,
         specs: index_specs,
     };
-    let data = CompareData {
+    let input = PrepareInput {
         base,
         queries,
         ground_truth,
         metric: args.metric,
+        k: args.k,
     };
-    let eval =
-        orchestration::build_eval_set(data, &request).context("cannot set up the comparison")?;
-
     let clock = InstantClock::new();
     let mut progress = Progress::stderr();
-    let result = orchestration::run_compare(&eval, &request, &clock, &mut progress);
+    let prepared = prepare(input, &clock, &mut progress);
+    progress.finish();
+    let prepared = prepared.context("cannot set up the comparison")?;
+    for line in prepared.dropped.summary() {
+        eprintln!("note: {line}");
+    }
+
+    let result = orchestration::run_compare(&prepared.eval, &request, &clock, &mut progress);
     progress.finish();
     let (report, _outcomes) = result?;
+    let document = CompareJson {
+        report: &report,
+        dropped_rows: &prepared.dropped,
+    };
 
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        println!("{}", serde_json::to_string(&document)?);
     } else {
         print!("{}", table(&report));
     }
     if let Some(dir) = &args.export {
         let ctx = ExportContext {
-            report: &report,
+            document: &document,
             specs: &request.specs,
             metric: args.metric,
             target: args.target,
@@ -142,6 +155,15 @@ pub fn run(args: &Args) -> Result<()> {
         eprintln!("exported to {}: {}", dir.display(), written.join(", "));
     }
     Ok(())
+}
+
+/// The `--json` document: the report, plus the base rows the shared preparation dropped
+/// (`dropped_rows`, a list of `{row, reason}`; empty when none were).
+#[derive(Debug, serde::Serialize)]
+pub struct CompareJson<'a> {
+    #[serde(flatten)]
+    pub report: &'a CompareReport,
+    pub dropped_rows: &'a DroppedRows,
 }
 
 /// FLAT (when asked or alone), then the HNSW specs, then the SVS specs.

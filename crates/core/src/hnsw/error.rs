@@ -28,3 +28,17 @@ pub enum HnswError {
     #[error("{0}")]
     Cancelled(#[from] Cancelled),
 }
+
+impl HnswError {
+    /// The FT.CREATE attribute a parameter error is about, for a form that shows it next to
+    /// that field.
+    pub fn attribute(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidM { .. } => Some("M"),
+            Self::InvalidParameter { name, .. } | Self::InvalidRuntimeValue { name, .. } => {
+                Some(name)
+            }
+            _ => None,
+        }
+    }
+}

@@ -137,6 +137,19 @@ pub const M_TOO_SMALL: &str = "HNSW index parameter M cannot be 1 or 0";
 /// VecSim's exception text for `2M > 65535` (hnsw.h).
 pub const M_TOO_LARGE: &str = "HNSW index parameter M is too large: argument overflow";
 
+/// One FT.CREATE HNSW integer attribute (M, EF_CONSTRUCTION, EF_RUNTIME) as typed in a form:
+/// FT.CREATE reads a positive integer; anything else is the server's bad-value error. VecSim's
+/// own bounds on M stay in [`HnswParams::validate`].
+pub fn parse_attribute(name: &'static str, value: &str) -> Result<usize, super::HnswError> {
+    match value.trim().parse::<usize>() {
+        Ok(v) if v >= 1 => Ok(v),
+        _ => Err(super::HnswError::InvalidParameter {
+            name,
+            value: value.trim().to_string(),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +191,20 @@ mod tests {
         }
         .validate()
         .is_err());
+    }
+
+    #[test]
+    fn one_attribute_parses_as_a_positive_integer() {
+        assert_eq!(parse_attribute("M", " 32 "), Ok(32));
+        for bad in ["0", "x", "-3", ""] {
+            let e = parse_attribute("EF_RUNTIME", bad).unwrap_err();
+            assert_eq!(e.attribute(), Some("EF_RUNTIME"), "{bad:?}");
+        }
+        let m = HnswParams {
+            m: 1,
+            ..HnswParams::default()
+        };
+        assert_eq!(m.validate().unwrap_err().attribute(), Some("M"));
     }
 
     #[test]

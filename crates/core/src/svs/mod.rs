@@ -9,5 +9,5 @@ pub mod validate;
 
 pub use index::{SvsError, SvsIndex, SvsPrepared};
 pub use params::{Compression, SearchHistory, SvsParams, SvsRuntime, Target};
-pub use target::{effective_config, EffectiveSvs};
+pub use target::{effective_config, training_state, EffectiveSvs, TrainingState};
 pub use validate::{validate_attributes, validate_params, SvsParamError, ValidatedSvs};

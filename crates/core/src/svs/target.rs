@@ -36,6 +36,56 @@ pub fn effective_training_threshold(params: &SvsParams) -> usize {
         .clamp(MIN_TRAINING_THRESHOLD, MAX_TRAINING_THRESHOLD)
 }
 
+/// Where the TRAINING_THRESHOLD lifecycle stands for `n` indexed vectors, in plain language
+/// (the app's parameter panel shows it as the threshold is typed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainingState {
+    /// [`effective_training_threshold`], when compression is on.
+    pub threshold: Option<usize>,
+    pub n: usize,
+    /// n < threshold: Redis would still answer from the uncompressed flat buffer.
+    pub serves_flat_buffer: bool,
+    pub text: String,
+}
+
+/// The training state of `params` on `target` for `n` vectors.
+pub fn training_state(params: &SvsParams, n: usize, target: Target) -> TrainingState {
+    let Some(c) = params.compression else {
+        return TrainingState {
+            threshold: None,
+            n,
+            serves_flat_buffer: false,
+            text: "No compression: nothing to train. Redis builds the graph in batches of 1,024 \
+                   vectors as they arrive."
+                .into(),
+        };
+    };
+    let threshold = effective_training_threshold(params);
+    let codec = match target {
+        Target::Intel => c.redis_name().to_string(),
+        Target::Generic => format!("GlobalSQ8 (asked for {})", c.redis_name()),
+    };
+    let serves_flat_buffer = n < threshold;
+    let text = if serves_flat_buffer {
+        format!(
+            "{n} vectors < TRAINING_THRESHOLD {threshold}: Redis would still answer from the \
+             uncompressed flat buffer (brute force). Shown here: the {codec} graph Redis builds \
+             once {threshold} vectors have arrived."
+        )
+    } else {
+        format!(
+            "{n} vectors ≥ TRAINING_THRESHOLD {threshold}: Redis trains {codec} on the first \
+             {threshold} vectors, then builds the compressed graph."
+        )
+    };
+    TrainingState {
+        threshold: Some(threshold),
+        n,
+        serves_flat_buffer,
+        text,
+    }
+}
+
 /// The codec `target` builds for `params`: under `Generic` every compression is GlobalSQ8 and
 /// REDUCE is ignored; under `Intel` the requested codec (LeanVec with REDUCE or DIM/2).
 pub fn effective_codec(params: &SvsParams, dim: usize, target: Target) -> CodecKind {
@@ -117,5 +167,43 @@ pub fn effective_config(params: &SvsParams, n: usize, dim: usize, target: Target
         reduced_dim,
         redis_serves_flat_buffer,
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn training_state_follows_the_clamped_threshold() {
+        let plain = training_state(&SvsParams::default(), 500, Target::Intel);
+        assert_eq!((plain.threshold, plain.serves_flat_buffer), (None, false));
+        let lvq = SvsParams {
+            compression: Some(Compression::Lvq4x8),
+            ..SvsParams::default()
+        };
+        let small = training_state(&lvq, 2_000, Target::Intel);
+        assert_eq!(small.threshold, Some(DEFAULT_TRAINING_THRESHOLD));
+        assert!(small.serves_flat_buffer);
+        assert!(small.text.contains("LVQ4x8 graph"), "{}", small.text);
+        let huge = SvsParams {
+            training_threshold: Some(1_000_000),
+            ..lvq
+        };
+        let big = training_state(&huge, 200_000, Target::Generic);
+        assert_eq!(big.threshold, Some(MAX_TRAINING_THRESHOLD));
+        assert!(!big.serves_flat_buffer);
+        assert!(
+            big.text.contains("GlobalSQ8 (asked for LVQ4x8)"),
+            "{}",
+            big.text
+        );
+        // The flag is the one effective_config reports.
+        for (params, n) in [(lvq, 2_000), (huge, 200_000), (lvq, 20_000)] {
+            assert_eq!(
+                training_state(&params, n, Target::Intel).serves_flat_buffer,
+                effective_config(&params, n, 16, Target::Intel).redis_serves_flat_buffer
+            );
+        }
     }
 }

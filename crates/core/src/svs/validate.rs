@@ -68,6 +68,26 @@ pub enum SvsParamError {
     UnknownRuntimeOption { name: String },
 }
 
+impl SvsParamError {
+    /// The attribute the error is about, for a form that shows it next to that field.
+    pub fn attribute(&self) -> Option<&'static str> {
+        match self {
+            Self::Missing { attribute }
+            | Self::BadValue { attribute }
+            | Self::UnknownValue { attribute }
+            | Self::NotANumber { attribute }
+            | Self::ZeroRuntimeValue { attribute } => Some(attribute),
+            Self::UnsupportedType => Some("TYPE"),
+            Self::TrainingThresholdTooLow | Self::TrainingThresholdWithoutCompression => {
+                Some("TRAINING_THRESHOLD")
+            }
+            Self::ReduceWithoutLeanVec => Some("REDUCE"),
+            Self::BufferSmallerThanWindow { .. } => Some("SEARCH_BUFFER_CAPACITY"),
+            Self::UnknownAttribute { .. } | Self::UnknownRuntimeOption { .. } => None,
+        }
+    }
+}
+
 /// A validated FT.CREATE vector field.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ValidatedSvs {
@@ -133,6 +153,29 @@ pub fn parse_redis_compression(value: &str) -> Result<Compression, SvsParamError
         })
 }
 
+fn parse_training_threshold(value: &str) -> Result<usize, SvsParamError> {
+    let t = parse_integer(value, "TRAINING_THRESHOLD", 0)?;
+    if t < MIN_TRAINING_THRESHOLD {
+        return Err(SvsParamError::TrainingThresholdTooLow);
+    }
+    Ok(t)
+}
+
+/// One integer attribute value as FT.CREATE parses it, for forms that check each field as it
+/// is typed: TRAINING_THRESHOLD as the server reads it, every other name (GRAPH_MAX_DEGREE,
+/// CONSTRUCTION_WINDOW_SIZE, SEARCH_WINDOW_SIZE, REDUCE) as a positive integer. The
+/// cross-attribute rules stay in [`validate_params`].
+pub fn parse_integer_attribute(
+    attribute: &'static str,
+    value: &str,
+) -> Result<usize, SvsParamError> {
+    if attribute == "TRAINING_THRESHOLD" {
+        parse_training_threshold(value)
+    } else {
+        parse_positive(value, attribute)
+    }
+}
+
 /// Validates the attribute pairs of one `VECTOR SVS-VAMANA` field.
 pub fn validate_attributes<N: AsRef<str>, V: AsRef<str>>(
     pairs: &[(N, V)],
@@ -173,11 +216,7 @@ pub fn validate_attributes<N: AsRef<str>, V: AsRef<str>>(
             }
             "COMPRESSION" => params.compression = Some(parse_redis_compression(value)?),
             "TRAINING_THRESHOLD" => {
-                let t = parse_integer(value, "TRAINING_THRESHOLD", 0)?;
-                if t < MIN_TRAINING_THRESHOLD {
-                    return Err(SvsParamError::TrainingThresholdTooLow);
-                }
-                params.training_threshold = Some(t);
+                params.training_threshold = Some(parse_training_threshold(value)?)
             }
             "REDUCE" => params.reduce = Some(parse_positive(value, "REDUCE")?),
             _ => {
@@ -370,4 +409,37 @@ pub fn resolve_runtime(
         capacity,
         use_history,
     })
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    #[test]
+    fn one_field_parses_as_the_server_parses_it_and_names_its_attribute() {
+        assert_eq!(parse_integer_attribute("GRAPH_MAX_DEGREE", " 64 "), Ok(64));
+        let zero = parse_integer_attribute("GRAPH_MAX_DEGREE", "0").unwrap_err();
+        assert_eq!(
+            zero,
+            SvsParamError::BadValue {
+                attribute: "GRAPH_MAX_DEGREE"
+            }
+        );
+        assert_eq!(zero.attribute(), Some("GRAPH_MAX_DEGREE"));
+        let low = parse_integer_attribute("TRAINING_THRESHOLD", "500").unwrap_err();
+        assert_eq!(low, SvsParamError::TrainingThresholdTooLow);
+        assert_eq!(low.attribute(), Some("TRAINING_THRESHOLD"));
+        // The same text as the pair parser gives for the same value.
+        let pairs = [
+            ("TYPE", "FLOAT32"),
+            ("DIM", "8"),
+            ("DISTANCE_METRIC", "L2"),
+            ("TRAINING_THRESHOLD", "500"),
+        ];
+        assert_eq!(validate_attributes(&pairs).unwrap_err(), low);
+        assert_eq!(
+            SvsParamError::ReduceWithoutLeanVec.attribute(),
+            Some("REDUCE")
+        );
+    }
 }

@@ -392,7 +392,7 @@ fn memory(s: &mut String, r: &Resolved<'_>) {
     let _ = writeln!(s, "## 4. Memory\n");
     let _ = writeln!(
         s,
-        "Bytes per vector come from the comparison at n = {}: **measured** = annlab's own index structures (exact byte count), **model** = the documented model of Redis's `vector_index_sz_mb` for the same index. Projection: bytes(N) = N x model bytes per vector. Growth: N(h) = N x (1 + {})^{} = {} documents. Documents: the raw vector blob each document keeps (DIM x sizeof(TYPE)); the index never includes it, and compression does not shrink it.\n",
+        "Bytes per vector come from the comparison at n = {}: **measured** = annlab's own index structures (exact byte count), **model** = the documented model of Redis's `vector_index_sz_mb` for the same index. Projection: bytes(N) = the model evaluated at N documents (whole 1,024-vector blocks and the fixed parts included); per vector = bytes(N) / N. Growth: N(h) = N x (1 + {})^{} = {} documents. Documents: the raw vector blob each document keeps (DIM x sizeof(TYPE)); the index never includes it, and compression does not shrink it.\n",
         count(m.measured_n as u64),
         py_float(p.monthly_growth),
         p.growth_horizon_months,
