@@ -8,6 +8,6 @@ pub mod target;
 pub mod validate;
 
 pub use index::{SvsError, SvsIndex, SvsPrepared};
-pub use params::{Compression, SearchHistory, SvsParams, SvsRuntime, Target};
-pub use target::{effective_config, EffectiveSvs};
+pub use params::{Compression, Insertion, SearchHistory, SvsParams, SvsRuntime, Target};
+pub use target::{effective_config, incremental_first_block, vamana_insertion, EffectiveSvs};
 pub use validate::{validate_attributes, validate_params, SvsParamError, ValidatedSvs};
