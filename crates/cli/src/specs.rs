@@ -14,7 +14,8 @@ pub fn hnsw(spec: &str) -> Result<IndexSpec> {
     Ok(IndexSpec::Hnsw { params, ef_sweep })
 }
 
-/// Parses one `--svs` spec, to be built as `target` would.
+/// Parses one `--svs` spec, to be built as `target` would. Besides the Redis attributes it takes
+/// `insertion=batched|incremental`: the server's WORKERS > 0 or WORKERS 0 graph insertion.
 pub fn svs(spec: &str, target: Target) -> Result<IndexSpec> {
     let (params, runtime_sweep) =
         parse_svs_spec(spec).with_context(|| format!("invalid --svs spec `{spec}`"))?;
@@ -23,4 +24,24 @@ pub fn svs(spec: &str, target: Target) -> Result<IndexSpec> {
         target,
         runtime_sweep,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use annlab_core::svs::Insertion;
+
+    #[test]
+    fn svs_spec_takes_the_insertion_mode() {
+        let spec = svs("graph_max_degree=32,insertion=incremental", Target::Generic).unwrap();
+        let IndexSpec::Svs { params, .. } = spec else {
+            panic!("not an SVS spec");
+        };
+        assert_eq!(params.insertion, Insertion::Incremental);
+        let IndexSpec::Svs { params, .. } = svs("", Target::Intel).unwrap() else {
+            panic!("not an SVS spec");
+        };
+        assert_eq!(params.insertion, Insertion::Batched);
+        assert!(svs("insertion=sometimes", Target::Intel).is_err());
+    }
 }

@@ -7,14 +7,18 @@
 //!
 //! `ANNLAB_PRESCREEN=1` builds with the sketch pre-screen (`BuildConfig::prescreen`, the
 //! default in wasm only): the graph fingerprint must not change, only the time and the number
-//! of f32 distances.
+//! of f32 distances. `ANNLAB_CODEC=LVQ4x8` (any `CodecKind` name: GlobalSQ8, LVQ4, LVQ8, LVQ4x4,
+//! LVQ4x8, LeanVec4x8, LeanVec8x8; REDUCE = DIM/2) builds over that codec instead of FP32,
+//! trained on every row.
 #[path = "../tests/vamana_support/datasets.rs"]
 mod datasets;
 
 use std::time::Instant;
 
-use annlab_core::store::FullPrecisionStore;
+use annlab_core::quant::{train_codec_store, CodecKind};
+use annlab_core::svs::Compression;
 use annlab_core::vamana::{BuildConfig, VamanaBuilder};
+use annlab_core::{with_codec_store, NoControl};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -35,15 +39,26 @@ fn main() {
         ds.base.as_slice()[..rows * ds.base.dim()].to_vec(),
     )
     .expect("subset");
-    let store = FullPrecisionStore::<f32>::from_matrix(&base, ds.metric).expect("store");
     let mut config = BuildConfig::redis(r, l, ds.metric);
     config.prescreen = std::env::var_os("ANNLAB_PRESCREEN").is_some();
+    let codec_name = std::env::var("ANNLAB_CODEC").unwrap_or_else(|_| "FP32".into());
+    let kind = match codec_name.as_str() {
+        "FP32" => CodecKind::Float32,
+        other => CodecKind::from_compression(
+            Some(other.parse::<Compression>().expect("codec name")),
+            annlab_core::ElementType::Float32,
+            base.dim(),
+            None,
+        ),
+    };
+    let store = train_codec_store(kind, &base, ds.metric, rows, 0, &mut NoControl).expect("store");
     let t0 = Instant::now();
-    let mut builder = VamanaBuilder::new(&store, config).expect("builder");
-    while !builder.step(1024).finished {}
+    let (computed, graph) = with_codec_store!(&store, s => {
+        let mut builder = VamanaBuilder::new(s, config).expect("builder");
+        while !builder.step(1024).finished {}
+        (builder.distance_computations(), builder.finish())
+    });
     let secs = t0.elapsed().as_secs_f64();
-    let computed = builder.distance_computations();
-    let graph = builder.finish();
     // Order-sensitive fingerprint of the adjacency lists: equal graphs give equal values.
     let mut fingerprint: u64 = 0xcbf2_9ce4_8422_2325;
     for node in 0..graph.len() as u32 {
@@ -56,7 +71,7 @@ fn main() {
         }
     }
     println!(
-        "{{\"dataset\": \"{}\", \"r\": {r}, \"l\": {l}, \"prescreen\": {}, \"build_s\": {secs:.3}, \"distances\": {computed}, \"per_node\": {:.0}, \"ns_per_distance\": {:.1}, \"mean_degree\": {:.2}, \"graph_fingerprint\": \"{fingerprint:016x}\"}}",
+        "{{\"dataset\": \"{}\", \"codec\": \"{codec_name}\", \"r\": {r}, \"l\": {l}, \"prescreen\": {}, \"build_s\": {secs:.3}, \"distances\": {computed}, \"per_node\": {:.0}, \"ns_per_distance\": {:.1}, \"mean_degree\": {:.2}, \"graph_fingerprint\": \"{fingerprint:016x}\"}}",
         ds.name,
         config.prescreen,
         computed as f64 / rows as f64,

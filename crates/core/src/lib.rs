@@ -30,6 +30,7 @@ pub mod sketch;
 pub mod store;
 pub mod svs;
 pub mod vamana;
+pub mod visited;
 
 pub use control::{BuildControl, Cancelled, NoControl};
 pub use element::{Element, ElementType};

@@ -62,6 +62,14 @@ pub trait VectorStore: Send + Sync {
     /// Prepares stored row `id` as a query (used while building the graph).
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a>;
 
+    /// Re-aims `scorer` at stored row `id`: afterwards it scores exactly as
+    /// [`scorer_for_row`](Self::scorer_for_row)`(id)` would. Codec scorers reuse their own
+    /// buffers, so pruning, which measures from every kept neighbour, decodes into memory it
+    /// already holds instead of allocating a scorer per neighbour.
+    fn aim_at_row<'a>(&'a self, scorer: &mut Self::Scorer<'a>, id: u32) {
+        *scorer = self.scorer_for_row(id);
+    }
+
     /// Row `id` decoded to f32 (lossy for compressed stores).
     fn decode_row(&self, id: u32, out: &mut Vec<f32>);
 

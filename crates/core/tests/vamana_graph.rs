@@ -8,7 +8,7 @@ use annlab_core::rng::synthetic_clustered;
 use annlab_core::store::{FullPrecisionStore, VectorStore};
 use annlab_core::vamana::{
     build_vamana, BatchLists, BuildConfig, ListsError, NeighborGenerator, SearchParams,
-    VamanaBuildState, VamanaBuilder, VamanaError, VamanaGraph, VamanaSearcher,
+    VamanaBuildState, VamanaBuilder, VamanaError, VamanaGraph, VamanaInsertion, VamanaSearcher,
 };
 use annlab_core::{distance, with_codec_store, Matrix, NoControl};
 
@@ -493,4 +493,76 @@ fn handed_out_prunes_are_checked_and_can_be_reclaimed() {
     while !state.step(&store, usize::MAX, false).finished {}
     let serial = build_vamana(&store, config, &mut NoControl).unwrap();
     assert_eq!(state.finish(), serial);
+}
+
+#[test]
+fn incremental_insertion_builds_a_first_block_then_inserts_one_row_at_a_time() {
+    let f = fixture(Metric::L2, SEED + 21);
+    let batched = BuildConfig::redis(16, 64, Metric::L2);
+    // A first block covering every row is the batched build.
+    let whole = BuildConfig {
+        insertion: VamanaInsertion::Incremental { first_block: 5_000 },
+        ..batched
+    };
+    assert_eq!(
+        build_vamana(&f.store, whole, &mut NoControl).unwrap(),
+        f.graph
+    );
+    let config = BuildConfig {
+        insertion: VamanaInsertion::Incremental { first_block: 300 },
+        ..batched
+    };
+    let mut builder = VamanaBuilder::new(&f.store, config).unwrap();
+    let mut phases = Vec::new();
+    loop {
+        let p = builder.step(97);
+        if phases.last() != Some(&(p.phase, p.total)) {
+            phases.push((p.phase, p.total));
+        }
+        if p.finished {
+            break;
+        }
+    }
+    assert_eq!(
+        phases,
+        [
+            ("pass 1/2", 300),
+            ("pass 2/2", 300),
+            ("inserting", 1_700),
+            ("inserting", 2_000)
+        ]
+    );
+    let graph = builder.finish();
+    assert_ne!(graph, f.graph, "single insertions give another graph");
+    // The entry point is the medoid of the first block.
+    let first = f.store.len().min(300);
+    let mut mean = vec![0.0f64; f.store.dim()];
+    let mut row = Vec::new();
+    for id in 0..first as u32 {
+        f.store.decode_row(id, &mut row);
+        mean.iter_mut()
+            .zip(&row)
+            .for_each(|(m, &x)| *m += f64::from(x));
+    }
+    let mean: Vec<f32> = mean.iter().map(|m| (m / first as f64) as f32).collect();
+    let nearest = (0..first as u32)
+        .min_by(|&a, &b| {
+            f.store.decode_row(a, &mut row);
+            let da = distance::l2sq(&mean, &row);
+            f.store.decode_row(b, &mut row);
+            da.total_cmp(&distance::l2sq(&mean, &row))
+        })
+        .unwrap();
+    assert_eq!(graph.entry_point(), nearest);
+    for node in 0..graph.len() as u32 {
+        let nbs = graph.neighbors(node);
+        assert!(!nbs.is_empty() && nbs.len() <= 16, "node {node}");
+        assert!(nbs
+            .iter()
+            .all(|&nb| nb != node && (nb as usize) < graph.len()));
+    }
+    // Seed SEED + 21, window 50: measured 0.99 batched; the floor leaves room for either mode.
+    let incremental = Fixture { graph, ..f };
+    let (r, _) = recall(&incremental, &SearchParams::with_window(50));
+    assert!(r >= 0.9, "incremental recall@10 at window 50: {r}");
 }

@@ -13,12 +13,13 @@ use rand::Rng;
 
 use super::access::HnswStore;
 use super::graph::Graph;
-use super::heap::{Cand, Far, Near};
+use super::heap::{Far, Near};
 use super::index::Hnsw;
 use super::search::{greedy_descent, Beam};
 use super::visited::VisitedSet;
 use super::{HnswError, HnswParams};
 use crate::control::{BuildControl, Cancelled};
+use crate::neighbor::Neighbor;
 use crate::rng::{seeded, SeededRng};
 
 /// Rows inserted between two progress reports of [`Hnsw::build`].
@@ -41,12 +42,12 @@ struct BuildScratch {
     candidates: BinaryHeap<Near>,
     results: BinaryHeap<Far>,
     /// Beam results sorted nearest first.
-    sorted: Vec<Cand>,
+    sorted: Vec<Neighbor>,
     /// Neighbours kept by the heuristic.
-    kept: Vec<Cand>,
+    kept: Vec<Neighbor>,
     /// Re-prune candidates of an overflowing list.
-    overflow: Vec<Cand>,
-    overflow_kept: Vec<Cand>,
+    overflow: Vec<Neighbor>,
+    overflow_kept: Vec<Neighbor>,
     pending: Vec<u32>,
     pending_dist: Vec<f32>,
     /// Decoded rows (only used by FP16/BF16 stores).
@@ -146,7 +147,7 @@ impl<S: HnswStore> HnswBuilder<S> {
         let prefetch = |other: u32| store.prefetch(other);
         let mut count = 0usize;
 
-        let mut cur = Cand::new(entry, dist(entry));
+        let mut cur = Neighbor::new(entry, dist(entry));
         cur = greedy_descent(graph, cur, max_level, level, &mut dist, &mut count);
 
         for lev in (0..=level.min(max_level)).rev() {
@@ -169,7 +170,7 @@ impl<S: HnswStore> HnswBuilder<S> {
             );
             sorted.clear();
             sorted.extend(results.drain().map(|Far(c)| c));
-            sorted.sort_unstable_by(Cand::cmp_closer);
+            sorted.sort_unstable_by(Neighbor::cmp_by_distance);
             select_heuristic(store, sorted, m, kept, heuristic_row);
             if let Some(&closest) = kept.first() {
                 cur = closest;
@@ -184,14 +185,14 @@ impl<S: HnswStore> HnswBuilder<S> {
                 // from `nb`.
                 let nb_row = store.row_f32(nb.id, heuristic_row);
                 overflow.clear();
-                overflow.push(Cand::new(id, nb.dist));
+                overflow.push(Neighbor::new(id, nb.distance));
                 overflow.extend(
                     graph
                         .neighbors(nb.id, lev)
                         .iter()
-                        .map(|&x| Cand::new(x, store.distance_from(nb_row, x))),
+                        .map(|&x| Neighbor::new(x, store.distance_from(nb_row, x))),
                 );
-                overflow.sort_unstable_by(Cand::cmp_closer);
+                overflow.sort_unstable_by(Neighbor::cmp_by_distance);
                 select_heuristic(store, overflow, cap, overflow_kept, heuristic_row);
                 graph.set_neighbors(nb.id, lev, overflow_kept.iter().map(|c| c.id));
             }
@@ -207,9 +208,9 @@ impl<S: HnswStore> HnswBuilder<S> {
 /// `m`. With fewer than `m` candidates all are kept, as in hnswlib.
 fn select_heuristic<S: HnswStore>(
     store: &S,
-    sorted: &[Cand],
+    sorted: &[Neighbor],
     m: usize,
-    kept: &mut Vec<Cand>,
+    kept: &mut Vec<Neighbor>,
     row_buf: &mut Vec<f32>,
 ) {
     kept.clear();
@@ -224,7 +225,7 @@ fn select_heuristic<S: HnswStore>(
         let row = store.row_f32(c.id, row_buf);
         let diverse = kept
             .iter()
-            .all(|k| store.distance_from(row, k.id) >= c.dist);
+            .all(|k| store.distance_from(row, k.id) >= c.distance);
         if diverse {
             kept.push(c);
         }

@@ -1,38 +1,13 @@
-//! Candidate entries for the search heaps: ordered by distance, ties by the lower id, so every
-//! traversal is deterministic.
+//! The search heaps' orders over the crate's one candidate type, [`Neighbor`]: by distance,
+//! ties by the lower id ([`Neighbor::cmp_by_distance`]), so every traversal is deterministic.
 
 use std::cmp::Ordering;
 
 use crate::neighbor::Neighbor;
 
-/// A node and its distance to the current query.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Cand {
-    pub dist: f32,
-    pub id: u32,
-}
-
-impl Cand {
-    #[inline]
-    pub fn new(id: u32, dist: f32) -> Self {
-        Self { dist, id }
-    }
-
-    #[inline]
-    pub fn cmp_closer(&self, other: &Self) -> Ordering {
-        self.dist
-            .total_cmp(&other.dist)
-            .then_with(|| self.id.cmp(&other.id))
-    }
-
-    pub fn neighbor(self) -> Neighbor {
-        Neighbor::new(self.id, self.dist)
-    }
-}
-
 /// Max-heap order: the farthest entry on top (the result set's worst hit).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Far(pub Cand);
+pub(crate) struct Far(pub Neighbor);
 
 impl Eq for Far {}
 impl PartialOrd for Far {
@@ -43,13 +18,13 @@ impl PartialOrd for Far {
 impl Ord for Far {
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0.cmp_closer(&other.0)
+        self.0.cmp_by_distance(&other.0)
     }
 }
 
 /// Min-heap order: the nearest entry on top (the next candidate to expand).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Near(pub Cand);
+pub(crate) struct Near(pub Neighbor);
 
 impl Eq for Near {}
 impl PartialOrd for Near {
@@ -60,6 +35,6 @@ impl PartialOrd for Near {
 impl Ord for Near {
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other.0.cmp_closer(&self.0)
+        other.0.cmp_by_distance(&self.0)
     }
 }

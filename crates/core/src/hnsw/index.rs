@@ -2,7 +2,7 @@
 
 use super::access::HnswStore;
 use super::graph::Graph;
-use super::heap::{Cand, Far};
+use super::heap::Far;
 use super::memory::{document_bytes, redis_index_bytes_estimate};
 use super::search::{greedy_descent, Beam, RangeWalk, SearchScratch};
 use super::{HnswError, HnswParams};
@@ -124,7 +124,7 @@ impl<S: HnswStore> Hnsw<S> {
         let mut dist = |id: u32| store.distance_from(q, id);
         let prefetch = |id: u32| store.prefetch(id);
         let mut count = 1;
-        let start = Cand::new(entry, dist(entry));
+        let start = Neighbor::new(entry, dist(entry));
         let start = greedy_descent(
             &self.graph,
             start,
@@ -156,7 +156,7 @@ impl<S: HnswStore> Hnsw<S> {
         while results.len() > k {
             results.pop();
         }
-        let mut hits: Vec<Neighbor> = results.drain().map(|Far(c)| c.neighbor()).collect();
+        let mut hits: Vec<Neighbor> = results.drain().map(|Far(c)| c).collect();
         hits.sort_unstable_by(Neighbor::cmp_by_distance);
         Ok(HnswHits {
             hits,
@@ -194,7 +194,7 @@ impl<S: HnswStore> Hnsw<S> {
         let q: &[f32] = query;
         let mut dist = |id: u32| store.distance_from(q, id);
         let mut count = 1;
-        let start = Cand::new(entry, dist(entry));
+        let start = Neighbor::new(entry, dist(entry));
         let start = greedy_descent(
             &self.graph,
             start,
@@ -212,7 +212,7 @@ impl<S: HnswStore> Hnsw<S> {
             candidates,
         }
         .run(&self.graph, start, &mut dist, &mut found);
-        let mut hits: Vec<Neighbor> = found.into_iter().map(Cand::neighbor).collect();
+        let mut hits: Vec<Neighbor> = found.into_iter().collect();
         hits.sort_unstable_by(Neighbor::cmp_by_distance);
         Ok(HnswHits {
             hits,

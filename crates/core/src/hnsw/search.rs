@@ -7,8 +7,9 @@
 use std::collections::BinaryHeap;
 
 use super::graph::Graph;
-use super::heap::{Cand, Far, Near};
+use super::heap::{Far, Near};
 use super::visited::VisitedSet;
+use crate::neighbor::Neighbor;
 
 /// Reusable per-searcher buffers. Keep one per thread/worker and pass it to every query, so
 /// searches do not allocate beyond their result vector.
@@ -44,12 +45,12 @@ impl SearchScratch {
 #[inline]
 pub(crate) fn greedy_descent<D: FnMut(u32) -> f32>(
     graph: &Graph,
-    mut cur: Cand,
+    mut cur: Neighbor,
     from_level: usize,
     stop_level: usize,
     dist: &mut D,
     count: &mut usize,
-) -> Cand {
+) -> Neighbor {
     let mut level = from_level;
     while level > stop_level {
         let mut changed = true;
@@ -58,8 +59,8 @@ pub(crate) fn greedy_descent<D: FnMut(u32) -> f32>(
             for &nb in graph.neighbors(cur.id, level) {
                 let d = dist(nb);
                 *count += 1;
-                if d < cur.dist {
-                    cur = Cand::new(nb, d);
+                if d < cur.distance {
+                    cur = Neighbor::new(nb, d);
                     changed = true;
                 }
             }
@@ -92,7 +93,7 @@ impl Beam<'_> {
         self,
         graph: &Graph,
         level: usize,
-        entry: Cand,
+        entry: Neighbor,
         score: &mut D,
         prefetch: &P,
     ) -> usize {
@@ -110,9 +111,9 @@ impl Beam<'_> {
         visited.insert(entry.id);
         candidates.push(Near(entry));
         results.push(Far(entry));
-        let mut bound = entry.dist;
+        let mut bound = entry.distance;
         while let Some(Near(cur)) = candidates.pop() {
-            if cur.dist > bound && results.len() >= ef {
+            if cur.distance > bound && results.len() >= ef {
                 break;
             }
             pending.clear();
@@ -127,14 +128,14 @@ impl Beam<'_> {
             count += pending.len();
             for (&nb, &d) in pending.iter().zip(pending_dist.iter()) {
                 if results.len() < ef || d < bound {
-                    let c = Cand::new(nb, d);
+                    let c = Neighbor::new(nb, d);
                     candidates.push(Near(c));
                     results.push(Far(c));
                     if results.len() > ef {
                         results.pop();
                     }
                     if let Some(Far(worst)) = results.peek() {
-                        bound = worst.dist;
+                        bound = worst.distance;
                     }
                 }
             }
@@ -164,9 +165,9 @@ impl RangeWalk<'_> {
     pub(crate) fn run<D: FnMut(u32) -> f32>(
         self,
         graph: &Graph,
-        entry: Cand,
+        entry: Neighbor,
         dist: &mut D,
-        out: &mut Vec<Cand>,
+        out: &mut Vec<Neighbor>,
     ) -> usize {
         let RangeWalk {
             radius,
@@ -178,20 +179,20 @@ impl RangeWalk<'_> {
         let widen = |range: f32| (f64::from(range) * (1.0 + epsilon)) as f32;
         candidates.clear();
         visited.insert(entry.id);
-        let mut range = entry.dist;
-        if entry.dist <= radius {
+        let mut range = entry.distance;
+        if entry.distance <= radius {
             out.push(entry);
             range = radius;
         }
         let mut boundary = widen(range);
         candidates.push(Near(entry));
         while let Some(Near(cur)) = candidates.peek().copied() {
-            if cur.dist > boundary {
+            if cur.distance > boundary {
                 break;
             }
             candidates.pop();
-            if cur.dist < range && cur.dist >= radius {
-                range = cur.dist;
+            if cur.distance < range && cur.distance >= radius {
+                range = cur.distance;
                 boundary = widen(range);
             }
             for &nb in graph.neighbors(cur.id, 0) {
@@ -201,9 +202,9 @@ impl RangeWalk<'_> {
                 let d = dist(nb);
                 count += 1;
                 if d < boundary {
-                    candidates.push(Near(Cand::new(nb, d)));
+                    candidates.push(Near(Neighbor::new(nb, d)));
                     if d <= radius {
-                        out.push(Cand::new(nb, d));
+                        out.push(Neighbor::new(nb, d));
                     }
                 }
             }

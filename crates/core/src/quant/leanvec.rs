@@ -155,34 +155,55 @@ impl LeanVecStore {
     }
 
     fn prepare(&self, query: &[f32], origin_missing: bool) -> LeanVecScorer<'_> {
-        let full: Vec<f32> = (0..self.dim)
-            .map(|i| query.get(i).copied().unwrap_or(0.0))
-            .collect();
+        let empty = || PreparedOneLevel {
+            q: Vec::new(),
+            sum_q: 0.0,
+            offset: 0.0,
+            pad: 0.0,
+        };
+        let mut scorer = LeanVecScorer {
+            store: self,
+            primary: empty(),
+            secondary: empty(),
+            origin_missing,
+            full: Vec::new(),
+            centred: Vec::new(),
+            row: Vec::new(),
+        };
+        self.prepare_into(query, &mut scorer);
+        scorer
+    }
+
+    /// Prepares `query` into `scorer`'s buffers: projected for the primary, at full dimension
+    /// for the secondary.
+    fn prepare_into(&self, query: &[f32], scorer: &mut LeanVecScorer<'_>) {
+        let LeanVecScorer {
+            primary,
+            secondary,
+            full,
+            centred,
+            ..
+        } = scorer;
+        full.clear();
+        full.extend((0..self.dim).map(|i| query.get(i).copied().unwrap_or(0.0)));
         let padded = padded_dims(self.primary_bits, self.reduced_dim);
-        let mut q = Vec::with_capacity(padded);
+        let q = &mut primary.q;
+        q.reserve(padded);
         let (sum_q, offset) = if self.metric.is_inner_product() {
-            self.project(&full, &mut q);
-            (q.iter().sum(), crate::distance::dot(&full, &self.mean))
+            self.project(full, q);
+            (q.iter().sum(), crate::distance::dot(full, &self.mean))
         } else {
-            let centred: Vec<f32> = full.iter().zip(&self.mean).map(|(v, m)| v - m).collect();
-            self.project(&centred, &mut q);
-            let outside = crate::distance::dot(&centred, &centred) - crate::distance::dot(&q, &q);
+            centred.clear();
+            centred.extend(full.iter().zip(&self.mean).map(|(v, m)| v - m));
+            self.project(centred, q);
+            let outside = crate::distance::dot(centred, centred) - crate::distance::dot(q, q);
             (0.0, outside.max(0.0))
         };
         q.resize(padded, 0.0);
-        let primary = PreparedOneLevel {
-            q,
-            sum_q,
-            offset,
-            pad: (padded - self.reduced_dim) as f32,
-        };
-        let secondary = PreparedOneLevel::new(self.metric, SECONDARY_BITS, &full, &self.mean);
-        LeanVecScorer {
-            store: self,
-            primary,
-            secondary,
-            origin_missing,
-        }
+        primary.sum_q = sum_q;
+        primary.offset = offset;
+        primary.pad = (padded - self.reduced_dim) as f32;
+        secondary.reset(self.metric, SECONDARY_BITS, full, &self.mean);
     }
 }
 
@@ -201,6 +222,11 @@ pub struct LeanVecScorer<'a> {
     secondary: PreparedOneLevel,
     /// Made by `scorer_for_row` from an out-of-range id: every distance is +∞.
     origin_missing: bool,
+    /// The query at full dimension, (L2) centred, and the decoded stored row it came from:
+    /// buffers `aim_at_row` reuses.
+    full: Vec<f32>,
+    centred: Vec<f32>,
+    row: Vec<f32>,
 }
 
 impl QueryScorer for LeanVecScorer<'_> {
@@ -256,6 +282,14 @@ impl VectorStore for LeanVecStore {
         self.prepare(&row, id as usize >= self.len())
     }
 
+    fn aim_at_row<'a>(&'a self, scorer: &mut Self::Scorer<'a>, id: u32) {
+        let mut row = std::mem::take(&mut scorer.row);
+        self.decode_row(id, &mut row);
+        self.prepare_into(&row, scorer);
+        scorer.origin_missing = id as usize >= self.len();
+        scorer.row = row;
+    }
+
     /// The best reconstruction: `μ +` the LVQ8 secondary.
     fn decode_row(&self, id: u32, out: &mut Vec<f32>) {
         out.clear();
@@ -263,6 +297,11 @@ impl VectorStore for LeanVecStore {
         let secondary = self.record(id).get(self.primary_bytes..).unwrap_or(&[]);
         decode_primary(SECONDARY_BITS, secondary, out);
         out.iter_mut().zip(&self.mean).for_each(|(o, m)| *o += m);
+    }
+
+    #[inline]
+    fn prefetch_vector(&self, id: u32) {
+        crate::store::prefetch_slice(self.record(id));
     }
 
     fn vector_bytes(&self) -> u64 {

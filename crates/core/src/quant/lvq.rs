@@ -40,23 +40,34 @@ pub(crate) struct PreparedOneLevel {
 impl PreparedOneLevel {
     /// Prepares `query` against codes of `bits` bits over `dim` dimensions centred on `mean`.
     pub fn new(metric: Metric, bits: u32, query: &[f32], mean: &[f32]) -> Self {
+        let mut prepared = Self {
+            q: Vec::new(),
+            sum_q: 0.0,
+            offset: 0.0,
+            pad: 0.0,
+        };
+        prepared.reset(metric, bits, query, mean);
+        prepared
+    }
+
+    /// Prepares `query` as [`new`](Self::new) does, reusing `q`'s allocation.
+    pub fn reset(&mut self, metric: Metric, bits: u32, query: &[f32], mean: &[f32]) {
         let dim = mean.len();
         let padded = padded_dims(bits, dim);
-        let mut q = Vec::with_capacity(padded);
+        let q = &mut self.q;
+        q.clear();
+        q.reserve(padded);
         q.extend((0..dim).map(|i| query.get(i).copied().unwrap_or(0.0)));
         let (sum_q, offset) = if metric.is_inner_product() {
-            (q.iter().sum::<f32>(), crate::distance::dot(&q, mean))
+            (q.iter().sum::<f32>(), crate::distance::dot(q, mean))
         } else {
             q.iter_mut().zip(mean).for_each(|(v, m)| *v -= m);
             (0.0, 0.0)
         };
         q.resize(padded, 0.0);
-        Self {
-            q,
-            sum_q,
-            offset,
-            pad: (padded - dim) as f32,
-        }
+        self.sum_q = sum_q;
+        self.offset = offset;
+        self.pad = (padded - dim) as f32;
     }
 
     /// Distance to a one-level record (codes of `code_bytes` bytes, then the constants).
@@ -211,6 +222,7 @@ impl LvqStore {
             store: self,
             prepared: PreparedOneLevel::new(self.metric, self.primary_bits, query, &self.mean),
             origin_missing,
+            row: Vec::new(),
         }
     }
 }
@@ -221,6 +233,8 @@ pub struct LvqScorer<'a> {
     prepared: PreparedOneLevel,
     /// Made by `scorer_for_row` from an out-of-range id: every distance is +∞.
     origin_missing: bool,
+    /// The decoded stored row this scorer measures from (reused by `aim_at_row`).
+    row: Vec<f32>,
 }
 
 impl LvqScorer<'_> {
@@ -334,7 +348,19 @@ impl VectorStore for LvqStore {
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
         let mut row = Vec::with_capacity(self.dim);
         self.decode_row(id, &mut row);
-        self.prepare(&row, id as usize >= self.len())
+        let mut scorer = self.prepare(&row, id as usize >= self.len());
+        scorer.row = row;
+        scorer
+    }
+
+    fn aim_at_row<'a>(&'a self, scorer: &mut Self::Scorer<'a>, id: u32) {
+        let mut row = std::mem::take(&mut scorer.row);
+        self.decode_row(id, &mut row);
+        scorer
+            .prepared
+            .reset(self.metric, self.primary_bits, &row, &self.mean);
+        scorer.origin_missing = id as usize >= self.len();
+        scorer.row = row;
     }
 
     /// The best reconstruction: `μ + primary (+ residual)`.
@@ -349,6 +375,11 @@ impl VectorStore for LvqStore {
             add_residual(self.residual_bits, residual, scale, out);
         }
         out.iter_mut().zip(&self.mean).for_each(|(o, m)| *o += m);
+    }
+
+    #[inline]
+    fn prefetch_vector(&self, id: u32) {
+        crate::store::prefetch_slice(self.record(id));
     }
 
     fn vector_bytes(&self) -> u64 {

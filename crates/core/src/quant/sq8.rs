@@ -156,6 +156,12 @@ impl VectorStore for Sq8Store {
         self.prepare(row, id as usize >= self.len())
     }
 
+    fn aim_at_row<'a>(&'a self, scorer: &mut Self::Scorer<'a>, id: u32) {
+        let mut row = std::mem::take(&mut scorer.query);
+        self.decode_row(id, &mut row);
+        *scorer = self.prepare(row, id as usize >= self.len());
+    }
+
     fn decode_row(&self, id: u32, out: &mut Vec<f32>) {
         out.clear();
         out.extend(
@@ -163,6 +169,11 @@ impl VectorStore for Sq8Store {
                 .iter()
                 .map(|&c| self.min + self.step * f32::from(c)),
         );
+    }
+
+    #[inline]
+    fn prefetch_vector(&self, id: u32) {
+        crate::store::prefetch_slice(self.codes(id));
     }
 
     fn vector_bytes(&self) -> u64 {

@@ -100,11 +100,14 @@ impl SvsIndex {
             params.seed,
             control,
         )?;
-        let config = BuildConfig::redis(
-            params.graph_max_degree,
-            params.construction_window_size,
-            metric,
-        );
+        let config = BuildConfig {
+            insertion: super::target::vamana_insertion(params),
+            ..BuildConfig::redis(
+                params.graph_max_degree,
+                params.construction_window_size,
+                metric,
+            )
+        };
         Ok(SvsPrepared {
             store,
             config,

@@ -8,6 +8,9 @@ pub mod target;
 pub mod validate;
 
 pub use index::{SvsError, SvsIndex, SvsPrepared};
-pub use params::{Compression, SearchHistory, SvsParams, SvsRuntime, Target};
-pub use target::{effective_config, training_state, EffectiveSvs, TrainingState};
+pub use params::{Compression, Insertion, SearchHistory, SvsParams, SvsRuntime, Target};
+pub use target::{
+    effective_config, incremental_first_block, training_state, vamana_insertion, EffectiveSvs,
+    TrainingState,
+};
 pub use validate::{validate_attributes, validate_params, SvsParamError, ValidatedSvs};

@@ -128,6 +128,11 @@ pub struct SvsParams {
     pub reduce: Option<usize>,
     /// Seed for anything random in build or training.
     pub seed: u64,
+    /// Which server WORKERS setting the graph build models (not an FT.CREATE attribute).
+    /// Absent in older JSON: batched; not written when batched, so earlier files and bundles
+    /// stay byte for byte the same.
+    #[serde(default, skip_serializing_if = "Insertion::is_batched")]
+    pub insertion: Insertion,
 }
 
 impl Default for SvsParams {
@@ -142,6 +147,56 @@ impl Default for SvsParams {
             training_threshold: None,
             reduce: None,
             seed: 42,
+            insertion: Insertion::Batched,
+        }
+    }
+}
+
+/// How the server inserts rows into the graph, which its WORKERS setting decides
+/// (`FT.CONFIG GET WORKERS`, or `CONFIG GET search-workers` on 8.x); see
+/// [`crate::vamana::VamanaInsertion`] for what each does and the sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Insertion {
+    /// WORKERS > 0: the flat buffer moves to the graph in batches.
+    #[default]
+    Batched,
+    /// WORKERS 0: a first block is built, then every vector is inserted alone.
+    Incremental,
+}
+
+impl Insertion {
+    pub fn is_batched(&self) -> bool {
+        *self == Insertion::Batched
+    }
+
+    /// What the mode models, in the server's terms.
+    pub fn label(self) -> &'static str {
+        match self {
+            Insertion::Batched => "WORKERS > 0 (batched)",
+            Insertion::Incremental => "WORKERS 0 (incremental)",
+        }
+    }
+
+    /// The spec-string value (`insertion=batched|incremental`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Insertion::Batched => "batched",
+            Insertion::Incremental => "incremental",
+        }
+    }
+}
+
+impl FromStr for Insertion {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "batched" => Ok(Insertion::Batched),
+            "incremental" => Ok(Insertion::Incremental),
+            other => Err(format!(
+                "unknown insertion `{other}` (expected batched or incremental)"
+            )),
         }
     }
 }

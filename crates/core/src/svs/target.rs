@@ -86,6 +86,33 @@ pub fn training_state(params: &SvsParams, n: usize, target: Target) -> TrainingS
     }
 }
 
+/// VecSim's flat-buffer trigger without compression (`SVS_VAMANA_DEFAULT_UPDATE_THRESHOLD`,
+/// one 1,024-vector block). UNCERTAIN for 8.2 (v8.2.0 used 10,240): on a 50k × 128 clustered
+/// set a first block of 1,024 gave recall@10 0.743 at window 10 and 10,240 gave 0.769; the live
+/// 8.2.13 server gave 0.7345 with WORKERS 0, so 1,024 it is (`examples/insertion_modes.rs`).
+pub const UNCOMPRESSED_TRIGGER: usize = 1_024;
+
+/// Rows an incremental (WORKERS 0) build puts in its first, batched block: the frontend's
+/// training trigger, which is TRAINING_THRESHOLD in force when compressed and
+/// [`UNCOMPRESSED_TRIGGER`] otherwise (`TieredSVSIndex`'s `trainingTriggerThreshold`).
+pub fn incremental_first_block(params: &SvsParams) -> usize {
+    if params.compression.is_some() {
+        effective_training_threshold(params)
+    } else {
+        UNCOMPRESSED_TRIGGER
+    }
+}
+
+/// The build insertion `params` asks for, sized for the server's thresholds.
+pub fn vamana_insertion(params: &SvsParams) -> crate::vamana::VamanaInsertion {
+    match params.insertion {
+        super::params::Insertion::Batched => crate::vamana::VamanaInsertion::Batched,
+        super::params::Insertion::Incremental => crate::vamana::VamanaInsertion::Incremental {
+            first_block: incremental_first_block(params),
+        },
+    }
+}
+
 /// The codec `target` builds for `params`: under `Generic` every compression is GlobalSQ8 and
 /// REDUCE is ignored; under `Intel` the requested codec (LeanVec with REDUCE or DIM/2).
 pub fn effective_codec(params: &SvsParams, dim: usize, target: Target) -> CodecKind {

@@ -6,7 +6,13 @@ use crate::store::VectorStore;
 /// Id of the row nearest to the mean of all rows (decoded), ties to the lower id. `None` when
 /// the store is empty.
 pub fn medoid<S: VectorStore>(store: &S) -> Option<u32> {
-    let n = store.len();
+    medoid_of_first(store, store.len())
+}
+
+/// Id of the row nearest to the mean of rows `0..rows` (clamped to the store), among those
+/// rows: the entry point of a graph first built over them.
+pub fn medoid_of_first<S: VectorStore>(store: &S, rows: usize) -> Option<u32> {
+    let n = rows.min(store.len());
     if n == 0 {
         return None;
     }

@@ -20,7 +20,7 @@ pub mod visited;
 
 pub use build::{
     build_vamana, BatchLists, BuildConfig, BuildProgress, ListsError, NeighborGenerator, PruneSet,
-    VamanaBuildState, VamanaBuilder, VamanaError,
+    VamanaBuildState, VamanaBuilder, VamanaError, VamanaInsertion,
 };
 pub use graph::VamanaGraph;
 pub use search::{SearchParams, VamanaSearcher};

@@ -231,6 +231,7 @@ pub fn robust_prune<S: VectorStore>(
     parked.clear();
     let final_alpha = alphas[round_count - 1];
     let mut computed = 0;
+    let mut aimed: Option<S::Scorer<'_>> = None;
     for (round, &round_alpha) in alphas.iter().take(round_count).enumerate() {
         let last_round = round + 1 == round_count;
         if round > 0 {
@@ -253,7 +254,14 @@ pub fn robust_prune<S: VectorStore>(
             if out.len() >= max_degree {
                 return computed;
             }
-            let p_scorer = store.scorer_for_row(pool[i].id);
+            // One scorer, re-aimed at each kept neighbour (no allocation per neighbour).
+            let p_scorer = match &mut aimed {
+                Some(scorer) => {
+                    store.aim_at_row(scorer, pool[i].id);
+                    scorer
+                }
+                None => aimed.insert(store.scorer_for_row(pool[i].id)),
+            };
             // Every live candidate after the head is compared with it: score them all first
             // (four per kernel call for one-level stores), then update in pool order.
             ids.clear();
@@ -289,7 +297,7 @@ pub fn robust_prune<S: VectorStore>(
             };
             open_scored.clear();
             score_ids(
-                &p_scorer,
+                &*p_scorer,
                 exact_ids,
                 !two_level,
                 |s, id| build_distance(s, id, two_level),

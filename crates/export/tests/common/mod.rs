@@ -172,6 +172,7 @@ pub fn lvq4x8_384_cosine() -> PlanInput {
             training_threshold: None,
             reduce: None,
             seed: 42,
+            insertion: Default::default(),
         },
         target: Target::Intel,
     }
@@ -269,6 +270,7 @@ pub fn leanvec4x8_1536_fp16() -> PlanInput {
             training_threshold: Some(20_480),
             reduce: Some(768),
             seed: 7,
+            insertion: Default::default(),
         },
         target: Target::Intel,
     }
@@ -352,6 +354,7 @@ pub fn fp32_l2_none() -> PlanInput {
             training_threshold: None,
             reduce: None,
             seed: 42,
+            insertion: Default::default(),
         },
         target: Target::Generic,
     }
@@ -446,6 +449,7 @@ pub fn lvq8_768_generic() -> PlanInput {
             training_threshold: None,
             reduce: None,
             seed: 42,
+            ..SvsParams::default()
         },
         target: Target::Generic,
     }

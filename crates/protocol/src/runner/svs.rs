@@ -22,7 +22,7 @@ use annlab_core::flat::FlatIndex;
 use annlab_core::svs::memory::{document_bytes, redis_index_bytes_estimate};
 use annlab_core::svs::validate::{resolve_runtime, validate_params_for_annlab};
 use annlab_core::svs::{
-    Compression, SearchHistory, SvsError, SvsIndex, SvsParams, SvsRuntime, Target,
+    Compression, Insertion, SearchHistory, SvsError, SvsIndex, SvsParams, SvsRuntime, Target,
 };
 use annlab_core::vamana::VamanaSearcher;
 use annlab_core::{BuildControl, ElementType};
@@ -234,11 +234,15 @@ pub fn params_map(params: &SvsParams) -> Map<String, Value> {
     if let Some(r) = params.reduce {
         m.insert("reduce".into(), Value::from(r));
     }
+    // Only when it is not the default, so batched reports keep their shape.
+    if params.insertion != Insertion::Batched {
+        m.insert("insertion".into(), Value::from(params.insertion.name()));
+    }
     m
 }
 
 /// Keys `parse_svs_spec` accepts.
-pub const SVS_SPEC_KEYS: [&str; 11] = [
+pub const SVS_SPEC_KEYS: [&str; 12] = [
     "type",
     "graph_max_degree",
     "construction_window_size",
@@ -250,6 +254,7 @@ pub const SVS_SPEC_KEYS: [&str; 11] = [
     "training_threshold",
     "reduce",
     "seed",
+    "insertion",
 ];
 
 fn bad(key: &str, value: &str, expected: &'static str) -> SpecError {
@@ -273,7 +278,8 @@ fn rejected(key: &str, message: String) -> SpecError {
 /// `search_window_size` is the sweep: each value becomes a query-time SEARCH_WINDOW_SIZE (and
 /// the first is also the index default). `search_buffer_capacity` and `use_search_history`
 /// (on/off/auto) apply to every point. `compression` is case-insensitive and also accepts
-/// annlab's `GlobalSQ8`. Values the server would reject come back as
+/// annlab's `GlobalSQ8`. `insertion=batched|incremental` (annlab-only, default batched) picks
+/// the server's WORKERS > 0 or WORKERS 0 insertion. Values the server would reject come back as
 /// [`SpecError::Rejected`] carrying the server's text (e.g. `m=16` gives
 /// "Bad arguments for algorithm SVS-VAMANA: M").
 pub fn parse_svs_spec(spec: &str) -> Result<(SvsParams, Vec<SvsRuntime>), SpecError> {
@@ -323,6 +329,13 @@ pub fn parse_svs_spec(spec: &str) -> Result<(SvsParams, Vec<SvsRuntime>), SpecEr
             "seed" => {
                 let v = entry.single()?;
                 params.seed = v.parse().map_err(|_| bad(key, v, "non-negative integer"))?;
+            }
+            // annlab-only: which server WORKERS setting the build models.
+            "insertion" => {
+                let v = entry.single()?;
+                params.insertion = v
+                    .parse::<Insertion>()
+                    .map_err(|_| bad(key, v, "insertion (batched or incremental)"))?;
             }
             other => {
                 return Err(rejected(
@@ -418,6 +431,41 @@ mod tests {
         );
         assert_eq!(r.memory.document_bytes, 600 * 16 * 4);
         assert_eq!(out.results.len(), 2);
+    }
+
+    #[test]
+    fn insertion_option_parses_reports_and_defaults_to_batched_in_old_json() {
+        let (params, _) = parse_svs_spec("insertion=incremental").unwrap();
+        assert_eq!(params.insertion, Insertion::Incremental);
+        assert_eq!(params_map(&params)["insertion"], "incremental");
+        let (batched, _) = parse_svs_spec("insertion=Batched").unwrap();
+        assert_eq!(batched.insertion, Insertion::Batched);
+        assert!(!params_map(&batched).contains_key("insertion"));
+        assert!(matches!(
+            parse_svs_spec("insertion=sometimes"),
+            Err(SpecError::BadValue { .. })
+        ));
+        // JSON written before the option existed still parses, as the batched build.
+        let old = serde_json::to_value(SvsParams::default()).unwrap();
+        assert!(old.get("insertion").is_none(), "batched is not written");
+        let parsed: SvsParams = serde_json::from_value(old).unwrap();
+        assert_eq!(parsed.insertion, Insertion::Batched);
+        // 1,100 rows: a first block of 1,024, then 76 single insertions.
+        let e = synthetic_eval(Metric::L2, 4, 1_100, 20, 4);
+        let out = run_svs(
+            &e,
+            params,
+            Target::Intel,
+            &[SvsRuntime::default()],
+            &clock(),
+            &mut annlab_core::NoControl,
+        )
+        .unwrap();
+        assert!(
+            out.report.search[0].recall_at_k >= 0.5,
+            "{}",
+            out.report.search[0].recall_at_k
+        );
     }
 
     #[test]

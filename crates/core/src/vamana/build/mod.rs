@@ -1,6 +1,8 @@
 //! Two-pass batched Vamana construction as SVS runs it for Redis (spec §3.1).
 //!
 //! - Entry point: the row nearest to the mean ([`super::medoid`]).
+//! - [`VamanaInsertion::Incremental`] (what a WORKERS 0 server does) runs the two passes over a
+//!   first block only, then inserts every later row alone with one pass at the build alpha.
 //! - Two passes over all nodes in id order: pass 1 prunes back edges with alpha = 1, pass 2 with
 //!   the configured alpha. Neighbour generation uses the configured alpha in both passes (SVS
 //!   passes its build alpha there on purpose).
@@ -54,6 +56,56 @@ pub struct BuildConfig {
     /// WebAssembly, where it makes the netflix build 15–20 % faster; off natively, where the
     /// prefetched f32 rows already cost about what the codes do (measured: no gain).
     pub prescreen: bool,
+    /// How the rows enter the graph: all at once, or a first block then one at a time.
+    pub insertion: VamanaInsertion,
+}
+
+/// How a Redis server's tiered SVS index feeds its rows to the graph, which depends on the
+/// server's WORKERS (`search-workers` on 8.x):
+///
+/// - **WORKERS > 0 (batched)**: writes are buffered in the flat frontend and a background job
+///   moves the whole buffer at once (`TieredSVSIndex::updateSVSIndex`: the first move builds
+///   the graph with `createImpl`, later ones call `addVectors` with the buffer). annlab builds
+///   every row as one such batch: two passes, alpha 1 then the build alpha.
+/// - **WORKERS 0 (incremental)**: RediSearch switches VecSim to in-place writes
+///   (`workersThreadPool_OnDeactivation` sets `VecSim_WriteInPlace`). `TieredSVSIndex::addVector`
+///   then buffers only until the training trigger, builds the graph on that first block
+///   synchronously, and from then on hands each vector to the backend alone
+///   (`addVectors(.., 1)` → SVS `MutableVamanaIndex::add_points`, one construction pass at the
+///   build alpha over the new slot, from the first block's entry point).
+///
+/// Sources (read 2026-12): RedisAI/VectorSimilarity `src/VecSim/algorithms/svs/svs_tiered.h`
+/// (`addVector`, `updateSVSIndex`, the trigger thresholds) and `src/VecSim/algorithms/svs/svs.h`
+/// (`addVectorsImpl`: `initImpl` on the first rows, `add_points` after);
+/// RediSearch/RediSearch `src/util/workers.c` (`workersThreadPool_OnDeactivation`);
+/// intel/ScalableVectorSearch `include/svs/index/vamana/dynamic_index.h` (`add_points`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VamanaInsertion {
+    /// WORKERS > 0 (batched): every row in one two-pass batched build.
+    #[default]
+    Batched,
+    /// WORKERS 0 (incremental): a two-pass build over the first `first_block` rows (entry
+    /// point = their medoid), then every later row inserted alone, in id order, with one pass
+    /// at the build alpha.
+    Incremental { first_block: usize },
+}
+
+impl VamanaInsertion {
+    /// How Redis describes the server setting this mode models.
+    pub fn label(self) -> &'static str {
+        match self {
+            VamanaInsertion::Batched => "WORKERS > 0 (batched)",
+            VamanaInsertion::Incremental { .. } => "WORKERS 0 (incremental)",
+        }
+    }
+
+    /// Rows built in the initial two-pass batch for `n` rows (a first block of 0 counts as 1).
+    pub fn first_block(self, n: usize) -> usize {
+        match self {
+            VamanaInsertion::Batched => n,
+            VamanaInsertion::Incremental { first_block } => first_block.clamp(1, n.max(1)),
+        }
+    }
 }
 
 /// Whether builds pre-screen unless told otherwise (see [`BuildConfig::prescreen`]).
@@ -90,6 +142,7 @@ impl BuildConfig {
             prune_to: default_prune_to(graph_max_degree),
             use_full_search_history: true,
             prescreen: PRESCREEN_BY_DEFAULT,
+            insertion: VamanaInsertion::Batched,
         }
     }
 }

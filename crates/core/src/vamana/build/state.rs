@@ -7,7 +7,7 @@ use crate::control::BuildControl;
 use crate::store::VectorStore;
 
 use super::super::graph::{AddEdge, VamanaGraph};
-use super::super::medoid::medoid;
+use super::super::medoid::{medoid, medoid_of_first};
 use super::generate::NeighborGenerator;
 use super::handout::{check_lists, BatchLists, ListsError, PruneSet};
 use super::{batch_count, BuildConfig, VamanaError};
@@ -28,7 +28,9 @@ pub struct BuildProgress {
     pub awaiting_lists: bool,
 }
 
-const PHASES: [&str; 2] = ["pass 1/2", "pass 2/2"];
+/// Phase names: the two passes over the first block (every row when batched), then the
+/// one-at-a-time insertions of an incremental build.
+const PHASES: [&str; 3] = ["pass 1/2", "pass 2/2", "inserting"];
 
 /// An in-progress build, independent of the store it is built over (every call that scores
 /// takes the store): a worker can keep it between messages next to the store it owns. Use
@@ -36,6 +38,9 @@ const PHASES: [&str; 2] = ["pass 1/2", "pass 2/2"];
 pub struct VamanaBuildState {
     config: BuildConfig,
     graph: VamanaGraph,
+    /// Rows of the two-pass batched build (all of them unless insertion is incremental).
+    first_block: usize,
+    /// 0 and 1: the passes over the first block; 2: single insertions; `passes()`: done.
     pass: usize,
     next_node: usize,
     batch_start: usize,
@@ -75,14 +80,22 @@ impl VamanaBuildState {
         if u32::try_from(n).is_err() {
             return Err(VamanaError::TooManyRows { rows: n });
         }
-        let entry = medoid(store).ok_or(VamanaError::Empty)?;
+        let first_block = config.insertion.first_block(n);
+        // SVS picks the entry point over the rows of its first build and keeps it.
+        let entry = if first_block >= n {
+            medoid(store)
+        } else {
+            medoid_of_first(store, first_block)
+        }
+        .ok_or(VamanaError::Empty)?;
         Ok(Self {
             config,
             graph: VamanaGraph::empty(n, config.graph_max_degree, entry),
+            first_block,
             pass: 0,
             next_node: 0,
             batch_start: 0,
-            batch_size: n.div_ceil(batch_count(n)).max(1),
+            batch_size: first_block.div_ceil(batch_count(first_block)).max(1),
             generator: NeighborGenerator::new(),
             overflow: Vec::new(),
             updates: BatchLists::default(),
@@ -102,18 +115,36 @@ impl VamanaBuildState {
         &self.graph
     }
 
+    /// Number of phases: the two passes, plus the insertions when some rows come later.
+    fn passes(&self) -> usize {
+        if self.first_block < self.graph.len() {
+            3
+        } else {
+            2
+        }
+    }
+
+    /// The node range the current pass covers.
+    fn pass_range(&self) -> Range<usize> {
+        if self.pass < 2 {
+            0..self.first_block
+        } else {
+            self.first_block..self.graph.len()
+        }
+    }
+
     /// The nodes of the current batch (`None` once the build is finished).
     pub fn current_batch(&self) -> Option<Range<u32>> {
-        if self.pass >= 2 {
+        if self.pass >= self.passes() {
             return None;
         }
-        let end = (self.batch_start + self.batch_size).min(self.graph.len());
+        let end = (self.batch_start + self.batch_size).min(self.pass_range().end);
         Some(self.batch_start as u32..end as u32)
     }
 
     /// Whether no node of the current batch has been generated or handed out yet.
     pub fn at_batch_start(&self) -> bool {
-        self.pass < 2
+        self.pass < self.passes()
             && self.next_node == self.batch_start
             && self.delegated.is_none()
             && self.back_edges.is_none()
@@ -270,7 +301,7 @@ impl VamanaBuildState {
         stop_at_batch_end: bool,
     ) -> BuildProgress {
         let mut budget = max_nodes.max(1);
-        while self.pass < 2 {
+        while self.pass < self.passes() {
             let Some(batch) = self.current_batch() else {
                 break;
             };
@@ -404,29 +435,35 @@ impl VamanaBuildState {
             // Its buffers serve the next batch.
             self.spare_prunes = b.set;
         }
-        if end >= self.graph.len() {
+        if end >= self.pass_range().end {
             self.pass += 1;
-            self.next_node = 0;
-            self.batch_start = 0;
+            if self.pass == 2 {
+                // Incremental: every later row is a batch of its own (SVS `add_points` of 1).
+                self.batch_size = 1;
+            }
+            let start = self.pass_range().start;
+            self.next_node = start;
+            self.batch_start = start;
         }
     }
 
     /// The current progress without doing work.
     pub fn progress(&self) -> BuildProgress {
         let n = self.graph.len();
-        if self.pass >= 2 {
+        if self.pass >= self.passes() {
             BuildProgress {
-                phase: PHASES[1],
+                phase: PHASES[self.passes() - 1],
                 done: n,
                 total: n,
                 finished: true,
                 awaiting_lists: false,
             }
         } else {
+            let range = self.pass_range();
             BuildProgress {
-                phase: PHASES[self.pass],
-                done: self.next_node,
-                total: n,
+                phase: PHASES[self.pass.min(2)],
+                done: self.next_node - range.start,
+                total: range.len(),
                 finished: false,
                 awaiting_lists: false,
             }

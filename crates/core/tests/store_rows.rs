@@ -1,5 +1,7 @@
-//! An out-of-range row id behaves the same in every store: it scores +∞ (the worst distance),
-//! in the primary, re-rank and batched paths, and a scorer made from it scores +∞ everywhere.
+//! Row-id contracts every store keeps:
+//! - an out-of-range row id scores +∞ (the worst distance) in the primary, re-rank and batched
+//!   paths, and a scorer made from it scores +∞ everywhere;
+//! - a scorer re-aimed with `aim_at_row` scores bit for bit as a fresh `scorer_for_row`.
 
 use annlab_core::quant::{train_codec_store, CodecKind, CodecStore};
 use annlab_core::store::{FullPrecisionStore, QueryScorer, VectorStore};
