@@ -1,6 +1,7 @@
 //! PLAN.md: what changes, why, what it costs, how to run it, and what can go wrong. Every
 //! number says where it comes from: measured (annlab compare), model, or the user's input.
 
+use annlab_core::svs::Insertion;
 use std::fmt::Write;
 
 use annlab_core::svs::params::{
@@ -858,26 +859,15 @@ fn risks(s: &mut String, r: &Resolved<'_>) {
     );
 }
 
-/// How the measured SVS index took its vectors after the first block.
-enum Insertion {
-    /// In batches, as a server with WORKERS > 0 does (annlab's default build).
-    Batched,
-    /// One at a time, as a server with WORKERS 0 does.
-    Incremental,
-}
-
-/// Read from the run's `insertion_mode` parameter when the report carries one; reports without
-/// it come from the batched build.
+/// Read from the run's `insertion` parameter (the protocol writes it only when not batched);
+/// reports without it come from the batched build.
 fn measured_insertion(r: &Resolved<'_>) -> Insertion {
-    match r
-        .svs_run
+    r.svs_run
         .params
-        .get("insertion_mode")
+        .get("insertion")
         .and_then(Value::as_str)
-    {
-        Some(mode) if mode.to_ascii_lowercase().contains("incremental") => Insertion::Incremental,
-        _ => Insertion::Batched,
-    }
+        .and_then(|mode| mode.parse().ok())
+        .unwrap_or(Insertion::Batched)
 }
 
 fn deviations(s: &mut String, r: &Resolved<'_>) {
