@@ -13,6 +13,20 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+/// Runs `$body` with `$s` bound to the payload of whichever listed one-field variant `$value`
+/// is: the one way a closed enum of stores or indexes reaches monomorphised code
+/// ([`with_codec_store!`], HNSW's `AnyHnsw`). Every variant must be listed (the `match` is
+/// exhaustive).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! dispatch_variants {
+    ($value:expr, [$($variant:path),+ $(,)?], $s:ident => $body:expr) => {
+        match $value {
+            $($variant($s) => $body,)+
+        }
+    };
+}
+
 pub mod control;
 pub mod distance;
 pub mod element;

@@ -21,11 +21,7 @@ pub enum AnyHnsw {
 
 macro_rules! each {
     ($self:expr, $h:ident => $body:expr) => {
-        match $self {
-            AnyHnsw::F32($h) => $body,
-            AnyHnsw::F16($h) => $body,
-            AnyHnsw::Bf16($h) => $body,
-        }
+        $crate::dispatch_variants!($self, [AnyHnsw::F32, AnyHnsw::F16, AnyHnsw::Bf16], $h => $body)
     };
 }
 

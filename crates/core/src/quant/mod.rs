@@ -168,13 +168,17 @@ pub enum CodecStore {
 #[macro_export]
 macro_rules! with_codec_store {
     ($store:expr, $s:ident => $body:expr) => {
-        match $store {
-            $crate::quant::CodecStore::Float32($s) => $body,
-            $crate::quant::CodecStore::Float16($s) => $body,
-            $crate::quant::CodecStore::GlobalSq8($s) => $body,
-            $crate::quant::CodecStore::Lvq($s) => $body,
-            $crate::quant::CodecStore::LeanVec($s) => $body,
-        }
+        $crate::dispatch_variants!(
+            $store,
+            [
+                $crate::quant::CodecStore::Float32,
+                $crate::quant::CodecStore::Float16,
+                $crate::quant::CodecStore::GlobalSq8,
+                $crate::quant::CodecStore::Lvq,
+                $crate::quant::CodecStore::LeanVec,
+            ],
+            $s => $body
+        )
     };
 }
 
