@@ -12,112 +12,10 @@ use annlab_protocol::runner::{IndexSpec, RunOutcome};
 use annlab_protocol::worker::DatasetSummary;
 use leptos::prelude::*;
 
-/// The two indexes the playground builds side by side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IndexKind {
-    Hnsw,
-    Svs,
-}
-
-impl IndexKind {
-    pub const BOTH: [IndexKind; 2] = [IndexKind::Hnsw, IndexKind::Svs];
-
-    /// Short id used in test ids and CSS classes (`hnsw`, `svs`).
-    pub fn id(self) -> &'static str {
-        match self {
-            IndexKind::Hnsw => "hnsw",
-            IndexKind::Svs => "svs",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            IndexKind::Hnsw => "HNSW",
-            IndexKind::Svs => "SVS-VAMANA",
-        }
-    }
-
-    /// Redis name of the runtime parameter swept for this index.
-    pub fn runtime_param(self) -> &'static str {
-        match self {
-            IndexKind::Hnsw => "ef_runtime",
-            IndexKind::Svs => "search_window_size",
-        }
-    }
-}
-
-/// A loaded file (base vectors, queries or ground truth).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadedFile {
-    pub name: String,
-    pub rows: usize,
-    /// Vector dimension, or k for ground truth.
-    pub width: usize,
-}
-
-/// The base data set as the UI knows it (the vectors themselves stay in the bridge).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DatasetView {
-    pub name: String,
-    pub summary: DatasetSummary,
-    /// A title per file row, when the data has them.
-    pub titles: Option<Arc<Vec<String>>>,
-    /// Bumped on every load, so cached preparations are invalidated.
-    pub version: u64,
-}
-
-/// Progress of a worker job.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Progress {
-    pub phase: String,
-    pub done: usize,
-    pub total: usize,
-    /// Seconds left by linear extrapolation within the phase, once it can be estimated.
-    pub eta_seconds: Option<f64>,
-}
-
-impl Progress {
-    pub fn fraction(&self) -> f64 {
-        if self.total == 0 {
-            0.0
-        } else {
-            (self.done as f64 / self.total as f64).clamp(0.0, 1.0)
-        }
-    }
-}
-
-/// Linear ETA: the rest of the phase at the rate seen so far.
-pub fn eta_seconds(elapsed_seconds: f64, done: usize, total: usize) -> Option<f64> {
-    if done == 0 || total == 0 || done >= total || elapsed_seconds <= 0.2 {
-        return None;
-    }
-    Some(elapsed_seconds / done as f64 * (total - done) as f64)
-}
-
-/// Where one index's run stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RunState {
-    Idle,
-    /// Waiting for queries and ground truth.
-    Preparing,
-    Running(Progress),
-    Done(Arc<RunOutcome>),
-    Failed(String),
-    Cancelled,
-}
-
-impl RunState {
-    pub fn is_busy(&self) -> bool {
-        matches!(self, RunState::Preparing | RunState::Running(_))
-    }
-
-    pub fn outcome(&self) -> Option<Arc<RunOutcome>> {
-        match self {
-            RunState::Done(o) => Some(o.clone()),
-            _ => None,
-        }
-    }
-}
+pub use annlab_worker::scheduler::ViewUpdate;
+pub use annlab_worker::view::{
+    eta_seconds, DatasetView, EvalView, IndexKind, LoadedFile, Progress, RunState, TruthStatus,
+};
 
 /// Settings shared by both indexes.
 #[derive(Debug, Clone, PartialEq)]
@@ -557,21 +455,6 @@ pub fn runtime_value(point: &SearchPoint, key: &str) -> Option<usize> {
         .map(|v| v as usize)
 }
 
-/// The evaluation set of the last build: which file rows were queries and base rows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalView {
-    /// Original file row of each query (held-out queries), if any.
-    pub query_rows: Option<Arc<Vec<usize>>>,
-    /// Original file row of each indexed base row.
-    pub base_rows: Arc<Vec<usize>>,
-    /// Exact top-k ids per query (indexed-base ids).
-    pub truth: Arc<Vec<Vec<u32>>>,
-    pub n: usize,
-    pub queries: usize,
-    pub dropped_rows: usize,
-    pub ground_truth_seconds: f64,
-}
-
 /// Memory of the Redis-level migration view for the two runs (bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MigrationMemory {
@@ -674,14 +557,6 @@ pub fn data_warnings(summary: &DatasetSummary, metric: Metric) -> Vec<String> {
     out
 }
 
-/// Queries and exact ground truth for the current inputs, prepared ahead of a build.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum TruthStatus {
-    NotPrepared,
-    Computing,
-    Ready { queries: usize, seconds: f64 },
-}
-
 /// Every reactive piece of app state, shared through context.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -771,6 +646,41 @@ impl AppState {
         match kind {
             IndexKind::Hnsw => self.hnsw_run,
             IndexKind::Svs => self.svs_run,
+        }
+    }
+
+    /// Shows what the scheduler decided.
+    pub fn apply(&self, update: ViewUpdate) {
+        match update {
+            ViewUpdate::Loading(p) => self.loading.set(p),
+            ViewUpdate::Preparing(p) => self.preparing.set(p),
+            ViewUpdate::TruthStatus(t) => self.truth_status.set(t),
+            ViewUpdate::Run(kind, run) => self.run(kind).set(run),
+            ViewUpdate::BaseReplaced(dataset) => {
+                let suggested = dataset.summary.suggested_metric;
+                self.truth_status.set(TruthStatus::NotPrepared);
+                self.query_file.set(None);
+                self.truth_file.set(None);
+                self.hnsw_run.set(RunState::Idle);
+                self.svs_run.set(RunState::Idle);
+                self.eval.set(None);
+                self.build_wall_seconds.set(None);
+                self.common.update(|c| {
+                    if !c.metric_chosen {
+                        c.metric = suggested;
+                    }
+                });
+                self.dataset.set(Some(*dataset));
+            }
+            ViewUpdate::QueryFile(f) => self.query_file.set(f),
+            ViewUpdate::TruthFile(f) => self.truth_file.set(f),
+            ViewUpdate::Eval(e) => self.eval.set(e),
+            ViewUpdate::BuildWall(s) => self.build_wall_seconds.set(s),
+            ViewUpdate::AllBuilt(s) => self.both_built_seconds.set(s),
+            ViewUpdate::Error(message) => self.push_error(message),
+            ViewUpdate::Warn(message) => {
+                leptos::logging::warn!("annlab: {message}");
+            }
         }
     }
 
