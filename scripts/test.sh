@@ -35,7 +35,7 @@ native_tests() {
     cargo test -p annlab-app --lib 2>&1 # the form validation in state.rs
 }
 core_wasm_build() {
-  cargo build -p annlab-core -p annlab-formats -p annlab-protocol -p annlab-export \
+  cargo build -p annlab-core -p annlab-formats -p annlab-protocol -p annlab-worker -p annlab-export \
     --target wasm32-unknown-unknown --release
 }
 app_lints() { cargo clippy -p annlab-app --target wasm32-unknown-unknown --all-targets -- -D warnings; }

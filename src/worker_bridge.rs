@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use annlab_protocol::worker::{FileRole, HelperRequest};
@@ -75,39 +76,50 @@ impl Drop for WorkerSlot {
     }
 }
 
+/// The JS objects (workers, ports) and the scheduler.
 struct Bridge {
     state: AppState,
     scheduler: Scheduler<Buf>,
     workers: HashMap<WorkerId, WorkerSlot>,
     /// The SVS worker's ends of the helpers' channels, by part, until they are linked.
     helper_ports: HashMap<usize, MessagePort>,
+    /// For the workers' event handlers.
+    me: Weak<RefCell<Bridge>>,
 }
 
-thread_local! {
-    /// The page's one bridge: the JS objects (workers, ports) and the scheduler.
-    static BRIDGE: RefCell<Option<Bridge>> = const { RefCell::new(None) };
+/// The page's handle to its workers, provided as context by the app.
+#[derive(Clone, Copy)]
+pub struct WorkerBridge(StoredValue<Rc<RefCell<Bridge>>, LocalStorage>);
+
+/// Hands `event` to the scheduler and carries out its commands; `false` when the bridge is
+/// gone or busy.
+fn dispatch(bridge: &Weak<RefCell<Bridge>>, event: Event<Buf>) -> bool {
+    let Some(bridge) = bridge.upgrade() else {
+        return false;
+    };
+    let Ok(mut bridge) = bridge.try_borrow_mut() else {
+        return false;
+    };
+    bridge.handle(event);
+    true
 }
 
-fn with_bridge<R>(f: impl FnOnce(&mut Bridge) -> R) -> Option<R> {
-    BRIDGE.with(|b| b.try_borrow_mut().ok()?.as_mut().map(f))
-}
-
-/// Hands `event` to the scheduler and carries out its commands.
-fn dispatch(event: Event<Buf>) -> bool {
-    with_bridge(|bridge| bridge.handle(event)).is_some()
-}
-
-fn spawn(id: WorkerId) -> Result<WorkerSlot, String> {
+fn spawn(id: WorkerId, bridge: &Weak<RefCell<Bridge>>) -> Result<WorkerSlot, String> {
     let worker = Worker::new(WORKER_URL).map_err(|e| format!("could not start a worker: {e:?}"))?;
+    let me = bridge.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-        on_worker_message(id, &e.data());
+        on_worker_message(&me, id, &e.data());
     });
+    let me = bridge.clone();
     let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
         e.prevent_default();
-        dispatch(Event::Crashed {
-            worker: id,
-            message: e.message(),
-        });
+        dispatch(
+            &me,
+            Event::Crashed {
+                worker: id,
+                message: e.message(),
+            },
+        );
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -143,19 +155,37 @@ fn settings(common: &Common) -> EvalSettings {
     }
 }
 
-/// Starts the workers. Call once, after the state exists.
-pub fn init(state: AppState) {
-    let cores = web_sys::window().map_or(2.0, |w| w.navigator().hardware_concurrency()) as usize;
-    let bridge = Bridge {
-        state,
-        scheduler: Scheduler::new(HelperPlan::for_cores(cores)),
-        workers: HashMap::new(),
-        helper_ports: HashMap::new(),
-    };
-    BRIDGE.with(|b| *b.borrow_mut() = Some(bridge));
-    dispatch(Event::Start);
-    if let Err(e) = worker_codec::warm_up_event_codec(WARM_UP_EVENT_ROUNDS) {
-        warn(&format!("warm-up: {e}"));
+impl WorkerBridge {
+    /// Starts the workers. Call once, after the state exists.
+    pub fn start(state: AppState) -> Self {
+        let cores =
+            web_sys::window().map_or(2.0, |w| w.navigator().hardware_concurrency()) as usize;
+        let bridge = Rc::new_cyclic(|me| {
+            RefCell::new(Bridge {
+                state,
+                scheduler: Scheduler::new(HelperPlan::for_cores(cores)),
+                workers: HashMap::new(),
+                helper_ports: HashMap::new(),
+                me: me.clone(),
+            })
+        });
+        dispatch(&Rc::downgrade(&bridge), Event::Start);
+        if let Err(e) = worker_codec::warm_up_event_codec(WARM_UP_EVENT_ROUNDS) {
+            warn(&format!("warm-up: {e}"));
+        }
+        Self(StoredValue::new_local(bridge))
+    }
+
+    fn dispatch(self, event: Event<Buf>) -> bool {
+        self.0
+            .try_get_value()
+            .is_some_and(|bridge| dispatch(&Rc::downgrade(&bridge), event))
+    }
+
+    fn state(self) -> Option<AppState> {
+        let bridge = self.0.try_get_value()?;
+        let state = bridge.try_borrow().ok()?.state;
+        Some(state)
     }
 }
 
@@ -174,7 +204,7 @@ impl Bridge {
     /// Carries out one command; a post that failed goes back to the scheduler.
     fn apply(&mut self, command: Command<Buf>) -> Option<Event<Buf>> {
         match command {
-            Command::Spawn(id) => match spawn(id) {
+            Command::Spawn(id) => match spawn(id, &self.me) {
                 Ok(slot) => {
                     self.workers.insert(id, slot);
                 }
@@ -271,9 +301,15 @@ impl Bridge {
     }
 }
 
-fn on_worker_message(from: WorkerId, data: &JsValue) {
+fn on_worker_message(bridge: &Weak<RefCell<Bridge>>, from: WorkerId, data: &JsValue) {
     let decoded = worker_codec::decode_event(data);
-    with_bridge(|bridge| match decoded {
+    let Some(bridge) = bridge.upgrade() else {
+        return;
+    };
+    let Ok(mut bridge) = bridge.try_borrow_mut() else {
+        return;
+    };
+    match decoded {
         Ok((_, annlab_protocol::worker::WorkerEvent::Ready, _)) => bridge.ready(from),
         Ok((job, event, buffers)) => bridge.handle(Event::FromWorker {
             from,
@@ -282,35 +318,7 @@ fn on_worker_message(from: WorkerId, data: &JsValue) {
             buffers: buffers.into_iter().map(Buf).collect(),
         }),
         Err(e) => bridge.state.push_error(e),
-    });
-}
-
-fn loading(phase: &str) {
-    dispatch(Event::Loading {
-        phase: phase.into(),
-    });
-}
-
-fn load_failed(message: String) {
-    dispatch(Event::LoadFailed { message });
-}
-
-/// Reads a picked or dropped file and parses it in the data worker.
-pub fn load_file(_state: AppState, file: File, role: FileRole) {
-    loading("read");
-    leptos::task::spawn_local(async move {
-        match browser_io::read_file(&file).await {
-            Ok(bytes) => {
-                dispatch(Event::LoadFile {
-                    name: file.name(),
-                    role,
-                    bytes: Buf(bytes),
-                    titles: None,
-                });
-            }
-            Err(e) => load_failed(e),
-        }
-    });
+    }
 }
 
 /// A bundled sample (served from `www/sample/`, fetched only when picked).
@@ -350,110 +358,137 @@ struct SampleRow {
     year: Option<u32>,
 }
 
-/// Fetches a sample (same origin) and parses it like an upload.
-pub fn load_sample(_state: AppState, id: &str) {
-    let Some(sample) = SAMPLES.iter().find(|s| s.id == id).copied() else {
-        return;
-    };
-    loading("download");
-    leptos::task::spawn_local(async move {
-        let titles = match sample.meta {
-            Some(path) => match browser_io::fetch_text(path).await {
-                Ok(text) => serde_json::from_str::<SampleMeta>(&text).ok().map(|m| {
-                    Arc::new(
-                        m.rows
-                            .into_iter()
-                            .map(|r| {
-                                let title = r.title.unwrap_or_default();
-                                match (r.kind, r.year) {
-                                    (Some(k), Some(y)) => format!("{title} ({k}, {y})"),
-                                    _ => title,
-                                }
-                            })
-                            .collect::<Vec<_>>(),
-                    )
-                }),
-                Err(_) => None,
-            },
-            None => None,
-        };
-        match browser_io::fetch_bytes(sample.vectors).await {
-            Ok(bytes) => {
-                let name = sample.vectors.rsplit('/').next().unwrap_or(sample.id);
-                dispatch(Event::LoadFile {
-                    name: name.to_string(),
-                    role: FileRole::Base,
-                    bytes: Buf(bytes),
-                    titles,
-                });
+impl SampleRow {
+    fn title(self) -> String {
+        let title = self.title.unwrap_or_default();
+        match (self.kind, self.year) {
+            (Some(k), Some(y)) => format!("{title} ({k}, {y})"),
+            _ => title,
+        }
+    }
+}
+
+impl WorkerBridge {
+    fn loading(self, phase: &str) {
+        self.dispatch(Event::Loading {
+            phase: phase.into(),
+        });
+    }
+
+    fn load_failed(self, message: String) {
+        self.dispatch(Event::LoadFailed { message });
+    }
+
+    /// Reads a picked or dropped file and parses it in the data worker.
+    pub fn load_file(self, file: File, role: FileRole) {
+        self.loading("read");
+        leptos::task::spawn_local(async move {
+            match browser_io::read_file(&file).await {
+                Ok(bytes) => {
+                    self.dispatch(Event::LoadFile {
+                        name: file.name(),
+                        role,
+                        bytes: Buf(bytes),
+                        titles: None,
+                    });
+                }
+                Err(e) => self.load_failed(e),
             }
-            Err(e) => load_failed(e),
-        }
-    });
-}
-
-/// Prepares queries and exact ground truth for the current inputs while the user is still
-/// choosing parameters, so that a build starts building at once.
-pub fn prepare_ahead(state: AppState) {
-    if let Ok(common) = crate::state::validate_common(&state.common.get_untracked()) {
-        dispatch(Event::PrepareAhead(settings(&common)));
+        });
     }
-}
 
-/// Validates the panels and builds both indexes (preparing queries and ground truth first
-/// when the inputs changed and were not prepared ahead).
-pub fn build(state: AppState) {
-    let (common, hnsw, svs) = match state.specs() {
-        Ok(s) => s,
-        Err(errors) => {
-            state.push_error(format!(
-                "Fix the parameters first: {}",
-                errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ));
+    /// Fetches a sample (same origin) and parses it like an upload.
+    pub fn load_sample(self, id: &str) {
+        let Some(sample) = SAMPLES.iter().find(|s| s.id == id).copied() else {
             return;
+        };
+        self.loading("download");
+        leptos::task::spawn_local(async move {
+            let titles = match sample.meta {
+                Some(path) => match browser_io::fetch_text(path).await {
+                    Ok(text) => serde_json::from_str::<SampleMeta>(&text).ok().map(|m| {
+                        Arc::new(m.rows.into_iter().map(SampleRow::title).collect::<Vec<_>>())
+                    }),
+                    Err(_) => None,
+                },
+                None => None,
+            };
+            match browser_io::fetch_bytes(sample.vectors).await {
+                Ok(bytes) => {
+                    let name = sample.vectors.rsplit('/').next().unwrap_or(sample.id);
+                    self.dispatch(Event::LoadFile {
+                        name: name.to_string(),
+                        role: FileRole::Base,
+                        bytes: Buf(bytes),
+                        titles,
+                    });
+                }
+                Err(e) => self.load_failed(e),
+            }
+        });
+    }
+
+    /// Prepares queries and exact ground truth for the current inputs while the user is
+    /// still choosing parameters, so that a build starts building at once.
+    pub fn prepare_ahead(self) {
+        let Some(state) = self.state() else {
+            return;
+        };
+        if let Ok(common) = crate::state::validate_common(&state.forms.common.get_untracked()) {
+            self.dispatch(Event::PrepareAhead(settings(&common)));
         }
-    };
-    let loaded = state.dataset.with_untracked(Option::is_some);
-    if loaded && !state.busy.get_untracked() {
-        state
-            .built_specs
-            .set(crate::plan_export::BuiltSpecs::from_specs(
-                &hnsw,
-                &svs,
-                common.metric,
-            ));
     }
-    let builds = vec![
-        BuildJob {
-            kind: IndexKind::Hnsw,
-            spec: hnsw,
-        },
-        BuildJob {
-            kind: IndexKind::Svs,
-            spec: svs,
-        },
-    ];
-    let event = Event::Build {
-        settings: settings(&common),
-        builds,
-    };
-    if !dispatch(event) {
-        state.push_error("The workers are not ready yet; try again.");
+
+    /// Validates the panels and builds both indexes (preparing queries and ground truth
+    /// first when the inputs changed and were not prepared ahead).
+    pub fn build(self, state: AppState) {
+        let (common, hnsw, svs) = match state.specs() {
+            Ok(s) => s,
+            Err(errors) => {
+                state.push_error(format!(
+                    "Fix the parameters first: {}",
+                    errors
+                        .iter()
+                        .map(|e| e.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ));
+                return;
+            }
+        };
+        if state.data.is_loaded_untracked() && !state.busy.get_untracked() {
+            let built = crate::plan_export::BuiltSpecs::from_specs(&hnsw, &svs, common.metric);
+            state.runs.built_specs.set(built);
+        }
+        let builds = vec![
+            BuildJob {
+                kind: IndexKind::Hnsw,
+                spec: hnsw,
+            },
+            BuildJob {
+                kind: IndexKind::Svs,
+                spec: svs,
+            },
+        ];
+        let event = Event::Build {
+            settings: settings(&common),
+            builds,
+        };
+        if !self.dispatch(event) {
+            state.push_error("The workers are not ready yet; try again.");
+        }
     }
-}
 
-/// Cancels a build: terminates the busy workers and starts fresh ones (instant and robust).
-pub fn cancel(_state: AppState) {
-    dispatch(Event::Cancel);
-}
+    /// Cancels a build: terminates the busy workers and starts fresh ones.
+    pub fn cancel(self) {
+        self.dispatch(Event::Cancel);
+    }
 
-/// Drops the uploaded query or ground-truth file (back to held-out queries / exact truth).
-pub fn clear_file(_state: AppState, role: FileRole) {
-    dispatch(Event::ClearFile(role));
+    /// Drops the uploaded query or ground-truth file (back to held-out queries / exact
+    /// truth).
+    pub fn clear_file(self, role: FileRole) {
+        self.dispatch(Event::ClearFile(role));
+    }
 }
 
 /// Offers `bytes` as a download (the export panel).

@@ -81,7 +81,8 @@ fn breakdown(kind: IndexKind, m: MemoryReport, scale: u64) -> impl IntoView {
 fn RedisView() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        let (Some(h), Some(s)) = (state.hnsw_outcome.get(), state.svs_outcome.get()) else {
+        let (Some(h), Some(s)) = (state.runs.hnsw_outcome.get(), state.runs.svs_outcome.get())
+        else {
             return view! { <p class="help">"Build both to see the migration view."</p> }
                 .into_any();
         };
