@@ -32,10 +32,10 @@ stage() {
 
 native_tests() {
   cargo test --workspace --exclude annlab-app --exclude annlab-bench-wasm 2>&1 &&
-    cargo test -p annlab-app --lib 2>&1 # the shared-build state machine is platform-free
+    cargo test -p annlab-app --lib 2>&1 # the form validation in state.rs
 }
 core_wasm_build() {
-  cargo build -p annlab-core -p annlab-formats -p annlab-protocol -p annlab-export \
+  cargo build -p annlab-core -p annlab-formats -p annlab-protocol -p annlab-worker -p annlab-export \
     --target wasm32-unknown-unknown --release
 }
 app_lints() { cargo clippy -p annlab-app --target wasm32-unknown-unknown --all-targets -- -D warnings; }

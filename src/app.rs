@@ -9,27 +9,27 @@ use crate::components::{
     results_table::ResultsTable, sweep_plot::SweepPlot,
 };
 use crate::state::AppState;
-use crate::worker_bridge;
+use crate::worker_bridge::WorkerBridge;
 
 /// Quiet time after the last input change before queries and ground truth are prepared.
 const PREPARE_AFTER: std::time::Duration = std::time::Duration::from_millis(400);
 
 /// Prepares queries and exact ground truth in the data worker once the data and the
 /// evaluation settings stop changing, so that Build starts building at once.
-fn prepare_when_inputs_settle(state: AppState) {
+fn prepare_when_inputs_settle(state: AppState, bridge: WorkerBridge) {
     let generation = std::rc::Rc::new(std::cell::Cell::new(0u64));
     Effect::new(move |_| {
-        state.common.track();
-        state.dataset.track();
-        state.query_file.track();
-        state.truth_file.track();
+        state.forms.common.track();
+        state.data.dataset.track();
+        state.data.query_file.track();
+        state.data.truth_file.track();
         let current = generation.get() + 1;
         generation.set(current);
         let generation = generation.clone();
         set_timeout(
             move || {
                 if generation.get() == current {
-                    worker_bridge::prepare_ahead(state);
+                    bridge.prepare_ahead();
                 }
             },
             PREPARE_AFTER,
@@ -42,11 +42,12 @@ fn prepare_when_inputs_settle(state: AppState) {
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
-    worker_bridge::init(state);
-    prepare_when_inputs_settle(state);
+    let bridge = WorkerBridge::start(state);
+    provide_context(bridge);
+    prepare_when_inputs_settle(state, bridge);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        worker_bridge::build(state);
+        bridge.build(state);
     };
     view! {
         <header class="top">

@@ -89,7 +89,7 @@ pub enum PlanState {
 
 /// The comparison of the finished runs (tracked: re-runs when runs or settings change).
 pub fn compare_report(state: &AppState) -> Option<CompareReport> {
-    let eval = state.eval.get()?;
+    let eval = state.runs.eval.get()?;
     let runs: Vec<_> = IndexKind::BOTH
         .into_iter()
         .filter_map(|k| state.outcome(k).get())
@@ -98,11 +98,12 @@ pub fn compare_report(state: &AppState) -> Option<CompareReport> {
     if runs.is_empty() {
         return None;
     }
-    let common = state.common.get();
+    let common = state.forms.common.get();
     Some(CompareReport {
         dataset: DatasetInfo {
             n: eval.n,
             dim: state
+                .data
                 .dataset
                 .with(|d| d.as_ref().map_or(0, |d| d.summary.dim)),
             metric: common.metric.lower_name().to_string(),
@@ -118,10 +119,10 @@ pub fn plan_state(state: &AppState) -> PlanState {
     let Some(report) = compare_report(state) else {
         return PlanState::Unavailable("Build both indexes to get a migration plan.".into());
     };
-    let Some(built) = state.built_specs.get() else {
+    let Some(built) = state.runs.built_specs.get() else {
         return PlanState::Unavailable("Build both indexes to get a migration plan.".into());
     };
-    let form = state.production_form.get();
+    let form = state.forms.production.get();
     match plan_input(&report, &built, &form) {
         Ok(input) => match annlab_export::build_bundle(&input) {
             Ok(bundle) => PlanState::Ready(bundle),

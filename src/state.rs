@@ -7,118 +7,15 @@ use std::sync::Arc;
 use annlab_core::hnsw::HnswParams;
 use annlab_core::svs::{self, Compression, SvsParams, SvsRuntime, Target};
 use annlab_core::{ElementType, Metric};
-use annlab_protocol::prepare::DroppedRows;
 use annlab_protocol::report::{Algorithm, RunReport, SearchPoint};
 use annlab_protocol::runner::{IndexSpec, RunOutcome};
 use annlab_protocol::worker::DatasetSummary;
 use leptos::prelude::*;
 
-/// The two indexes the playground builds side by side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IndexKind {
-    Hnsw,
-    Svs,
-}
-
-impl IndexKind {
-    pub const BOTH: [IndexKind; 2] = [IndexKind::Hnsw, IndexKind::Svs];
-
-    /// Short id used in test ids and CSS classes (`hnsw`, `svs`).
-    pub fn id(self) -> &'static str {
-        match self {
-            IndexKind::Hnsw => "hnsw",
-            IndexKind::Svs => "svs",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            IndexKind::Hnsw => "HNSW",
-            IndexKind::Svs => "SVS-VAMANA",
-        }
-    }
-
-    /// Redis name of the runtime parameter swept for this index.
-    pub fn runtime_param(self) -> &'static str {
-        match self {
-            IndexKind::Hnsw => "ef_runtime",
-            IndexKind::Svs => "search_window_size",
-        }
-    }
-}
-
-/// A loaded file (base vectors, queries or ground truth).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadedFile {
-    pub name: String,
-    pub rows: usize,
-    /// Vector dimension, or k for ground truth.
-    pub width: usize,
-}
-
-/// The base data set as the UI knows it (the vectors themselves stay in the bridge).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DatasetView {
-    pub name: String,
-    pub summary: DatasetSummary,
-    /// A title per file row, when the data has them.
-    pub titles: Option<Arc<Vec<String>>>,
-    /// Bumped on every load, so cached preparations are invalidated.
-    pub version: u64,
-}
-
-/// Progress of a worker job.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Progress {
-    pub phase: String,
-    pub done: usize,
-    pub total: usize,
-    /// Seconds left by linear extrapolation within the phase, once it can be estimated.
-    pub eta_seconds: Option<f64>,
-}
-
-impl Progress {
-    pub fn fraction(&self) -> f64 {
-        if self.total == 0 {
-            0.0
-        } else {
-            (self.done as f64 / self.total as f64).clamp(0.0, 1.0)
-        }
-    }
-}
-
-/// Linear ETA: the rest of the phase at the rate seen so far.
-pub fn eta_seconds(elapsed_seconds: f64, done: usize, total: usize) -> Option<f64> {
-    if done == 0 || total == 0 || done >= total || elapsed_seconds <= 0.2 {
-        return None;
-    }
-    Some(elapsed_seconds / done as f64 * (total - done) as f64)
-}
-
-/// Where one index's run stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RunState {
-    Idle,
-    /// Waiting for queries and ground truth.
-    Preparing,
-    Running(Progress),
-    Done(Arc<RunOutcome>),
-    Failed(String),
-    Cancelled,
-}
-
-impl RunState {
-    pub fn is_busy(&self) -> bool {
-        matches!(self, RunState::Preparing | RunState::Running(_))
-    }
-
-    pub fn outcome(&self) -> Option<Arc<RunOutcome>> {
-        match self {
-            RunState::Done(o) => Some(o.clone()),
-            _ => None,
-        }
-    }
-}
+pub use annlab_worker::scheduler::ViewUpdate;
+pub use annlab_worker::view::{
+    eta_seconds, DatasetView, EvalView, IndexKind, LoadedFile, Progress, RunState, TruthStatus,
+};
 
 /// Settings shared by both indexes.
 #[derive(Debug, Clone, PartialEq)]
@@ -431,22 +328,6 @@ pub fn runtime_value(point: &SearchPoint, key: &str) -> Option<usize> {
         .map(|v| v as usize)
 }
 
-/// The evaluation set of the last build: which file rows were queries and base rows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvalView {
-    /// Original file row of each query (held-out queries), if any.
-    pub query_rows: Option<Arc<Vec<usize>>>,
-    /// Original file row of each indexed base row.
-    pub base_rows: Arc<Vec<usize>>,
-    /// Exact top-k ids per query (indexed-base ids).
-    pub truth: Arc<Vec<Vec<u32>>>,
-    pub n: usize,
-    pub queries: usize,
-    /// The base rows the shared preparation dropped, and why.
-    pub dropped_rows: DroppedRows,
-    pub ground_truth_seconds: f64,
-}
-
 /// Human-readable byte size (binary units).
 pub fn format_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
@@ -521,53 +402,199 @@ pub fn data_warnings(summary: &DatasetSummary, metric: Metric) -> Vec<String> {
     out
 }
 
-/// Queries and exact ground truth for the current inputs, prepared ahead of a build.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TruthStatus {
-    NotPrepared,
-    Computing,
-    Ready {
-        queries: usize,
-        seconds: f64,
-        /// What the shared preparation dropped (shown under the data summary).
-        dropped_rows: DroppedRows,
-    },
-}
-
-/// Every reactive piece of app state, shared through context.
+/// The loaded files and the preparation of their evaluation set.
 #[derive(Clone, Copy)]
-pub struct AppState {
+pub struct DataModel {
     pub dataset: RwSignal<Option<DatasetView>>,
     pub query_file: RwSignal<Option<LoadedFile>>,
     pub truth_file: RwSignal<Option<LoadedFile>>,
     /// File loading / parsing progress.
     pub loading: RwSignal<Option<Progress>>,
-    /// Queries + exact ground truth progress.
-    pub preparing: RwSignal<Option<Progress>>,
     /// Whether the queries and ground truth of the current inputs are ready.
     pub truth_status: RwSignal<TruthStatus>,
+}
+
+impl DataModel {
+    fn new() -> Self {
+        Self {
+            dataset: RwSignal::new(None),
+            query_file: RwSignal::new(None),
+            truth_file: RwSignal::new(None),
+            loading: RwSignal::new(None),
+            truth_status: RwSignal::new(TruthStatus::NotPrepared),
+        }
+    }
+
+    /// A new base: the query and ground-truth files and the preparation that belonged to
+    /// the old one go.
+    pub fn replace_base(&self, dataset: DatasetView) {
+        self.truth_status.set(TruthStatus::NotPrepared);
+        self.query_file.set(None);
+        self.truth_file.set(None);
+        self.dataset.set(Some(dataset));
+    }
+
+    pub fn is_loaded_untracked(&self) -> bool {
+        self.dataset.with_untracked(Option::is_some)
+    }
+
+    /// The base's dimension, if one is loaded.
+    pub fn dim_untracked(&self) -> Option<usize> {
+        self.dataset
+            .with_untracked(|d| d.as_ref().map(|d| d.summary.dim))
+    }
+}
+
+/// The forms, as typed.
+#[derive(Clone, Copy)]
+pub struct FormsModel {
     pub common: RwSignal<CommonForm>,
-    pub hnsw_form: RwSignal<HnswForm>,
-    pub svs_form: RwSignal<SvsForm>,
-    pub hnsw_run: RwSignal<RunState>,
-    pub svs_run: RwSignal<RunState>,
+    pub hnsw: RwSignal<HnswForm>,
+    pub svs: RwSignal<SvsForm>,
+    /// Production facts for the migration plan.
+    pub production: RwSignal<crate::plan_export::ProductionForm>,
+}
+
+impl FormsModel {
+    fn new() -> Self {
+        Self {
+            common: RwSignal::new(CommonForm::default()),
+            hnsw: RwSignal::new(HnswForm::default()),
+            svs: RwSignal::new(SvsForm::default()),
+            production: RwSignal::new(Default::default()),
+        }
+    }
+
+    /// The data's metric, unless the user picked one.
+    pub fn suggest_metric(&self, suggested: Metric) {
+        self.common.update(|c| {
+            if !c.metric_chosen {
+                c.metric = suggested;
+            }
+        });
+    }
+
+    /// Validated specs for both indexes (`dim` enables the checks that need it), or every
+    /// error.
+    pub fn specs(
+        &self,
+        dim: Option<usize>,
+    ) -> Result<(Common, IndexSpec, IndexSpec), Vec<FieldError>> {
+        let common = validate_common(&self.common.get_untracked())?;
+        let hnsw = validate_hnsw(&self.hnsw.get_untracked(), &common);
+        let svs = validate_svs(&self.svs.get_untracked(), &common, dim);
+        match (hnsw, svs) {
+            (Ok(h), Ok(s)) => Ok((common, h, s)),
+            (h, s) => Err(h
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .chain(s.err().unwrap_or_default())
+                .collect()),
+        }
+    }
+}
+
+/// The runs of the last build and what was measured about it.
+#[derive(Clone, Copy)]
+pub struct RunsModel {
+    pub hnsw: RwSignal<RunState>,
+    pub svs: RwSignal<RunState>,
     /// The finished runs' outcomes, notified only when an outcome appears or changes, not on
     /// every progress event: result views read these, so progress repaints only the bars.
     pub hnsw_outcome: Memo<Option<Arc<RunOutcome>>>,
     pub svs_outcome: Memo<Option<Arc<RunOutcome>>>,
-    /// Whether anything loads, prepares or builds (changes at starts and ends only).
-    pub busy: Memo<bool>,
+    /// Queries + exact ground truth progress, while a build waits for them.
+    pub preparing: RwSignal<Option<Progress>>,
     pub eval: RwSignal<Option<EvalView>>,
     /// Wall time of the last build of both indexes (from the click to the last result).
     pub build_wall_seconds: RwSignal<Option<f64>>,
     /// Seconds from the click until both indexes were built (searches are measured after).
     pub both_built_seconds: RwSignal<Option<f64>>,
-    /// Errors shown in the banner (newest last).
-    pub errors: RwSignal<Vec<String>>,
     /// Parameters of the last build started (what the finished runs were built with).
     pub built_specs: RwSignal<Option<crate::plan_export::BuiltSpecs>>,
-    /// Production facts for the migration plan.
-    pub production_form: RwSignal<crate::plan_export::ProductionForm>,
+}
+
+impl RunsModel {
+    fn new() -> Self {
+        let hnsw = RwSignal::new(RunState::Idle);
+        let svs = RwSignal::new(RunState::Idle);
+        Self {
+            hnsw,
+            svs,
+            hnsw_outcome: outcome_memo(hnsw),
+            svs_outcome: outcome_memo(svs),
+            preparing: RwSignal::new(None),
+            eval: RwSignal::new(None),
+            build_wall_seconds: RwSignal::new(None),
+            both_built_seconds: RwSignal::new(None),
+            built_specs: RwSignal::new(None),
+        }
+    }
+
+    pub fn run(&self, kind: IndexKind) -> RwSignal<RunState> {
+        match kind {
+            IndexKind::Hnsw => self.hnsw,
+            IndexKind::Svs => self.svs,
+        }
+    }
+
+    /// The outcome of `kind`'s last finished run (see [`RunsModel::hnsw_outcome`]).
+    pub fn outcome(&self, kind: IndexKind) -> Memo<Option<Arc<RunOutcome>>> {
+        match kind {
+            IndexKind::Hnsw => self.hnsw_outcome,
+            IndexKind::Svs => self.svs_outcome,
+        }
+    }
+
+    /// Forgets the runs (a new base makes them meaningless).
+    pub fn reset(&self) {
+        self.hnsw.set(RunState::Idle);
+        self.svs.set(RunState::Idle);
+        self.eval.set(None);
+        self.build_wall_seconds.set(None);
+    }
+
+    fn is_busy(&self) -> bool {
+        self.hnsw.with(RunState::is_busy)
+            || self.svs.with(RunState::is_busy)
+            || self.preparing.with(Option::is_some)
+    }
+}
+
+/// The errors shown in the banner (newest last).
+#[derive(Clone, Copy)]
+pub struct ErrorsModel {
+    pub list: RwSignal<Vec<String>>,
+}
+
+impl ErrorsModel {
+    /// Banner length: older errors go.
+    const KEEP: usize = 4;
+
+    pub fn push(&self, message: String) {
+        self.list.update(|e| {
+            e.push(message);
+            if e.len() > Self::KEEP {
+                e.remove(0);
+            }
+        });
+    }
+
+    pub fn clear(&self) {
+        self.list.set(Vec::new());
+    }
+}
+
+/// Every reactive piece of app state, shared through context, in small models.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub data: DataModel,
+    pub forms: FormsModel,
+    pub runs: RunsModel,
+    pub errors: ErrorsModel,
+    /// Whether anything loads, prepares or builds (changes at starts and ends only).
+    pub busy: Memo<bool>,
 }
 
 /// A memo of one run's outcome that compares outcomes by identity (a new `Done` is a change,
@@ -585,64 +612,56 @@ fn outcome_memo(run: RwSignal<RunState>) -> Memo<Option<Arc<RunOutcome>>> {
 
 impl AppState {
     pub fn new() -> Self {
-        let hnsw_run = RwSignal::new(RunState::Idle);
-        let svs_run = RwSignal::new(RunState::Idle);
-        let loading = RwSignal::new(None::<Progress>);
-        let preparing = RwSignal::new(None::<Progress>);
-        let busy = Memo::new(move |_| {
-            hnsw_run.with(RunState::is_busy)
-                || svs_run.with(RunState::is_busy)
-                || loading.with(Option::is_some)
-                || preparing.with(Option::is_some)
-        });
+        let data = DataModel::new();
+        let runs = RunsModel::new();
+        let loading = data.loading;
+        let busy = Memo::new(move |_| runs.is_busy() || loading.with(Option::is_some));
         Self {
-            dataset: RwSignal::new(None),
-            query_file: RwSignal::new(None),
-            truth_file: RwSignal::new(None),
-            loading,
-            preparing,
-            truth_status: RwSignal::new(TruthStatus::NotPrepared),
-            common: RwSignal::new(CommonForm::default()),
-            hnsw_form: RwSignal::new(HnswForm::default()),
-            svs_form: RwSignal::new(SvsForm::default()),
-            hnsw_run,
-            svs_run,
-            hnsw_outcome: outcome_memo(hnsw_run),
-            svs_outcome: outcome_memo(svs_run),
+            data,
+            forms: FormsModel::new(),
+            runs,
+            errors: ErrorsModel {
+                list: RwSignal::new(Vec::new()),
+            },
             busy,
-            eval: RwSignal::new(None),
-            build_wall_seconds: RwSignal::new(None),
-            both_built_seconds: RwSignal::new(None),
-            errors: RwSignal::new(Vec::new()),
-            built_specs: RwSignal::new(None),
-            production_form: RwSignal::new(Default::default()),
+        }
+    }
+
+    /// Shows what the scheduler decided.
+    pub fn apply(&self, update: ViewUpdate) {
+        match update {
+            ViewUpdate::Loading(p) => self.data.loading.set(p),
+            ViewUpdate::Preparing(p) => self.runs.preparing.set(p),
+            ViewUpdate::TruthStatus(t) => self.data.truth_status.set(t),
+            ViewUpdate::Run(kind, run) => self.runs.run(kind).set(run),
+            ViewUpdate::BaseReplaced(dataset) => {
+                self.forms.suggest_metric(dataset.summary.suggested_metric);
+                self.runs.reset();
+                self.data.replace_base(*dataset);
+            }
+            ViewUpdate::QueryFile(f) => self.data.query_file.set(f),
+            ViewUpdate::TruthFile(f) => self.data.truth_file.set(f),
+            ViewUpdate::Eval(e) => self.runs.eval.set(e),
+            ViewUpdate::BuildWall(s) => self.runs.build_wall_seconds.set(s),
+            ViewUpdate::AllBuilt(s) => self.runs.both_built_seconds.set(s),
+            ViewUpdate::Error(message) => self.errors.push(message),
+            ViewUpdate::Warn(message) => {
+                leptos::logging::warn!("annlab: {message}");
+            }
         }
     }
 
     pub fn run(&self, kind: IndexKind) -> RwSignal<RunState> {
-        match kind {
-            IndexKind::Hnsw => self.hnsw_run,
-            IndexKind::Svs => self.svs_run,
-        }
+        self.runs.run(kind)
     }
 
     pub fn push_error(&self, message: impl Into<String>) {
-        let message = message.into();
-        self.errors.update(|e| {
-            e.push(message);
-            // Keep the banner short.
-            if e.len() > 4 {
-                e.remove(0);
-            }
-        });
+        self.errors.push(message.into());
     }
 
-    /// The outcome of `kind`'s last finished run (see [`AppState::hnsw_outcome`]).
+    /// The outcome of `kind`'s last finished run (see [`RunsModel::hnsw_outcome`]).
     pub fn outcome(&self, kind: IndexKind) -> Memo<Option<Arc<RunOutcome>>> {
-        match kind {
-            IndexKind::Hnsw => self.hnsw_outcome,
-            IndexKind::Svs => self.svs_outcome,
-        }
+        self.runs.outcome(kind)
     }
 
     pub fn busy(&self) -> bool {
@@ -651,21 +670,7 @@ impl AppState {
 
     /// Validated specs for both indexes, or every error.
     pub fn specs(&self) -> Result<(Common, IndexSpec, IndexSpec), Vec<FieldError>> {
-        let common = validate_common(&self.common.get_untracked())?;
-        let dim = self
-            .dataset
-            .with_untracked(|d| d.as_ref().map(|d| d.summary.dim));
-        let hnsw = validate_hnsw(&self.hnsw_form.get_untracked(), &common);
-        let svs = validate_svs(&self.svs_form.get_untracked(), &common, dim);
-        match (hnsw, svs) {
-            (Ok(h), Ok(s)) => Ok((common, h, s)),
-            (h, s) => Err(h
-                .err()
-                .unwrap_or_default()
-                .into_iter()
-                .chain(s.err().unwrap_or_default())
-                .collect()),
-        }
+        self.forms.specs(self.data.dim_untracked())
     }
 }
 

@@ -7,16 +7,16 @@
 //! them up.
 
 use annlab_protocol::worker::{
-    Envelope, ListsJob, ListsRef, PruneJob, PrunedRef, Slot, WorkerEvent, WorkerRequest,
-    PROTOCOL_VERSION,
+    Continuation, Envelope, ListsJob, ListsRef, PruneJob, PrunedRef, ShareJob, ShareReply, Slot,
+    WorkerEvent, PROTOCOL_VERSION,
 };
+use annlab_worker::jobs::{Buffer, Reply};
+use annlab_worker::role::Buffers;
 use js_sys::{Array, ArrayBuffer, Float32Array, Object, Reflect, Uint32Array, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::MessagePort;
-
-use crate::worker_jobs::{Buffer, Reply};
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, String> {
     value
@@ -45,10 +45,11 @@ fn parts(data: &JsValue) -> Result<(JsValue, Vec<JsValue>), String> {
     Ok((msg, buffers))
 }
 
-/// Encodes a request; `buffers` are sent as they are (the caller decides what to transfer).
-pub fn encode_request(
+/// Encodes a request (of any channel: a page request, a share job or reply, a
+/// continuation); `buffers` are sent as they are (the caller decides what to transfer).
+pub fn encode_request<T: Serialize>(
     job: u64,
-    request: &WorkerRequest,
+    request: &T,
     buffers: &[ArrayBuffer],
 ) -> Result<JsValue, String> {
     let arr = Array::new();
@@ -59,9 +60,9 @@ pub fn encode_request(
 }
 
 /// Encodes a request that hands over `port` (which must be transferred with the message).
-pub fn encode_request_with_port(
+pub fn encode_request_with_port<T: Serialize>(
     job: u64,
-    request: &WorkerRequest,
+    request: &T,
     buffers: &[ArrayBuffer],
     port: &MessagePort,
 ) -> Result<JsValue, String> {
@@ -76,6 +77,7 @@ fn to_array_buffers(buffers: &[Buffer]) -> Array {
         let buffer = match b {
             Buffer::F32(v) => Float32Array::from(v.as_slice()).buffer(),
             Buffer::U32(v) => Uint32Array::from(v.as_slice()).buffer(),
+            Buffer::Bytes(v) => Uint8Array::from(v.as_slice()).buffer(),
         };
         arr.push(&buffer);
     }
@@ -84,9 +86,9 @@ fn to_array_buffers(buffers: &[Buffer]) -> Array {
 
 /// Encodes a request between workers from owned buffers; returns the message and its
 /// transfer list (every buffer: the sender no longer needs them).
-pub fn encode_request_owned(
+pub fn encode_request_owned<T: Serialize>(
     job: u64,
-    request: &WorkerRequest,
+    request: &T,
     buffers: &[Buffer],
 ) -> Result<(JsValue, Array), String> {
     let arr = to_array_buffers(buffers);
@@ -103,26 +105,28 @@ pub fn encode_event(job: u64, reply: Reply) -> Result<(JsValue, Array), String> 
 }
 
 /// A decoded request and its buffers.
-pub struct Incoming {
+pub struct Incoming<T> {
     pub job: u64,
-    pub request: WorkerRequest,
+    pub request: T,
     pub buffers: Vec<JsValue>,
-    /// The port a [`WorkerRequest::LinkHelper`] or [`WorkerRequest::HelperInit`] hands over.
+    /// The port a `LinkHelper` or a helper's `Init` hands over.
     pub port: Option<MessagePort>,
 }
 
-impl Incoming {
+impl<T> Incoming<T> {
     fn buffer(&self, slot: Slot) -> Result<&JsValue, String> {
         self.buffers
             .get(slot as usize)
             .ok_or_else(|| format!("buffer slot {slot} is missing"))
     }
+}
 
-    pub fn bytes(&self, slot: Slot) -> Result<Vec<u8>, String> {
+impl<T> Buffers for Incoming<T> {
+    fn bytes(&self, slot: Slot) -> Result<Vec<u8>, String> {
         Ok(Uint8Array::new(self.buffer(slot)?).to_vec())
     }
 
-    pub fn f32s(&self, slot: Slot) -> Result<Vec<f32>, String> {
+    fn f32s(&self, slot: Slot) -> Result<Vec<f32>, String> {
         let b = self.buffer(slot)?;
         let len = ArrayBuffer::from(b.clone()).byte_length();
         if len % 4 != 0 {
@@ -131,7 +135,7 @@ impl Incoming {
         Ok(Float32Array::new(b).to_vec())
     }
 
-    pub fn u32s(&self, slot: Slot) -> Result<Vec<u32>, String> {
+    fn u32s(&self, slot: Slot) -> Result<Vec<u32>, String> {
         let b = self.buffer(slot)?;
         let len = ArrayBuffer::from(b.clone()).byte_length();
         if len % 4 != 0 {
@@ -142,7 +146,7 @@ impl Incoming {
 }
 
 /// Decodes a request. On failure returns the job id (0 if unknown) and the message to report.
-pub fn decode_request(data: &JsValue) -> Result<Incoming, (u64, String)> {
+pub fn decode_request<T: DeserializeOwned>(data: &JsValue) -> Result<Incoming<T>, (u64, String)> {
     let (msg, buffers) = parts(data).map_err(|e| (0, e))?;
     let job = Reflect::get(&msg, &"job".into())
         .ok()
@@ -158,7 +162,7 @@ pub fn decode_request(data: &JsValue) -> Result<Incoming, (u64, String)> {
             format!("worker protocol version {v} is not supported (expected {PROTOCOL_VERSION})"),
         ));
     }
-    let envelope: Envelope<WorkerRequest> = from_js(msg).map_err(|e| (job, e))?;
+    let envelope: Envelope<T> = from_js(msg).map_err(|e| (job, e))?;
     let port = Reflect::get(data, &"port".into())
         .ok()
         .and_then(|p| p.dyn_into::<MessagePort>().ok());
@@ -186,11 +190,10 @@ pub fn decode_event(data: &JsValue) -> Result<(u64, WorkerEvent, Vec<ArrayBuffer
 /// request decoder is one of the largest functions of the worker (serde's visitor for every
 /// request), and a shared build decodes a message per batch step: warmed up here, the
 /// browser's optimising compile of it happens before a build instead of during one (see
-/// [`crate::worker_warm_up`]).
+/// [`annlab_worker::warm_up`]).
 pub fn warm_up_codec(job: u64, rounds: usize) -> Result<(), String> {
-    let requests = [
-        WorkerRequest::Continue,
-        WorkerRequest::GenerateLists(ListsJob {
+    let jobs = [
+        ShareJob::GenerateLists(ListsJob {
             part: 0,
             start: 0,
             end: 1,
@@ -198,7 +201,16 @@ pub fn warm_up_codec(job: u64, rounds: usize) -> Result<(), String> {
             entry_point: 0,
             graph_slot: 0,
         }),
-        WorkerRequest::Lists(ListsRef {
+        ShareJob::PruneBackEdges(PruneJob {
+            part: 0,
+            alpha: 1.2,
+            targets_slot: 0,
+            ends_slot: 0,
+            candidates_slot: 0,
+        }),
+    ];
+    let replies = [
+        ShareReply::Lists(ListsRef {
             part: 0,
             start: 0,
             end: 1,
@@ -207,24 +219,25 @@ pub fn warm_up_codec(job: u64, rounds: usize) -> Result<(), String> {
             ends_slot: 0,
             ids_slot: 0,
         }),
-        WorkerRequest::PruneBackEdges(PruneJob {
-            part: 0,
-            alpha: 1.2,
-            targets_slot: 0,
-            ends_slot: 0,
-            candidates_slot: 0,
-        }),
-        WorkerRequest::Pruned(PrunedRef {
+        ShareReply::Pruned(PrunedRef {
             part: 0,
             distance_computations: 1,
             ends_slot: 0,
             ids_slot: 0,
         }),
     ];
+    let buffers = [Buffer::U32(vec![0; 2])];
     for _ in 0..rounds {
-        for request in &requests {
-            let (message, _) = encode_request_owned(job, request, &[Buffer::U32(vec![0; 2])])?;
-            let incoming = decode_request(&message).map_err(|(_, e)| e)?;
+        let (message, _) = encode_request_owned(job, &Continuation::Continue, &[])?;
+        decode_request::<Continuation>(&message).map_err(|(_, e)| e)?;
+        for request in &jobs {
+            let (message, _) = encode_request_owned(job, request, &buffers)?;
+            let incoming = decode_request::<ShareJob>(&message).map_err(|(_, e)| e)?;
+            incoming.u32s(0)?;
+        }
+        for reply in &replies {
+            let (message, _) = encode_request_owned(job, reply, &buffers)?;
+            let incoming = decode_request::<ShareReply>(&message).map_err(|(_, e)| e)?;
             incoming.u32s(0)?;
         }
     }

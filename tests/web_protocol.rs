@@ -4,18 +4,22 @@
 #![cfg(target_arch = "wasm32")]
 
 use annlab_app::worker_codec::{decode_event, decode_request, encode_event, encode_request};
-use annlab_app::worker_jobs::{Buffer, Reply};
 use annlab_core::hnsw::HnswParams;
 use annlab_core::Metric;
 use annlab_protocol::report::{Algorithm, Latency, MemoryReport, RunReport, SearchPoint};
 use annlab_protocol::runner::IndexSpec;
-use annlab_protocol::worker::{FileRole, IdsRef, MatrixRef, WorkerEvent, WorkerRequest};
+use annlab_protocol::worker::{
+    DataRequest, FileRole, IdsRef, IndexRequest, MatrixRef, PageRequest, RunRequest, WarmUpRequest,
+    WorkerEvent,
+};
+use annlab_worker::jobs::{Buffer, Reply};
+use annlab_worker::role::Buffers;
 use js_sys::{Float32Array, Object, Reflect, Uint32Array};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-fn run_request() -> WorkerRequest {
-    WorkerRequest::Run {
+fn run_request() -> PageRequest {
+    PageRequest::Index(IndexRequest::Run(RunRequest {
         spec: IndexSpec::Hnsw {
             params: HnswParams::default(),
             ef_sweep: vec![10, 20],
@@ -40,7 +44,7 @@ fn run_request() -> WorkerRequest {
         hold_measure: true,
         helpers: 1,
         accept_helpers: true,
-    }
+    }))
 }
 
 #[wasm_bindgen_test]
@@ -49,7 +53,7 @@ fn request_and_buffers_round_trip() {
     let queries = Float32Array::from(&[1.0f32, 0.1, 0.0][..]).buffer();
     let truth = Uint32Array::from(&[0u32][..]).buffer();
     let message = encode_request(42, &run_request(), &[base, queries, truth]).unwrap();
-    let incoming = decode_request(&message).unwrap();
+    let incoming = decode_request::<PageRequest>(&message).unwrap();
     assert_eq!(incoming.job, 42);
     assert_eq!(incoming.request, run_request());
     assert_eq!(
@@ -66,12 +70,13 @@ fn request_and_buffers_round_trip() {
 #[wasm_bindgen_test]
 fn parse_request_carries_bytes() {
     let bytes = js_sys::Uint8Array::from(&b"1,2\n3,4\n"[..]).buffer();
-    let request = WorkerRequest::ParseFile {
+    let request = PageRequest::Data(DataRequest::ParseFile {
         name: "v.csv".into(),
         role: FileRole::Base,
         bytes: 0,
-    };
-    let incoming = decode_request(&encode_request(1, &request, &[bytes]).unwrap()).unwrap();
+    });
+    let incoming =
+        decode_request::<PageRequest>(&encode_request(1, &request, &[bytes]).unwrap()).unwrap();
     assert_eq!(incoming.bytes(0).unwrap(), b"1,2\n3,4\n".to_vec());
 }
 
@@ -139,13 +144,13 @@ fn run_finished_event_round_trips_with_json_maps() {
 
 #[wasm_bindgen_test]
 fn foreign_messages_are_errors_not_panics() {
-    assert!(decode_request(&JsValue::from_str("hello")).is_err());
+    assert!(decode_request::<PageRequest>(&JsValue::from_str("hello")).is_err());
     let obj = Object::new();
     let msg = Object::new();
     Reflect::set(&msg, &"v".into(), &99.into()).unwrap();
     Reflect::set(&msg, &"job".into(), &3.into()).unwrap();
     Reflect::set(&obj, &"msg".into(), &msg).unwrap();
-    let err = decode_request(&obj.into()).err().unwrap();
+    let err = decode_request::<PageRequest>(&obj.into()).err().unwrap();
     assert_eq!(err.0, 3);
     assert!(err.1.contains("version"), "{}", err.1);
     assert!(decode_event(&JsValue::NULL).is_err());
@@ -155,12 +160,10 @@ fn foreign_messages_are_errors_not_panics() {
 fn build_then_measure_messages_round_trip() {
     // The app holds both builds and measures them one at a time: `Run { hold_measure }`
     // answers `Built`, and a bare `Measure` request asks for the sweep.
-    let message = encode_request(11, &WorkerRequest::Measure, &[]).unwrap();
-    let incoming = decode_request(&message).unwrap();
-    assert_eq!(
-        (incoming.job, incoming.request),
-        (11, WorkerRequest::Measure)
-    );
+    let measure = PageRequest::Index(IndexRequest::Measure);
+    let message = encode_request(11, &measure, &[]).unwrap();
+    let incoming = decode_request::<PageRequest>(&message).unwrap();
+    assert_eq!((incoming.job, incoming.request), (11, measure));
     let built = WorkerEvent::Built { build_seconds: 2.5 };
     let (message, _) = encode_event(
         12,
@@ -176,14 +179,15 @@ fn build_then_measure_messages_round_trip() {
 
 #[wasm_bindgen_test]
 fn warm_up_messages_round_trip_and_the_codec_warm_ups_run() {
-    let request = WorkerRequest::WarmUp {
+    let request = PageRequest::Index(IndexRequest::WarmUp(WarmUpRequest {
         spec: IndexSpec::Hnsw {
             params: HnswParams::default(),
             ef_sweep: vec![10],
         },
         metric: Metric::Cosine,
-    };
-    let incoming = decode_request(&encode_request(0, &request, &[]).unwrap()).unwrap();
+    }));
+    let incoming =
+        decode_request::<PageRequest>(&encode_request(0, &request, &[]).unwrap()).unwrap();
     assert_eq!(incoming.request, request);
     let (message, _) = encode_event(
         0,
@@ -218,7 +222,7 @@ fn a_warm_up_builds_both_kinds_in_wasm() {
             runtime_sweep: vec![annlab_core::svs::SvsRuntime::default()],
         },
     ] {
-        let reply = annlab_app::worker_warm_up::warm_up(
+        let reply = annlab_worker::warm_up::warm_up(
             &spec,
             Metric::Cosine,
             &Zero,

@@ -3,14 +3,15 @@
 use leptos::prelude::*;
 
 use crate::state::{format_seconds, AppState, IndexKind, RunState};
-use crate::worker_bridge;
+use crate::worker_bridge::WorkerBridge;
 
 /// Build/cancel buttons and the progress of both workers.
 #[component]
 pub fn BuildPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let bridge = expect_context::<WorkerBridge>();
     let busy = move || state.busy();
-    let can_build = move || state.dataset.with(Option::is_some) && !busy();
+    let can_build = move || state.data.dataset.with(Option::is_some) && !busy();
     view! {
         <section class="panel build" aria-labelledby="build-h">
             <h2 id="build-h">"3 · Build"</h2>
@@ -23,13 +24,13 @@ pub fn BuildPanel() -> impl IntoView {
                     class="secondary"
                     data-testid="cancel-button"
                     disabled=move || !busy()
-                    on:click=move |_| worker_bridge::cancel(state)
+                    on:click=move |_| bridge.cancel()
                 >
                     "Cancel"
                 </button>
                 {move || {
                     state
-                        .build_wall_seconds
+                        .runs.build_wall_seconds
                         .get()
                         .map(|s| {
                             view! {
@@ -37,9 +38,9 @@ pub fn BuildPanel() -> impl IntoView {
                                     class="wall"
                                     data-testid="build-wall"
                                     data-value=s
-                                    data-built=state.both_built_seconds.get()
+                                    data-built=state.runs.both_built_seconds.get()
                                 >
-                                    {match state.both_built_seconds.get() {
+                                    {match state.runs.both_built_seconds.get() {
                                         Some(b) => format!(
                                             "Both built in {}; results (searches measured) in {}",
                                             format_seconds(b),
@@ -57,7 +58,7 @@ pub fn BuildPanel() -> impl IntoView {
             </p>
             {move || {
                 state
-                    .preparing
+                    .runs.preparing
                     .get()
                     .map(|p| {
                         view! {

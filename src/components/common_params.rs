@@ -10,7 +10,7 @@ use crate::state::{validate_common, AppState, CommonForm};
 #[component]
 pub fn CommonParams() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let common = state.common;
+    let common = state.forms.common;
     let error_for = move |attr: &'static str| {
         Signal::derive(move || {
             validate_common(&common.get())

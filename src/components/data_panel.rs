@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use web_sys::{DragEvent, File, HtmlInputElement, HtmlSelectElement};
 
 use crate::state::{data_warnings, format_seconds, AppState, TruthStatus};
-use crate::worker_bridge::{self, SAMPLES};
+use crate::worker_bridge::{WorkerBridge, SAMPLES};
 
 const ACCEPT: &str = ".npy,.fvecs,.bvecs,.ivecs,.json,.csv,.tsv,.txt";
 
@@ -17,12 +17,13 @@ fn first_file(input: &HtmlInputElement) -> Option<File> {
 #[component]
 pub fn DataPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let bridge = expect_context::<WorkerBridge>();
     let dragging = RwSignal::new(false);
     let pick = move |role: FileRole| {
         move |ev: leptos::ev::Event| {
             let input: HtmlInputElement = event_target(&ev);
             if let Some(file) = first_file(&input) {
-                worker_bridge::load_file(state, file, role);
+                bridge.load_file(file, role);
             }
             // Allow picking the same file again.
             input.set_value("");
@@ -36,17 +37,17 @@ pub fn DataPanel() -> impl IntoView {
             .and_then(|d| d.files())
             .and_then(|f| f.get(0))
         {
-            worker_bridge::load_file(state, file, FileRole::Base);
+            bridge.load_file(file, FileRole::Base);
         }
     };
     let on_sample = move |ev: leptos::ev::Event| {
         let select: HtmlSelectElement = event_target(&ev);
         let id = select.value();
         if !id.is_empty() {
-            worker_bridge::load_sample(state, &id);
+            bridge.load_sample(&id);
         }
     };
-    let loading = move || state.loading.get();
+    let loading = move || state.data.loading.get();
     view! {
         <section class="panel data" aria-labelledby="data-h">
             <h2 id="data-h">"1 · Data"</h2>
@@ -111,7 +112,7 @@ pub fn DataPanel() -> impl IntoView {
                     />
                     {move || {
                         state
-                            .query_file
+                            .data.query_file
                             .get()
                             .map(|f| {
                                 view! {
@@ -120,7 +121,7 @@ pub fn DataPanel() -> impl IntoView {
                                         <button
                                             type="button"
                                             class="link"
-                                            on:click=move |_| worker_bridge::clear_file(state, FileRole::Queries)
+                                            on:click=move |_| bridge.clear_file(FileRole::Queries)
                                         >
                                             "remove"
                                         </button>
@@ -140,7 +141,7 @@ pub fn DataPanel() -> impl IntoView {
                     />
                     {move || {
                         state
-                            .truth_file
+                            .data.truth_file
                             .get()
                             .map(|f| {
                                 view! {
@@ -149,7 +150,7 @@ pub fn DataPanel() -> impl IntoView {
                                         <button
                                             type="button"
                                             class="link"
-                                            on:click=move |_| worker_bridge::clear_file(state, FileRole::GroundTruth)
+                                            on:click=move |_| bridge.clear_file(FileRole::GroundTruth)
                                         >
                                             "remove"
                                         </button>
@@ -168,11 +169,11 @@ pub fn DataPanel() -> impl IntoView {
 fn Summary() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        let Some(d) = state.dataset.get() else {
+        let Some(d) = state.data.dataset.get() else {
             return view! { <p class="empty">"No data yet."</p> }.into_any();
         };
         let s = d.summary.clone();
-        let metric = state.common.with(|c| c.metric);
+        let metric = state.forms.common.with(|c| c.metric);
         let warnings = data_warnings(&s, metric);
         view! {
             <div class="summary" data-testid="dataset-summary">
@@ -211,7 +212,7 @@ fn Summary() -> impl IntoView {
 fn TruthLine() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        let (data_state, text, dropped) = match state.truth_status.get() {
+        let (data_state, text, dropped) = match state.data.truth_status.get() {
             TruthStatus::NotPrepared => return None,
             TruthStatus::Computing => (
                 "computing",

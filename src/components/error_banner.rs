@@ -9,19 +9,19 @@ use crate::state::AppState;
 pub fn ErrorBanner() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
-        <Show when=move || state.errors.with(|e| !e.is_empty())>
+        <Show when=move || state.errors.list.with(|e| !e.is_empty())>
             <div class="error-banner" role="alert" data-testid="error-message">
                 <ul>
                     {move || {
                         state
-                            .errors
+                            .errors.list
                             .get()
                             .into_iter()
                             .map(|e| view! { <li>{e}</li> })
                             .collect_view()
                     }}
                 </ul>
-                <button type="button" class="secondary" on:click=move |_| state.errors.set(Vec::new())>
+                <button type="button" class="secondary" on:click=move |_| state.errors.clear()>
                     "Dismiss"
                 </button>
             </div>

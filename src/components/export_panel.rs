@@ -18,7 +18,7 @@ fn FactField(
     #[prop(optional)] numeric: bool,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let form = state.production_form;
+    let form = state.forms.production;
     view! {
         <div class="field">
             <label for=id>{label}</label>
@@ -40,7 +40,7 @@ fn FactField(
 #[component]
 pub fn ExportPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let form = state.production_form;
+    let form = state.forms.production;
     let report = Memo::new(move |_| plan_export::compare_report(&state));
     let plan = Memo::new(move |_| plan_export::plan_state(&state));
     let bundle = move || match plan.get() {
@@ -77,15 +77,16 @@ pub fn ExportPanel() -> impl IntoView {
         }
     };
     let doc_placeholder = Signal::derive(move || {
-        state.eval.with(|e| {
+        state.runs.eval.with(|e| {
             e.as_ref()
                 .map_or("indexed vectors".into(), |e| e.n.to_string())
         })
     });
     let intel_checked = move || {
         let target = state
+            .runs
             .built_specs
-            .with(|b| b.map_or_else(|| state.svs_form.with(|f| f.target), |b| b.target));
+            .with(|b| b.map_or_else(|| state.forms.svs.with(|f| f.target), |b| b.target));
         let from_target = annlab_export::facts::default_intel_build(target);
         form.with(|f| f.intel_build.unwrap_or(from_target))
     };

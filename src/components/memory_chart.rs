@@ -107,8 +107,8 @@ pub fn redis_figures(input: &PlanInput) -> Result<RedisFigures, ExportError> {
 /// not parse (the export panel shows why).
 fn chart_input(state: &AppState) -> Option<PlanInput> {
     let report = plan_export::compare_report(state)?;
-    let built = state.built_specs.get()?;
-    let form = state.production_form.get();
+    let built = state.runs.built_specs.get()?;
+    let form = state.forms.production.get();
     plan_export::plan_input(&report, &built, &form)
         .or_else(|_| plan_export::plan_input(&report, &built, &ProductionForm::default()))
         .ok()
@@ -119,7 +119,8 @@ fn chart_input(state: &AppState) -> Option<PlanInput> {
 fn RedisView() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        let (Some(_), Some(_)) = (state.hnsw_outcome.get(), state.svs_outcome.get()) else {
+        let (Some(_), Some(_)) = (state.runs.hnsw_outcome.get(), state.runs.svs_outcome.get())
+        else {
             return view! { <p class="help">"Build both to see the migration view."</p> }
                 .into_any();
         };
@@ -180,7 +181,7 @@ mod tests {
     use annlab_core::hnsw::HnswParams;
     use annlab_core::svs::{SvsParams, Target};
     use annlab_core::{ElementType, Metric};
-    use annlab_export::projection::human_bytes;
+    use annlab_export::projection::{human_bytes, MigrationPeak};
     use annlab_protocol::report::{
         Algorithm, CompareReport, DatasetInfo, MemoryReport, RunReport, SearchPoint,
     };
@@ -218,7 +219,7 @@ mod tests {
     }
 
     /// One set of reports and facts, fed to the chart's figures and to PLAN.md.
-    fn peak_both_ways(svs_type: ElementType, form: ProductionForm) -> (u64, String) {
+    fn peak_both_ways(svs_type: ElementType, form: ProductionForm) -> (MigrationPeak, String) {
         let (n, dim) = (1000, 16);
         let report = CompareReport {
             dataset: DatasetInfo {
@@ -260,16 +261,18 @@ mod tests {
             .unwrap()
             .to_string();
         assert_eq!(chart.peak.total(), plan_memory(&input).unwrap().peak_now);
-        (chart.peak.total(), line)
+        (chart.peak, line)
     }
 
     #[test]
     fn the_memory_chart_and_plan_md_show_the_same_migration_peak() {
-        // Defaults: the documents are the indexed vectors, shared by both indexes.
+        // Defaults: the documents are the indexed vectors, shared by both indexes, counted once.
         let (peak, line) = peak_both_ways(ElementType::Float32, ProductionForm::default());
-        assert_eq!(peak, 401_000 + 151_000 + 1000 * 16 * 4);
+        assert_eq!(peak.documents, 1000 * 16 * 4);
+        assert_eq!(peak.new_documents, 0);
+        assert!(peak.hnsw_index > 0 && peak.svs_index > 0);
         assert!(
-            line.ends_with(&format!("**{}**.", human_bytes(peak))),
+            line.ends_with(&format!("**{}**.", human_bytes(peak.total()))),
             "{line}"
         );
         // A production count and a FLOAT16 SVS index: the re-encoded copies count too.
@@ -278,10 +281,10 @@ mod tests {
             ..ProductionForm::default()
         };
         let (peak, line) = peak_both_ways(ElementType::Float16, form);
-        let per_doc = 401 + 151 + 16 * 4 + 16 * 2;
-        assert_eq!(peak, 1_000_000 * per_doc);
+        assert_eq!(peak.documents, 1_000_000 * 16 * 4);
+        assert_eq!(peak.new_documents, 1_000_000 * 16 * 2);
         assert!(
-            line.ends_with(&format!("**{}**.", human_bytes(peak))),
+            line.ends_with(&format!("**{}**.", human_bytes(peak.total()))),
             "{line}"
         );
     }

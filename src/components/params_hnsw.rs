@@ -9,9 +9,9 @@ use crate::state::{validate_common, validate_hnsw, AppState, HnswForm};
 #[component]
 pub fn ParamsHnsw() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let form = state.hnsw_form;
+    let form = state.forms.hnsw;
     let errors = Memo::new(move |_| {
-        let common = validate_common(&state.common.get()).ok()?;
+        let common = validate_common(&state.forms.common.get()).ok()?;
         validate_hnsw(&form.get(), &common).err()
     });
     let error_for = move |attr: &'static str| {

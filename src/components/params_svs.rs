@@ -49,10 +49,15 @@ fn compression_help(c: Option<Compression>) -> &'static str {
 #[component]
 pub fn ParamsSvs() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let form = state.svs_form;
-    let dim = Memo::new(move |_| state.dataset.with(|d| d.as_ref().map(|d| d.summary.dim)));
+    let form = state.forms.svs;
+    let dim = Memo::new(move |_| {
+        state
+            .data
+            .dataset
+            .with(|d| d.as_ref().map(|d| d.summary.dim))
+    });
     let errors = Memo::new(move |_| {
-        let common = validate_common(&state.common.get()).ok()?;
+        let common = validate_common(&state.forms.common.get()).ok()?;
         validate_svs(&form.get(), &common, dim.get()).err()
     });
     let error_for = move |attr: &'static str| {
@@ -68,9 +73,15 @@ pub fn ParamsSvs() -> impl IntoView {
     let text = move |get: fn(&SvsForm) -> String| Signal::derive(move || form.with(get));
     let training = move || {
         let n = state
+            .runs
             .eval
             .with(|e| e.as_ref().map(|e| e.n))
-            .or_else(|| state.dataset.with(|d| d.as_ref().map(|d| d.summary.rows)))
+            .or_else(|| {
+                state
+                    .data
+                    .dataset
+                    .with(|d| d.as_ref().map(|d| d.summary.rows))
+            })
             .unwrap_or(0);
         training_state(&form.get(), n)
     };
@@ -111,7 +122,7 @@ pub fn ParamsSvs() -> impl IntoView {
             </div>
             <div class="field" class:invalid=move || error_for("TYPE").get().is_some()>
                 <span class="label">
-                    {move || format!("TYPE {}", state.common.with(|c| c.element_type.redis_name()))}
+                    {move || format!("TYPE {}", state.forms.common.with(|c| c.element_type.redis_name()))}
                 </span>
                 <p class="help">"Set under search settings; SVS-VAMANA takes FLOAT32 or FLOAT16 only."</p>
                 <p class="field-error" role="alert">{move || error_for("TYPE").get().unwrap_or_default()}</p>

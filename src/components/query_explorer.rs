@@ -11,7 +11,7 @@ pub fn QueryExplorer() -> impl IntoView {
     let state = expect_context::<AppState>();
     let query = RwSignal::new(0usize);
     let title_of = move |file_row: usize| -> String {
-        state.dataset.with(|d| {
+        state.data.dataset.with(|d| {
             d.as_ref()
                 .and_then(|d| d.titles.as_ref())
                 .and_then(|t| t.get(file_row).cloned())
@@ -23,7 +23,7 @@ pub fn QueryExplorer() -> impl IntoView {
         <section class="panel explorer" aria-labelledby="explorer-h">
             <h3 id="explorer-h">"Query explorer"</h3>
             {move || {
-                let Some(eval) = state.eval.get() else {
+                let Some(eval) = state.runs.eval.get() else {
                     return view! { <p class="empty">"Build to explore queries."</p> }.into_any();
                 };
                 let nq = eval.truth.len();

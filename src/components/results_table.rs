@@ -12,9 +12,10 @@ use crate::state::{
 /// The index default runtime setting typed in its panel (for the headline point).
 pub fn default_runtime(state: &AppState, kind: IndexKind) -> Option<usize> {
     match kind {
-        IndexKind::Hnsw => state.hnsw_form.with(|f| f.ef_runtime.trim().parse().ok()),
+        IndexKind::Hnsw => state.forms.hnsw.with(|f| f.ef_runtime.trim().parse().ok()),
         IndexKind::Svs => state
-            .svs_form
+            .forms
+            .svs
             .with(|f| f.search_window_size.trim().parse().ok()),
     }
 }
@@ -33,7 +34,7 @@ pub fn ResultsTable() -> impl IntoView {
             <h2 id="results-h">"4 · Compare"</h2>
             {move || {
                 state
-                    .eval
+                    .runs.eval
                     .get()
                     .map(|e| {
                         view! {

@@ -11,6 +11,10 @@
 //!
 //! Compatibility: new information goes into new variants or new `#[serde(default)]` fields;
 //! unknown variants are answered with [`WorkerEvent::Error`] rather than a crash.
+//!
+//! One enum per channel: [`PageRequest`] (page → worker, by role), [`WorkerEvent`] (worker →
+//! page), [`ShareJob`] / [`ShareReply`] (building worker ↔ helper, over their port) and
+//! [`Continuation`] (a worker to itself).
 
 use serde::{Deserialize, Serialize};
 
@@ -78,10 +82,20 @@ pub enum QuerySource {
     Uploaded { queries: MatrixRef },
 }
 
-/// Requests from the app to a worker.
+/// What the page posts to a worker, by the worker's role. A worker takes the role of its first
+/// request and refuses the others' requests, so a helper is never given a page job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "role", content = "request", rename_all = "snake_case")]
+pub enum PageRequest {
+    Data(DataRequest),
+    Index(IndexRequest),
+    Helper(HelperRequest),
+}
+
+/// Page → the data worker (parsing, evaluation sets).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum WorkerRequest {
+pub enum DataRequest {
     /// Parse a file whose bytes are in buffer `bytes`.
     ParseFile {
         name: String,
@@ -98,73 +112,110 @@ pub enum WorkerRequest {
         #[serde(default)]
         ground_truth: Option<IdsRef>,
     },
-    /// Build one index on a prepared data set and measure its runtime sweep. With
-    /// `hold_measure`, the worker answers [`WorkerEvent::Built`] after the build and keeps the
-    /// index until a [`WorkerRequest::Measure`] arrives (the app measures searches only when no
-    /// other build competes for the CPU).
-    Run {
-        spec: IndexSpec,
-        base: MatrixRef,
-        queries: MatrixRef,
-        truth: IdsRef,
-        metric: annlab_core::Metric,
-        k: usize,
-        #[serde(default)]
-        hold_measure: bool,
-        /// SVS-VAMANA only: how many helper workers share each build batch (0: build alone).
-        /// Helper `i` must have been linked with [`WorkerRequest::LinkHelper`] first; the
-        /// worker sends it [`WorkerRequest::GenerateLists`] over that link and waits for
-        /// [`WorkerRequest::Lists`] (or [`WorkerRequest::HelperLost`]) between batches.
-        #[serde(default)]
-        helpers: usize,
-        /// SVS-VAMANA only: helpers may also join while the build runs (a
-        /// [`WorkerRequest::LinkHelper`] after the `Run`); without linked helpers the worker
-        /// then returns to its message loop between batches so that a link is seen.
-        #[serde(default)]
-        accept_helpers: bool,
-    },
+}
+
+/// Build one index on a prepared data set and measure its runtime sweep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRequest {
+    pub spec: IndexSpec,
+    pub base: MatrixRef,
+    pub queries: MatrixRef,
+    pub truth: IdsRef,
+    pub metric: annlab_core::Metric,
+    pub k: usize,
+    /// The worker answers [`WorkerEvent::Built`] after the build and keeps the index until a
+    /// [`IndexRequest::Measure`] arrives (the app measures searches only when no other build
+    /// competes for the CPU).
+    #[serde(default)]
+    pub hold_measure: bool,
+    /// SVS-VAMANA only: how many helper workers share each build batch (0: build alone).
+    /// Helper `i` must have been linked with [`IndexRequest::LinkHelper`] first; the worker
+    /// sends it [`ShareJob`]s over that link and waits for their [`ShareReply`] (or
+    /// [`IndexRequest::HelperLost`]) between batches.
+    #[serde(default)]
+    pub helpers: usize,
+    /// SVS-VAMANA only: helpers may also join while the build runs (a
+    /// [`IndexRequest::LinkHelper`] after the `Run`); without linked helpers the worker then
+    /// returns to its message loop between batches so that a link is seen.
+    #[serde(default)]
+    pub accept_helpers: bool,
+}
+
+/// Build `spec` once over a small seeded synthetic set and drop it (for SVS-VAMANA, as a
+/// shared build with an in-process helper, so both roles' code runs). Browsers start
+/// WebAssembly in a baseline tier and compile a function with the optimising tier only after
+/// it has run for a while, on background threads; doing that before the first real build
+/// keeps the compiles, and the slower baseline code, out of it. Answers
+/// [`WorkerEvent::WarmedUp`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarmUpRequest {
+    pub spec: IndexSpec,
+    pub metric: annlab_core::Metric,
+}
+
+/// Page → an index worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum IndexRequest {
+    Run(RunRequest),
     /// Measure the sweep of the index held since the last `Run` with `hold_measure`; answers
     /// [`WorkerEvent::RunFinished`].
     Measure,
-    /// To the building worker, before a `Run` with helpers (or during one that accepts
-    /// helpers): the message also carries a `MessagePort` (the `port` field next to `msg`) to
-    /// helper `part`, so that batch shares and lists go between the two workers directly, not
-    /// through the page. During a build, the helper gets work from the next batch on.
-    LinkHelper { part: usize },
+    /// Before a `Run` with helpers (or during one that accepts helpers): the message also
+    /// carries a `MessagePort` (the `port` field next to `msg`) to helper `part`, so that
+    /// batch shares and lists go between the two workers directly, not through the page.
+    /// During a build, the helper gets work from the next batch on.
+    LinkHelper {
+        part: usize,
+    },
+    /// Helper `part` is gone; generate its nodes here.
+    HelperLost {
+        part: usize,
+    },
+    WarmUp(WarmUpRequest),
+}
+
+/// Page → a helper worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum HelperRequest {
     /// Become a helper of an SVS-VAMANA build: prepare the same store from the same base
     /// (deterministic). The message carries the `MessagePort` to the building worker; shares
-    /// arrive and lists leave through it. Answers [`WorkerEvent::HelperReady`].
-    HelperInit {
+    /// arrive and replies leave through it. Answers [`WorkerEvent::HelperReady`].
+    Init {
         spec: IndexSpec,
         base: MatrixRef,
         metric: annlab_core::Metric,
     },
-    /// Building worker → helper (over their port): generate the neighbour lists of
-    /// `job.start..job.end` against the graph in `job.graph_slot`. Answered with
-    /// [`WorkerRequest::Lists`] over the same port.
+    WarmUp(WarmUpRequest),
+}
+
+/// Building worker → helper, over their port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ShareJob {
+    /// Generate the neighbour lists of `start..end` against the graph in `graph_slot`;
+    /// answered with [`ShareReply::Lists`].
     GenerateLists(ListsJob),
-    /// Helper → building worker (over their port): the lists of a share.
-    Lists(ListsRef),
-    /// Building worker → helper (over their port): re-prune some of a batch's back-edge
-    /// targets (`annlab_core::vamana::PruneSet`). Answered with [`WorkerRequest::Pruned`].
+    /// Re-prune some of a batch's back-edge targets (`annlab_core::vamana::PruneSet`);
+    /// answered with [`ShareReply::Pruned`].
     PruneBackEdges(PruneJob),
-    /// Helper → building worker (over their port): the new lists of those targets.
+}
+
+/// Helper → building worker, over their port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ShareReply {
+    Lists(ListsRef),
     Pruned(PrunedRef),
-    /// To the building worker: helper `part` is gone; generate its nodes here.
-    HelperLost { part: usize },
-    /// A building worker to itself (over its own channel): go on with the build after
-    /// returning to the message loop between batches.
+}
+
+/// A building worker to itself, over a channel of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Continuation {
+    /// Go on with the build after returning to the message loop between batches.
     Continue,
-    /// Build `spec` once over a small seeded synthetic set and drop it (for SVS-VAMANA, as a
-    /// shared build with an in-process helper, so both roles' code runs). Browsers start
-    /// WebAssembly in a baseline tier and compile a function with the optimising tier only
-    /// after it has run for a while, on background threads; doing that before the first real
-    /// build keeps the compiles, and the slower baseline code, out of it. Answers
-    /// [`WorkerEvent::WarmedUp`].
-    WarmUp {
-        spec: IndexSpec,
-        metric: annlab_core::Metric,
-    },
 }
 
 /// Back-edge prunes handed to a helper: target ids in `targets_slot`, per target the end
@@ -298,7 +349,7 @@ pub enum WorkerEvent {
     Error { message: String },
     /// A helper prepared its store.
     HelperReady,
-    /// A [`WorkerRequest::WarmUp`] finished after `seconds`.
+    /// A [`WarmUpRequest`] finished after `seconds`.
     WarmedUp { seconds: f64 },
 }
 
@@ -307,10 +358,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn requests_round_trip_through_json_with_type_tags() {
+    fn requests_round_trip_through_json_with_role_and_type_tags() {
         let req = Envelope::new(
             7,
-            WorkerRequest::Prepare {
+            PageRequest::Data(DataRequest::Prepare {
                 base: MatrixRef {
                     rows: 10,
                     dim: 4,
@@ -320,19 +371,20 @@ mod tests {
                 metric: annlab_core::Metric::L2,
                 k: 3,
                 ground_truth: None,
-            },
+            }),
         );
         let text = serde_json::to_string(&req).unwrap();
+        assert!(text.contains("\"role\":\"data\""), "{text}");
         assert!(text.contains("\"type\":\"prepare\""), "{text}");
-        let back: Envelope<WorkerRequest> = serde_json::from_str(&text).unwrap();
+        let back: Envelope<PageRequest> = serde_json::from_str(&text).unwrap();
         assert_eq!(back, req);
     }
 
     #[test]
     fn hold_measure_defaults_to_false_and_measure_is_a_bare_tag() {
-        let text = r#"{"v":1,"job":3,"body":{"type":"measure"}}"#;
-        let back: Envelope<WorkerRequest> = serde_json::from_str(text).unwrap();
-        assert_eq!(back.body, WorkerRequest::Measure);
+        let text = r#"{"v":1,"job":3,"body":{"role":"index","request":{"type":"measure"}}}"#;
+        let back: Envelope<PageRequest> = serde_json::from_str(text).unwrap();
+        assert_eq!(back.body, PageRequest::Index(IndexRequest::Measure));
         let built = serde_json::to_string(&WorkerEvent::Built { build_seconds: 1.5 }).unwrap();
         assert_eq!(built, r#"{"type":"built","build_seconds":1.5}"#);
     }
@@ -356,36 +408,49 @@ mod tests {
             ends_slot: 0,
             ids_slot: 1,
         };
-        let text = serde_json::to_string(&WorkerRequest::GenerateLists(job)).unwrap();
+        let text = serde_json::to_string(&ShareJob::GenerateLists(job)).unwrap();
         assert!(text.contains(r#""type":"generate_lists""#), "{text}");
-        for req in [
-            WorkerRequest::GenerateLists(job),
-            WorkerRequest::Lists(lists),
-            WorkerRequest::HelperLost { part: 2 },
-            WorkerRequest::LinkHelper { part: 1 },
-            WorkerRequest::PruneBackEdges(PruneJob {
+        for share in [
+            ShareJob::GenerateLists(job),
+            ShareJob::PruneBackEdges(PruneJob {
                 part: 0,
                 alpha: 0.95,
                 targets_slot: 0,
                 ends_slot: 1,
                 candidates_slot: 2,
             }),
-            WorkerRequest::Pruned(PrunedRef {
+        ] {
+            let text = serde_json::to_string(&share).unwrap();
+            assert_eq!(serde_json::from_str::<ShareJob>(&text).unwrap(), share);
+        }
+        for reply in [
+            ShareReply::Lists(lists),
+            ShareReply::Pruned(PrunedRef {
                 part: 0,
                 distance_computations: 7,
                 ends_slot: 0,
                 ids_slot: 1,
             }),
         ] {
-            let text = serde_json::to_string(&req).unwrap();
-            assert_eq!(serde_json::from_str::<WorkerRequest>(&text).unwrap(), req);
+            let text = serde_json::to_string(&reply).unwrap();
+            assert_eq!(serde_json::from_str::<ShareReply>(&text).unwrap(), reply);
         }
-        // A Run from before the field builds alone.
+        for req in [
+            IndexRequest::HelperLost { part: 2 },
+            IndexRequest::LinkHelper { part: 1 },
+        ] {
+            let text = serde_json::to_string(&req).unwrap();
+            assert_eq!(serde_json::from_str::<IndexRequest>(&text).unwrap(), req);
+        }
+        // A share job is not a page request: a helper's port and the page's channel differ.
+        let share = serde_json::to_string(&ShareJob::GenerateLists(job)).unwrap();
+        assert!(serde_json::from_str::<PageRequest>(&share).is_err());
+        // A Run from before the helper fields builds alone.
         let run = r#"{"type":"run","spec":{"algorithm":"flat","element_type":"float32"},
             "base":{"rows":1,"dim":1,"slot":0},"queries":{"rows":1,"dim":1,"slot":1},
             "truth":{"rows":1,"k":1,"slot":2},"metric":"l2","k":1}"#;
-        match serde_json::from_str::<WorkerRequest>(run) {
-            Ok(WorkerRequest::Run { helpers, .. }) => assert_eq!(helpers, 0),
+        match serde_json::from_str::<IndexRequest>(run) {
+            Ok(IndexRequest::Run(run)) => assert_eq!(run.helpers, 0),
             other => panic!("{other:?}"),
         }
     }

@@ -1,6 +1,6 @@
-//! What a worker does with each request, free of JS: parse a file, prepare the evaluation set,
-//! build and measure one index. `bin/worker.rs` moves messages and buffers; this module turns
-//! inputs into a [`Reply`] (an event plus the big arrays it names by slot).
+//! What a worker does with each request: parse a file, prepare the evaluation set, build and
+//! measure one index. [`crate::role`] routes messages here; this module turns inputs into a
+//! [`Reply`] (an event plus the big arrays it names by slot).
 
 use annlab_core::{BuildControl, Matrix, Metric};
 use annlab_formats::{detect, inspect, parse_neighbors, parse_vectors, Format, ParseOptions};
@@ -15,6 +15,7 @@ use annlab_protocol::worker::{
 pub enum Buffer {
     F32(Vec<f32>),
     U32(Vec<u32>),
+    Bytes(Vec<u8>),
 }
 
 /// An event and the buffers its slots refer to (slot i = `buffers[i]`).
@@ -25,7 +26,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn plain(event: WorkerEvent) -> Self {
+    pub fn plain(event: WorkerEvent) -> Self {
         Self {
             event,
             buffers: Vec::new(),
@@ -112,19 +113,32 @@ pub fn parse_file(
     })
 }
 
+/// What [`prepare`] works on: the base, where the queries come from (and the uploaded ones),
+/// and an uploaded ground truth, if any.
+pub struct PrepareJob {
+    pub base: Matrix,
+    pub queries: QuerySource,
+    pub uploaded_queries: Option<Matrix>,
+    pub metric: Metric,
+    pub k: usize,
+    pub truth: Option<Vec<Vec<u32>>>,
+}
+
 /// Prepares the evaluation set with [`annlab_protocol::prepare::prepare`] (the same function
 /// `annlab compare` calls: unusable-row policy, queries, k and dimension checks, ground truth).
-#[allow(clippy::too_many_arguments)]
 pub fn prepare(
-    base: Matrix,
-    queries: QuerySource,
-    uploaded_queries: Option<Matrix>,
-    metric: Metric,
-    k: usize,
-    truth: Option<Vec<Vec<u32>>>,
+    input: PrepareJob,
     clock: &dyn Clock,
     progress: &mut dyn BuildControl,
 ) -> Result<Reply, String> {
+    let PrepareJob {
+        base,
+        queries,
+        uploaded_queries,
+        metric,
+        k,
+        truth,
+    } = input;
     let queries = match (queries, uploaded_queries) {
         (QuerySource::Uploaded { .. }, Some(q)) => Queries::Uploaded(q),
         (QuerySource::Uploaded { .. }, None) => {
@@ -190,22 +204,38 @@ pub struct HeldBuild {
     built: runner::BuiltSpec,
 }
 
+/// A prepared evaluation set as a `Run` carries it (checked by [`EvalInput::into_eval`]).
+pub struct EvalInput {
+    pub base: Matrix,
+    pub queries: Matrix,
+    pub truth: Vec<Vec<u32>>,
+    pub metric: Metric,
+    pub k: usize,
+}
+
+impl EvalInput {
+    pub fn into_eval(self) -> Result<EvalSet, String> {
+        EvalSet::new(
+            self.base,
+            self.queries,
+            self.metric,
+            self.k,
+            GroundTruth { ids: self.truth },
+        )
+        .map_err(|e| e.to_string())
+    }
+}
+
 /// Builds one index and measures its sweep; with `hold`, only builds and returns the built
 /// index next to a [`WorkerEvent::Built`] reply, for [`measure_held`] later.
-#[allow(clippy::too_many_arguments)]
 pub fn run(
     spec: &IndexSpec,
-    base: Matrix,
-    queries: Matrix,
-    truth: Vec<Vec<u32>>,
-    metric: Metric,
-    k: usize,
+    input: EvalInput,
     hold: bool,
     clock: &dyn Clock,
     control: &mut dyn BuildControl,
 ) -> Result<(Reply, Option<HeldBuild>), String> {
-    let eval = EvalSet::new(base, queries, metric, k, GroundTruth { ids: truth })
-        .map_err(|e| e.to_string())?;
+    let eval = input.into_eval()?;
     let built = runner::build_spec(&eval, spec, clock, control).map_err(|e| e.to_string())?;
     after_build(eval, spec, built, hold, clock)
 }
@@ -285,7 +315,7 @@ mod tests {
     fn f32s(buffer: &Buffer) -> &[f32] {
         match buffer {
             Buffer::F32(v) => v,
-            Buffer::U32(_) => panic!("not an f32 buffer"),
+            Buffer::U32(_) | Buffer::Bytes(_) => panic!("not an f32 buffer"),
         }
     }
 
@@ -303,12 +333,14 @@ mod tests {
         };
         let base = Matrix::new(vectors.dim, f32s(&parsed.buffers[0]).to_vec()).unwrap();
         let app = prepare(
-            base,
-            QuerySource::HeldOut { count, seed },
-            None,
-            Metric::Cosine,
-            5,
-            None,
+            PrepareJob {
+                base,
+                queries: QuerySource::HeldOut { count, seed },
+                uploaded_queries: None,
+                metric: Metric::Cosine,
+                k: 5,
+                truth: None,
+            },
             &NoClock,
             &mut |_: &str, _, _| true,
         )

@@ -1,4 +1,4 @@
-//! Warming a worker up before its first real build ([`WorkerRequest::WarmUp`]).
+//! Warming a worker up before its first real build ([`WarmUpRequest`]).
 //!
 //! V8 runs a WebAssembly function in its baseline tier (Liftoff) until the function has used
 //! up a budget of work, then compiles it with the optimising tier (TurboFan) on background
@@ -8,14 +8,14 @@
 //! on baseline code. A small build of the same spec through the same code paths, when the
 //! worker starts, moves both before the user's click.
 //!
-//! [`WorkerRequest::WarmUp`]: annlab_protocol::worker::WorkerRequest::WarmUp
+//! [`WarmUpRequest`]: annlab_protocol::worker::WarmUpRequest
 
 use annlab_core::{BuildControl, Matrix, Metric};
 use annlab_protocol::runner::{self, Clock, EvalSet, GroundTruth, IndexSpec};
 use annlab_protocol::worker::WorkerEvent;
 
-use crate::worker_jobs::Reply;
-use crate::worker_shared;
+use crate::jobs::{EvalInput, Reply};
+use crate::shared;
 
 /// Rows, dimension and queries of the synthetic warm-up set: big enough to use up the tier-up
 /// budget of every hot function (kernels, beam, prune; checked with
@@ -46,7 +46,14 @@ pub fn warm_up(
         .ids;
     match spec {
         IndexSpec::Svs { .. } => {
-            worker_shared::warm_up_shared(spec, base, queries, truth, metric, K, clock, control)?;
+            let input = EvalInput {
+                base,
+                queries,
+                truth,
+                metric,
+                k: K,
+            };
+            shared::warm_up_shared(spec, input, clock, control)?;
         }
         _ => {
             let eval = EvalSet::new(base, queries, metric, K, GroundTruth { ids: truth })

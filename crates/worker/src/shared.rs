@@ -17,10 +17,10 @@ use annlab_core::svs::{SvsIndex, SvsPrepared};
 use annlab_core::vamana::{BatchLists, NeighborGenerator, PruneSet, VamanaBuildState, VamanaGraph};
 use annlab_core::{with_codec_store, BuildControl, Matrix, Metric, NoControl};
 use annlab_protocol::runner::svs::BuiltSvs;
-use annlab_protocol::runner::{BuiltSpec, Clock, EvalSet, GroundTruth, IndexSpec};
+use annlab_protocol::runner::{BuiltSpec, Clock, EvalSet, IndexSpec};
 use annlab_protocol::worker::{ListsJob, ListsRef, PruneJob, PrunedRef};
 
-use crate::worker_jobs::{after_build, HeldBuild, Reply};
+use crate::jobs::{after_build, EvalInput, HeldBuild, Reply};
 
 /// Nodes generated between progress reports (and cancellation checks).
 const PROGRESS_CHUNK: usize = 16;
@@ -130,24 +130,30 @@ fn prepare(
     SvsIndex::prepare(base, metric, params, *target, control).map_err(error_text)
 }
 
+/// How a shared build starts: helpers linked already, and whether more may join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sharing {
+    pub hold: bool,
+    pub helpers: usize,
+    pub accept_helpers: bool,
+}
+
 impl SharedSvsBuild {
     /// Validates and prepares the store (training with progress), ready to build.
-    #[allow(clippy::too_many_arguments)]
     pub fn start(
         spec: &IndexSpec,
-        base: Matrix,
-        queries: Matrix,
-        truth: Vec<Vec<u32>>,
-        metric: Metric,
-        k: usize,
-        hold: bool,
-        helpers: usize,
-        accept_helpers: bool,
+        input: EvalInput,
+        sharing: Sharing,
         clock: &dyn Clock,
         control: &mut dyn BuildControl,
     ) -> Result<Self, String> {
-        let eval = EvalSet::new(base, queries, metric, k, GroundTruth { ids: truth })
-            .map_err(error_text)?;
+        let Sharing {
+            hold,
+            helpers,
+            accept_helpers,
+        } = sharing;
+        let metric = input.metric;
+        let eval = input.into_eval()?;
         let started = clock.now_seconds();
         let prepared = prepare(spec, &eval.base, metric, control)?;
         let state =
@@ -548,22 +554,20 @@ impl HelperSession {
 
 /// Runs a whole shared build of `spec` here, with one in-process helper answering every
 /// share, and measures it (hold off): the code paths of the building worker and of a helper
-/// in one go, for [`crate::worker_warm_up`].
-#[allow(clippy::too_many_arguments)]
+/// in one go, for [`crate::warm_up`].
 pub fn warm_up_shared(
     spec: &IndexSpec,
-    base: Matrix,
-    queries: Matrix,
-    truth: Vec<Vec<u32>>,
-    metric: Metric,
-    k: usize,
+    input: EvalInput,
     clock: &dyn Clock,
     control: &mut dyn BuildControl,
 ) -> Result<(), String> {
-    let mut helper = HelperSession::start(spec, &base, metric)?;
-    let mut build = SharedSvsBuild::start(
-        spec, base, queries, truth, metric, k, false, 1, false, clock, control,
-    )?;
+    let mut helper = HelperSession::start(spec, &input.base, input.metric)?;
+    let sharing = Sharing {
+        hold: false,
+        helpers: 1,
+        accept_helpers: false,
+    };
+    let mut build = SharedSvsBuild::start(spec, input, sharing, clock, control)?;
     loop {
         let mut jobs = Vec::new();
         if build.drive(clock, control, &mut |job| jobs.push(job))? == Drive::Finished {
@@ -604,6 +608,7 @@ pub fn answer_in_process(
 mod tests {
     use super::*;
     use annlab_core::svs::{SvsParams, SvsRuntime, Target};
+    use annlab_protocol::runner::GroundTruth;
     use annlab_protocol::worker::WorkerEvent;
 
     struct Ticks(std::cell::Cell<f64>);
@@ -648,20 +653,19 @@ mod tests {
         let truth = GroundTruth::exact(&base, &queries, Metric::L2, 5)
             .unwrap()
             .ids;
-        let build = SharedSvsBuild::start(
-            &spec(),
-            base.clone(),
+        let input = EvalInput {
+            base: base.clone(),
             queries,
             truth,
-            Metric::L2,
-            5,
-            false,
+            metric: Metric::L2,
+            k: 5,
+        };
+        let sharing = Sharing {
+            hold: false,
             helpers,
-            accept,
-            clock,
-            &mut NoControl,
-        )
-        .unwrap();
+            accept_helpers: accept,
+        };
+        let build = SharedSvsBuild::start(&spec(), input, sharing, clock, &mut NoControl).unwrap();
         (build, base)
     }
 

@@ -1,0 +1,23 @@
+//! annlab-worker: the app's orchestration, free of JS, so it builds for wasm32 and is tested
+//! natively.
+//!
+//! - [`role`]: a Web Worker's state by role ([`role::WorkerRole`]: data, index, helper) and
+//!   [`role::Worker::handle`], which the worker bin calls for every message.
+//! - [`jobs`]: parsing, evaluation sets, building and measuring one index.
+//! - [`shared`]: the SVS-VAMANA build split across helper workers, as a state machine.
+//! - [`warm_up`]: a small build when a worker starts, so the browser's optimising compiler is
+//!   done before the first real one.
+//! - [`scheduler`]: the page's side, a pure state machine: events in, commands out (post,
+//!   spawn, terminate, link, view updates).
+//! - [`view`]: the platform-free view values the scheduler updates.
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod jobs;
+pub mod role;
+pub mod scheduler;
+pub mod shared;
+pub mod view;
+pub mod warm_up;

@@ -1,0 +1,2024 @@
+//! The page's side of the workers as a pure state machine: [`Scheduler::on_event`] takes what
+//! happened (a click, a worker's event, a crash) and returns [`Command`]s for the bridge to
+//! carry out (spawn, terminate, post, link a helper, update the view). The bridge holds the
+//! JS objects; big arrays stay opaque here (`B`, an `ArrayBuffer` in the browser).
+//!
+//! The rules it keeps, each tested below by name:
+//! - only the newest job of a worker counts: replies of older (superseded, cancelled) jobs
+//!   are dropped;
+//! - job 0 is the warm-up sentinel: never registered, so warm-up replies never reach the view;
+//! - builds run from a queue, in rounds of at most one build per index worker (today's
+//!   "HNSW + SVS" is a queue of two, one round); searches are measured only when no build of
+//!   the round runs, one index at a time, HNSW first;
+//! - the SVS build's helpers: the ones that fit the free cores are linked before the SVS
+//!   `Run` (a `Link` comes before the `Run`), the others are prepared and held on standby
+//!   until HNSW is built; a lost helper's share goes back to the SVS worker;
+//! - cancelling terminates the busy workers and starts fresh ones; a crash fails the jobs of
+//!   the crashed worker and restarts it.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use annlab_core::Metric;
+use annlab_protocol::compare::attach_recall_vs_hnsw;
+use annlab_protocol::runner::{IndexSpec, RunOutcome};
+use annlab_protocol::worker::{
+    DataRequest, FileRole, HelperRequest, IdsRef, IndexRequest, MatrixRef, PageRequest,
+    QuerySource, RunRequest, WarmUpRequest, WorkerEvent,
+};
+
+use crate::view::{
+    eta_seconds, DatasetView, EvalView, IndexKind, LoadedFile, Progress, RunState, TruthStatus,
+};
+
+/// A job id, chosen by the scheduler and echoed by every worker event of the job.
+pub type JobId = u64;
+
+/// The job id of warm-ups: no job is ever registered under it, so their replies are dropped.
+pub const WARM_UP_JOB: JobId = 0;
+
+/// One of the page's workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkerId {
+    /// Parsing and evaluation sets.
+    Data,
+    /// The worker that builds this kind of index.
+    Index(IndexKind),
+    /// Helper `i` of the SVS-VAMANA build: generates part of every batch.
+    Helper(usize),
+}
+
+impl WorkerId {
+    pub fn label(self) -> String {
+        match self {
+            WorkerId::Data => "data".to_string(),
+            WorkerId::Index(k) => k.label().to_string(),
+            WorkerId::Helper(part) => format!("helper {part}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Parse(FileRole),
+    Prepare,
+    Run(IndexKind),
+    /// Work for the SVS build on helper `i`.
+    Help(usize),
+}
+
+/// What the scheduler needs of a big array it holds: ground-truth ids are read back once
+/// (for the view), everything else is only passed on.
+pub trait HeldBuffer: Clone {
+    fn to_u32s(&self) -> Vec<u32>;
+}
+
+/// A matrix (or id table) held on the page.
+#[derive(Debug, Clone)]
+pub struct Held<B> {
+    pub buffer: B,
+    pub rows: usize,
+    pub width: usize,
+}
+
+/// The validated settings that decide an evaluation set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EvalSettings {
+    pub metric: Metric,
+    pub k: usize,
+    /// Held-out queries when no query file is loaded.
+    pub queries: usize,
+    pub seed: u64,
+}
+
+/// One build of the queue: which index worker builds it, and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildJob {
+    pub kind: IndexKind,
+    pub spec: IndexSpec,
+}
+
+/// The specs a fresh worker warms up with (the form's current ones).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WarmUpSpecs {
+    pub metric: Metric,
+    pub hnsw: IndexSpec,
+    pub svs: IndexSpec,
+}
+
+/// Helper workers for the SVS-VAMANA build: how many are linked at its start, and how many
+/// in all (the rest join when HNSW is built). The graph is the same with any number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HelperPlan {
+    pub at_start: usize,
+    pub total: usize,
+}
+
+impl HelperPlan {
+    /// One per core beyond the first, at most 3, at least 1; while HNSW builds on one core,
+    /// only the cores left beyond HNSW's and the SVS worker's get a helper at once.
+    ///
+    /// On the 2-core test machine (netflix 8,575 × 384) that is no helper at first and one
+    /// when HNSW is done: a third busy thread on two cores mostly adds preemption at the batch
+    /// barriers and a third copy of the data in the shared cache (two helpers from the start
+    /// were slower than one: 12.35 s vs 11.40 s, mean of 5 alternating runs).
+    pub fn for_cores(cores: usize) -> Self {
+        let total = cores.saturating_sub(1).clamp(1, 3);
+        Self {
+            at_start: cores.saturating_sub(2).min(total),
+            total,
+        }
+    }
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub enum Event<B> {
+    /// The page started: spawn and warm up the workers.
+    Start,
+    /// A file is being read or downloaded (before its bytes are here).
+    Loading {
+        phase: String,
+    },
+    /// Reading or downloading a file failed.
+    LoadFailed {
+        message: String,
+    },
+    /// A file's bytes, to parse. `titles`: a sample's row titles, shown once it is parsed.
+    LoadFile {
+        name: String,
+        role: FileRole,
+        bytes: B,
+        titles: Option<Arc<Vec<String>>>,
+    },
+    /// Drop the uploaded query or ground-truth file.
+    ClearFile(FileRole),
+    /// Prepare queries and ground truth for these settings while the user still chooses.
+    PrepareAhead(EvalSettings),
+    /// Build the queue (preparing the evaluation set first if needed).
+    Build {
+        settings: EvalSettings,
+        builds: Vec<BuildJob>,
+    },
+    Cancel,
+    /// An event of `job` from worker `from`, with the buffers its slots name.
+    FromWorker {
+        from: WorkerId,
+        job: JobId,
+        event: Box<WorkerEvent>,
+        buffers: Vec<B>,
+    },
+    /// A worker died (its `error` event).
+    Crashed {
+        worker: WorkerId,
+        message: String,
+    },
+    /// A [`Command::Post`] could not be carried out.
+    PostFailed {
+        to: WorkerId,
+        job: JobId,
+        message: String,
+    },
+}
+
+/// A message for one worker, typed by its role: a helper can only be sent helper requests.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Post<B> {
+    /// `transfer`: the buffers are handed over (the page does not keep them).
+    Data {
+        job: JobId,
+        request: DataRequest,
+        buffers: Vec<B>,
+        transfer: bool,
+    },
+    /// Structured clone copies the buffers: the page keeps them for the next build.
+    Index {
+        kind: IndexKind,
+        job: JobId,
+        request: IndexRequest,
+        buffers: Vec<B>,
+    },
+    /// An `Init` goes with one end of a new channel for helper `part`; the bridge keeps the
+    /// other end for [`Command::Link`].
+    Helper {
+        part: usize,
+        job: JobId,
+        request: HelperRequest,
+        buffers: Vec<B>,
+    },
+}
+
+impl<B> Post<B> {
+    pub fn to(&self) -> WorkerId {
+        match self {
+            Post::Data { .. } => WorkerId::Data,
+            Post::Index { kind, .. } => WorkerId::Index(*kind),
+            Post::Helper { part, .. } => WorkerId::Helper(*part),
+        }
+    }
+
+    pub fn job(&self) -> JobId {
+        match self {
+            Post::Data { job, .. } | Post::Index { job, .. } | Post::Helper { job, .. } => *job,
+        }
+    }
+
+    /// The message as the worker decodes it, its buffers, and whether they are transferred.
+    pub fn into_parts(self) -> (JobId, PageRequest, Vec<B>, bool) {
+        match self {
+            Post::Data {
+                job,
+                request,
+                buffers,
+                transfer,
+            } => (job, PageRequest::Data(request), buffers, transfer),
+            Post::Index {
+                job,
+                request,
+                buffers,
+                ..
+            } => (job, PageRequest::Index(request), buffers, false),
+            Post::Helper {
+                job,
+                request,
+                buffers,
+                ..
+            } => (job, PageRequest::Helper(request), buffers, false),
+        }
+    }
+}
+
+/// A change to what the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ViewUpdate {
+    Loading(Option<Progress>),
+    Preparing(Option<Progress>),
+    TruthStatus(TruthStatus),
+    Run(IndexKind, RunState),
+    /// A new base was parsed: everything derived from the old one is reset, and the
+    /// metric follows the data's suggestion unless the user picked one.
+    BaseReplaced(Box<DatasetView>),
+    QueryFile(Option<LoadedFile>),
+    TruthFile(Option<LoadedFile>),
+    Eval(Option<EvalView>),
+    /// Wall time of the last build queue (from the click to the last result).
+    BuildWall(Option<f64>),
+    /// Seconds from the click until the builds of the round were built.
+    AllBuilt(Option<f64>),
+    Error(String),
+    /// Worth a line in the console, not the banner.
+    Warn(String),
+}
+
+/// What the bridge does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command<B> {
+    Spawn(WorkerId),
+    Terminate(WorkerId),
+    Post(Post<B>),
+    /// Post [`IndexRequest::LinkHelper`] `{ part }` under `job` to the SVS worker, with the
+    /// channel end kept for helper `part`.
+    Link {
+        part: usize,
+        job: JobId,
+    },
+    UpdateView(ViewUpdate),
+}
+
+impl<B> Command<B> {
+    /// The request a [`Command::Link`] posts.
+    pub fn link_request(part: usize) -> PageRequest {
+        PageRequest::Index(IndexRequest::LinkHelper { part })
+    }
+}
+
+/// The evaluation set prepared for a given input.
+struct Prepared<B> {
+    key: String,
+    base: Held<B>,
+    queries: Held<B>,
+    truth: Held<B>,
+    metric: Metric,
+    k: usize,
+    /// Shown once a build uses this set.
+    eval: EvalView,
+}
+
+/// The preparation in flight in the data worker.
+struct Preparing {
+    key: String,
+    metric: Metric,
+    k: usize,
+}
+
+/// A build queue waiting for (or using) a prepared evaluation set.
+struct Pending {
+    queue: VecDeque<BuildJob>,
+    /// The builds of the round that runs now.
+    round: Vec<IndexKind>,
+    started_ms: f64,
+}
+
+/// The page's scheduling state (see the module docs).
+pub struct Scheduler<B> {
+    helper_plan: HelperPlan,
+    warm_up: Option<WarmUpSpecs>,
+    alive: HashSet<WorkerId>,
+    /// Only the newest job of a worker is current; replies of older ones are dropped.
+    jobs: HashMap<JobId, (WorkerId, Job)>,
+    next_job: JobId,
+    base: Option<Held<B>>,
+    base_version: u64,
+    queries: Option<Held<B>>,
+    truth: Option<Held<B>>,
+    pending_titles: Option<Arc<Vec<String>>>,
+    prepared: Option<Prepared<B>>,
+    preparing: Option<Preparing>,
+    pending: Option<Pending>,
+    phase_started: HashMap<IndexKind, (String, f64)>,
+    load_started: f64,
+    /// Indexes built and waiting to measure their searches.
+    built: Vec<IndexKind>,
+    /// The index measuring its searches now (one at a time, never during a build).
+    measuring: Option<IndexKind>,
+    /// Builds of the current round that reported `Built`.
+    built_count: usize,
+    /// SVS helpers started (and preparing their data) but not linked to the SVS worker yet.
+    standby: Vec<usize>,
+    /// Helpers started (and warmed up) ahead of a build that no build has used yet.
+    warm_helpers: Vec<usize>,
+    // What the view shows, as far as scheduling depends on it.
+    runs: [RunState; 2],
+    loading: bool,
+    preparing_shown: bool,
+    now_ms: f64,
+    out: Vec<Command<B>>,
+}
+
+fn idx(kind: IndexKind) -> usize {
+    match kind {
+        IndexKind::Hnsw => 0,
+        IndexKind::Svs => 1,
+    }
+}
+
+fn progress(phase: &str, done: usize, total: usize) -> Progress {
+    Progress {
+        phase: phase.into(),
+        done,
+        total,
+        eta_seconds: None,
+    }
+}
+
+const LOAD_FIRST: &str = "Load vectors first: pick a sample or drop a file.";
+
+impl<B: HeldBuffer> Scheduler<B> {
+    pub fn new(helper_plan: HelperPlan) -> Self {
+        Self {
+            helper_plan,
+            warm_up: None,
+            alive: HashSet::new(),
+            jobs: HashMap::new(),
+            next_job: WARM_UP_JOB + 1,
+            base: None,
+            base_version: 0,
+            queries: None,
+            truth: None,
+            pending_titles: None,
+            prepared: None,
+            preparing: None,
+            pending: None,
+            phase_started: HashMap::new(),
+            load_started: 0.0,
+            built: Vec::new(),
+            measuring: None,
+            built_count: 0,
+            standby: Vec::new(),
+            warm_helpers: Vec::new(),
+            runs: [RunState::Idle, RunState::Idle],
+            loading: false,
+            preparing_shown: false,
+            now_ms: 0.0,
+            out: Vec::new(),
+        }
+    }
+
+    /// The specs fresh workers warm up with (`None`: the form is invalid; no warm-up).
+    pub fn set_warm_up(&mut self, specs: Option<WarmUpSpecs>) {
+        self.warm_up = specs;
+    }
+
+    /// Whether anything loads, prepares or builds.
+    pub fn busy(&self) -> bool {
+        self.loading || self.preparing_shown || self.runs.iter().any(RunState::is_busy)
+    }
+
+    /// Handles `event`, which happened at `now_ms` (page clock, for ETAs and wall times).
+    pub fn on_event(&mut self, now_ms: f64, event: Event<B>) -> Vec<Command<B>> {
+        self.now_ms = now_ms;
+        match event {
+            Event::Start => self.start(),
+            Event::Loading { phase } => {
+                self.set_loading(Some(progress(&phase, 0, 2)));
+            }
+            Event::LoadFailed { message } => {
+                self.set_loading(None);
+                self.error(message);
+            }
+            Event::LoadFile {
+                name,
+                role,
+                bytes,
+                titles,
+            } => self.load_file(name, role, bytes, titles),
+            Event::ClearFile(role) => self.clear_file(role),
+            Event::PrepareAhead(settings) => self.prepare_ahead(&settings),
+            Event::Build { settings, builds } => self.build(&settings, builds),
+            Event::Cancel => self.cancel(),
+            Event::FromWorker {
+                from,
+                job,
+                event,
+                buffers,
+            } => self.worker_event(from, job, *event, buffers),
+            Event::Crashed { worker, message } => self.crashed(worker, message),
+            Event::PostFailed { to, job, message } => {
+                if job == WARM_UP_JOB {
+                    self.warn(format!("warm-up: {message}"));
+                } else {
+                    let event = WorkerEvent::Error { message };
+                    self.worker_event(to, job, event, Vec::new());
+                }
+            }
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    // ---- small helpers ------------------------------------------------------------------
+
+    fn view(&mut self, update: ViewUpdate) {
+        self.out.push(Command::UpdateView(update));
+    }
+
+    fn error(&mut self, message: impl Into<String>) {
+        self.view(ViewUpdate::Error(message.into()));
+    }
+
+    fn warn(&mut self, message: String) {
+        self.view(ViewUpdate::Warn(message));
+    }
+
+    fn run(&self, kind: IndexKind) -> &RunState {
+        &self.runs[idx(kind)]
+    }
+
+    fn set_run(&mut self, kind: IndexKind, state: RunState) {
+        self.runs[idx(kind)] = state.clone();
+        self.view(ViewUpdate::Run(kind, state));
+    }
+
+    fn set_loading(&mut self, p: Option<Progress>) {
+        self.loading = p.is_some();
+        self.view(ViewUpdate::Loading(p));
+    }
+
+    fn set_preparing(&mut self, p: Option<Progress>) {
+        self.preparing_shown = p.is_some();
+        self.view(ViewUpdate::Preparing(p));
+    }
+
+    fn spawn(&mut self, id: WorkerId) {
+        self.alive.insert(id);
+        self.out.push(Command::Spawn(id));
+    }
+
+    fn terminate(&mut self, id: WorkerId) {
+        if self.alive.remove(&id) {
+            self.out.push(Command::Terminate(id));
+        }
+        self.jobs.retain(|_, (w, _)| *w != id);
+    }
+
+    fn new_job(&mut self, to: WorkerId, job: Job) -> JobId {
+        let id = self.next_job;
+        self.next_job += 1;
+        self.jobs.retain(|_, (w, _)| *w != to);
+        self.jobs.insert(id, (to, job));
+        id
+    }
+
+    /// Posts under a new job of the target worker (spawning it if needed); its older jobs
+    /// stop counting.
+    fn send(&mut self, to: WorkerId, job: Job, post: impl FnOnce(JobId) -> Post<B>) {
+        if !self.alive.contains(&to) {
+            self.spawn(to);
+        }
+        let id = self.new_job(to, job);
+        self.out.push(Command::Post(post(id)));
+    }
+
+    /// The job `worker` works on now.
+    fn current_job(&self, worker: WorkerId) -> Option<JobId> {
+        self.jobs
+            .iter()
+            .find(|(_, (w, _))| *w == worker)
+            .map(|(id, _)| *id)
+    }
+
+    // ---- workers --------------------------------------------------------------------------
+
+    fn start(&mut self) {
+        for id in [
+            WorkerId::Data,
+            WorkerId::Index(IndexKind::Hnsw),
+            WorkerId::Index(IndexKind::Svs),
+        ] {
+            self.spawn(id);
+            self.warm_up(id);
+        }
+        self.prepare_helpers();
+    }
+
+    /// Asks a worker to build the current specs once over synthetic data, so its first real
+    /// build runs optimised code from the start. Best effort: nothing depends on the answer,
+    /// and an invalid form skips it.
+    fn warm_up(&mut self, id: WorkerId) {
+        let Some(specs) = self.warm_up.as_ref() else {
+            return;
+        };
+        let request = |spec: &IndexSpec| WarmUpRequest {
+            spec: spec.clone(),
+            metric: specs.metric,
+        };
+        let post = match id {
+            WorkerId::Data => return,
+            WorkerId::Index(kind) => Post::Index {
+                kind,
+                job: WARM_UP_JOB,
+                request: IndexRequest::WarmUp(request(match kind {
+                    IndexKind::Hnsw => &specs.hnsw,
+                    IndexKind::Svs => &specs.svs,
+                })),
+                buffers: Vec::new(),
+            },
+            WorkerId::Helper(part) => Post::Helper {
+                part,
+                job: WARM_UP_JOB,
+                request: HelperRequest::WarmUp(request(&specs.svs)),
+                buffers: Vec::new(),
+            },
+        };
+        self.out.push(Command::Post(post));
+    }
+
+    /// Terminates and replaces a worker (cancel, crash).
+    fn restart(&mut self, id: WorkerId) {
+        if id == WorkerId::Index(IndexKind::Svs) {
+            self.stop_helpers();
+        }
+        if id == WorkerId::Data && self.preparing.take().is_some() {
+            self.view(ViewUpdate::TruthStatus(TruthStatus::NotPrepared));
+        }
+        self.terminate(id);
+        self.spawn(id);
+        self.warm_up(id);
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------
+
+    fn helper_ids(&self) -> Vec<usize> {
+        let mut parts: Vec<usize> = self
+            .alive
+            .iter()
+            .filter_map(|w| match w {
+                WorkerId::Helper(p) => Some(*p),
+                _ => None,
+            })
+            .collect();
+        parts.sort_unstable();
+        parts
+    }
+
+    /// Terminates the SVS build's helpers (they are started again for the next build).
+    fn stop_helpers(&mut self) {
+        self.standby.clear();
+        self.warm_helpers.clear();
+        for part in self.helper_ids() {
+            self.terminate(WorkerId::Helper(part));
+        }
+    }
+
+    /// Terminates the helpers an earlier build used and keeps the warmed-up ones that no
+    /// build has used yet, for the build that starts now.
+    fn take_warm_helpers(&mut self) {
+        let warm = std::mem::take(&mut self.warm_helpers);
+        self.standby.clear();
+        for part in self.helper_ids() {
+            if !warm.contains(&part) {
+                self.terminate(WorkerId::Helper(part));
+            }
+        }
+        self.jobs
+            .retain(|_, (w, _)| !matches!(w, WorkerId::Helper(_)));
+    }
+
+    /// Starts the helpers the next build will use, if they are not running, and warms them
+    /// up; called when no build runs.
+    fn prepare_helpers(&mut self) {
+        for part in 0..self.helper_plan.total {
+            let id = WorkerId::Helper(part);
+            if self.alive.contains(&id) {
+                continue;
+            }
+            self.spawn(id);
+            self.warm_up(id);
+            self.warm_helpers.push(part);
+        }
+    }
+
+    /// Sends helper `part` its `Init` with a copy of the base (each helper prepares the same
+    /// store from it); the bridge opens their channel.
+    fn start_helper(&mut self, part: usize, init: &HelperRequest, base: &B) {
+        self.send(WorkerId::Helper(part), Job::Help(part), |job| {
+            Post::Helper {
+                part,
+                job,
+                request: init.clone(),
+                buffers: vec![base.clone()],
+            }
+        });
+    }
+
+    fn svs_building(&self) -> bool {
+        self.run(IndexKind::Svs).is_busy() && !self.built.contains(&IndexKind::Svs)
+    }
+
+    /// Links the standby helpers to the SVS build, if it is still building (called when HNSW
+    /// is built or its run ends): from the next batch on they take a share.
+    fn link_standby(&mut self) {
+        let standby = std::mem::take(&mut self.standby);
+        if !self.svs_building() {
+            return;
+        }
+        let svs = WorkerId::Index(IndexKind::Svs);
+        for part in standby {
+            match self.current_job(svs) {
+                Some(job) => self.out.push(Command::Link { part, job }),
+                None => self.warn(format!(
+                    "helper {part}: the SVS worker has no job in progress"
+                )),
+            }
+        }
+    }
+
+    /// Tells the SVS worker that helper `part` is gone, so it generates that share itself.
+    fn helper_lost(&mut self, part: usize) {
+        self.terminate(WorkerId::Helper(part));
+        self.standby.retain(|p| *p != part);
+        self.warm_helpers.retain(|p| *p != part);
+        if !self.run(IndexKind::Svs).is_busy() {
+            return;
+        }
+        let kind = IndexKind::Svs;
+        match self.current_job(WorkerId::Index(kind)) {
+            Some(job) => self.out.push(Command::Post(Post::Index {
+                kind,
+                job,
+                request: IndexRequest::HelperLost { part },
+                buffers: Vec::new(),
+            })),
+            None => self.error("that worker has no job in progress"),
+        }
+    }
+
+    // ---- data -----------------------------------------------------------------------------
+
+    fn load_file(
+        &mut self,
+        name: String,
+        role: FileRole,
+        bytes: B,
+        titles: Option<Arc<Vec<String>>>,
+    ) {
+        if self.preparing.is_some() {
+            // The data worker runs one job at a time: a preparation for the old inputs must
+            // not hold up the new file.
+            self.restart(WorkerId::Data);
+        }
+        if role == FileRole::Base {
+            self.pending_titles = titles;
+        }
+        self.load_started = self.now_ms;
+        self.set_loading(Some(progress("parse", 0, 2)));
+        self.send(WorkerId::Data, Job::Parse(role), |job| Post::Data {
+            job,
+            request: DataRequest::ParseFile {
+                name,
+                role,
+                bytes: 0,
+            },
+            buffers: vec![bytes],
+            transfer: true,
+        });
+    }
+
+    fn clear_file(&mut self, role: FileRole) {
+        match role {
+            FileRole::Queries => {
+                self.queries = None;
+                self.view(ViewUpdate::QueryFile(None));
+            }
+            FileRole::GroundTruth => {
+                self.truth = None;
+                self.view(ViewUpdate::TruthFile(None));
+            }
+            FileRole::Base => {}
+        }
+        self.prepared = None;
+        self.view(ViewUpdate::TruthStatus(TruthStatus::NotPrepared));
+    }
+
+    fn prepare_key(&self, s: &EvalSettings) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            self.base_version,
+            s.metric.lower_name(),
+            s.k,
+            s.queries,
+            s.seed,
+            self.queries.as_ref().map_or(0, |q| q.rows),
+            self.truth.as_ref().map_or(0, |t| t.rows),
+        )
+    }
+
+    /// Sends the data worker the inputs to prepare for `s`, replacing a preparation for other
+    /// inputs still in flight.
+    fn send_prepare(&mut self, s: &EvalSettings) -> Result<(), String> {
+        let base = self.base.clone().ok_or(LOAD_FIRST)?;
+        let key = self.prepare_key(s);
+        if self.preparing.is_some() {
+            self.restart(WorkerId::Data);
+        }
+        self.load_started = self.now_ms;
+        let mut buffers = vec![base.buffer.clone()];
+        let queries = match &self.queries {
+            Some(q) => {
+                buffers.push(q.buffer.clone());
+                QuerySource::Uploaded {
+                    queries: MatrixRef {
+                        rows: q.rows,
+                        dim: q.width,
+                        slot: 1,
+                    },
+                }
+            }
+            None => QuerySource::HeldOut {
+                count: s.queries.min(base.rows.saturating_sub(1)).max(1),
+                seed: s.seed,
+            },
+        };
+        let ground_truth = self.truth.as_ref().map(|t| {
+            buffers.push(t.buffer.clone());
+            IdsRef {
+                rows: t.rows,
+                k: t.width,
+                slot: (buffers.len() - 1) as u32,
+            }
+        });
+        let request = DataRequest::Prepare {
+            base: MatrixRef {
+                rows: base.rows,
+                dim: base.width,
+                slot: 0,
+            },
+            queries,
+            metric: s.metric,
+            k: s.k,
+            ground_truth,
+        };
+        self.send(WorkerId::Data, Job::Prepare, |job| Post::Data {
+            job,
+            request,
+            buffers,
+            transfer: false,
+        });
+        self.preparing = Some(Preparing {
+            key,
+            metric: s.metric,
+            k: s.k,
+        });
+        self.view(ViewUpdate::TruthStatus(TruthStatus::Computing));
+        Ok(())
+    }
+
+    /// Prepares queries and exact ground truth ahead of a build. Does nothing while anything
+    /// is busy, or when the inputs are already prepared (or being prepared).
+    fn prepare_ahead(&mut self, s: &EvalSettings) {
+        if self.base.is_none() || self.busy() || self.pending.is_some() {
+            return;
+        }
+        let key = self.prepare_key(s);
+        if let Some(p) = self.prepared.as_ref().filter(|p| p.key == key) {
+            let status = TruthStatus::Ready {
+                queries: p.eval.queries,
+                seconds: p.eval.ground_truth_seconds,
+                dropped_rows: p.eval.dropped_rows.clone(),
+            };
+            self.view(ViewUpdate::TruthStatus(status));
+            return;
+        }
+        if self.preparing.as_ref().is_some_and(|p| p.key == key) {
+            return;
+        }
+        if let Err(e) = self.send_prepare(s) {
+            self.error(e);
+        }
+    }
+
+    // ---- builds ---------------------------------------------------------------------------
+
+    fn build(&mut self, s: &EvalSettings, builds: Vec<BuildJob>) {
+        if self.base.is_none() {
+            self.error(LOAD_FIRST);
+            return;
+        }
+        if self.busy() || builds.is_empty() {
+            return;
+        }
+        self.view(ViewUpdate::BuildWall(None));
+        let kinds: Vec<IndexKind> = IndexKind::BOTH
+            .into_iter()
+            .filter(|k| builds.iter().any(|b| b.kind == *k))
+            .collect();
+        self.pending = Some(Pending {
+            queue: builds.into(),
+            round: Vec::new(),
+            started_ms: self.now_ms,
+        });
+        let key = self.prepare_key(s);
+        if self.prepared.as_ref().is_some_and(|p| p.key == key) {
+            self.start_round();
+            return;
+        }
+        for &kind in &kinds {
+            self.set_run(kind, RunState::Preparing);
+        }
+        self.set_preparing(Some(progress("queries", 0, 1)));
+        if self.preparing.as_ref().is_some_and(|p| p.key == key) {
+            // Already being prepared ahead: its `Prepared` starts the builds.
+            return;
+        }
+        if let Err(e) = self.send_prepare(s) {
+            self.set_preparing(None);
+            for &kind in &kinds {
+                self.set_run(kind, RunState::Failed(e.clone()));
+            }
+            self.pending = None;
+            self.error(e);
+        }
+    }
+
+    /// Starts the next round of the queue: from its front, at most one build per index
+    /// worker. The SVS build's helpers are linked (or put on standby) before its `Run`.
+    fn start_round(&mut self) {
+        let (Some(pending), Some(prepared)) = (self.pending.as_mut(), self.prepared.as_ref())
+        else {
+            return;
+        };
+        let mut round: Vec<BuildJob> = Vec::new();
+        while let Some(next) = pending.queue.front() {
+            if round.iter().any(|b| b.kind == next.kind) {
+                break;
+            }
+            round.extend(pending.queue.pop_front());
+        }
+        pending.round = round.iter().map(|b| b.kind).collect();
+        let eval = prepared.eval.clone();
+        let base = Held {
+            buffer: prepared.base.buffer.clone(),
+            rows: prepared.base.rows,
+            width: prepared.base.width,
+        };
+        let buffers = vec![
+            prepared.base.buffer.clone(),
+            prepared.queries.buffer.clone(),
+            prepared.truth.buffer.clone(),
+        ];
+        let plan = self.helper_plan;
+        let runs: Vec<(IndexKind, RunRequest)> = round
+            .into_iter()
+            .map(|b| {
+                let svs = b.kind == IndexKind::Svs;
+                let request = RunRequest {
+                    spec: b.spec,
+                    base: MatrixRef {
+                        rows: prepared.base.rows,
+                        dim: prepared.base.width,
+                        slot: 0,
+                    },
+                    queries: MatrixRef {
+                        rows: prepared.queries.rows,
+                        dim: prepared.queries.width,
+                        slot: 1,
+                    },
+                    truth: IdsRef {
+                        rows: prepared.truth.rows,
+                        k: prepared.truth.width,
+                        slot: 2,
+                    },
+                    metric: prepared.metric,
+                    k: prepared.k,
+                    // Searches are measured later, one index at a time, once no build
+                    // competes for the CPU (see `advance_measurements`).
+                    hold_measure: true,
+                    helpers: if svs { plan.at_start } else { 0 },
+                    accept_helpers: svs && plan.total > plan.at_start,
+                };
+                (b.kind, request)
+            })
+            .collect();
+        self.view(ViewUpdate::Eval(Some(eval)));
+        self.built.clear();
+        self.measuring = None;
+        self.built_count = 0;
+        self.view(ViewUpdate::AllBuilt(None));
+        self.take_warm_helpers();
+        let init = runs.iter().find_map(|(_, r)| match &r.spec {
+            IndexSpec::Svs { .. } => Some(HelperRequest::Init {
+                spec: r.spec.clone(),
+                base: r.base,
+                metric: r.metric,
+            }),
+            _ => None,
+        });
+        if let Some(init) = init {
+            for part in 0..plan.total {
+                self.start_helper(part, &init, &base.buffer);
+                if part < plan.at_start {
+                    // Linked before the SVS `Run`, which expects `at_start` helpers.
+                    let svs = WorkerId::Index(IndexKind::Svs);
+                    if !self.alive.contains(&svs) {
+                        self.spawn(svs);
+                    }
+                    let job = self.new_job(svs, Job::Run(IndexKind::Svs));
+                    self.out.push(Command::Link { part, job });
+                } else {
+                    // The others wait, prepared, until HNSW is built (`link_standby`).
+                    self.standby.push(part);
+                }
+            }
+        }
+        for (kind, request) in runs {
+            self.set_run(kind, RunState::Running(progress("starting", 0, 0)));
+            let buffers = buffers.clone();
+            self.send(WorkerId::Index(kind), Job::Run(kind), |job| Post::Index {
+                kind,
+                job,
+                request: IndexRequest::Run(request),
+                buffers,
+            });
+        }
+    }
+
+    /// Starts measuring the next built index when nothing builds or measures any more. HNSW
+    /// goes first, so both are measured in the same order on every build.
+    fn advance_measurements(&mut self) {
+        if self.measuring.is_some() {
+            return;
+        }
+        let building = IndexKind::BOTH.into_iter().any(|kind| {
+            matches!(self.run(kind), RunState::Preparing | RunState::Running(_))
+                && !self.built.contains(&kind)
+        });
+        if building {
+            return;
+        }
+        let Some(kind) = IndexKind::BOTH
+            .into_iter()
+            .find(|kind| self.built.contains(kind))
+        else {
+            return;
+        };
+        self.built.retain(|k| *k != kind);
+        self.set_run(
+            kind,
+            RunState::Running(progress("measuring searches", 0, 0)),
+        );
+        self.send(WorkerId::Index(kind), Job::Run(kind), |job| Post::Index {
+            kind,
+            job,
+            request: IndexRequest::Measure,
+            buffers: Vec::new(),
+        });
+        self.measuring = Some(kind);
+    }
+
+    /// Forgets a run that ended (finished, failed or crashed) and lets the next one measure.
+    fn run_ended(&mut self, kind: IndexKind) {
+        if kind == IndexKind::Hnsw {
+            // HNSW failed (or ended): its core is free for the SVS build.
+            self.link_standby();
+        }
+        self.built.retain(|k| *k != kind);
+        if self.measuring == Some(kind) {
+            self.measuring = None;
+        }
+        self.advance_measurements();
+    }
+
+    /// Once nothing runs: attaches SVS's recall against HNSW, then starts the next round of
+    /// the queue or ends the build.
+    fn finish_if_done(&mut self) {
+        if self.runs.iter().any(RunState::is_busy) {
+            return;
+        }
+        let outcomes = (
+            self.run(IndexKind::Hnsw).outcome(),
+            self.run(IndexKind::Svs).outcome(),
+        );
+        if let (Some(h), Some(s)) = outcomes {
+            if s.report.search.iter().all(|p| p.recall_vs_hnsw.is_none()) {
+                let k = self.prepared.as_ref().map_or(10, |p| p.k);
+                let mut outcomes: Vec<RunOutcome> = vec![(*h).clone(), (*s).clone()];
+                attach_recall_vs_hnsw(&mut outcomes, k);
+                if let Some(svs) = outcomes.pop() {
+                    self.set_run(IndexKind::Svs, RunState::Done(Arc::new(svs)));
+                }
+            }
+        }
+        // Nothing runs any more: the next build's helpers can start and warm up.
+        self.prepare_helpers();
+        if self.pending.as_ref().is_some_and(|p| !p.queue.is_empty()) {
+            self.start_round();
+            return;
+        }
+        if let Some(p) = self.pending.take() {
+            let seconds = (self.now_ms - p.started_ms) / 1000.0;
+            self.view(ViewUpdate::BuildWall(Some(seconds)));
+        }
+    }
+
+    fn cancel(&mut self) {
+        if self.preparing_shown {
+            self.restart(WorkerId::Data);
+            self.set_preparing(None);
+        }
+        for kind in IndexKind::BOTH {
+            if self.run(kind).is_busy() {
+                self.restart(WorkerId::Index(kind));
+                self.set_run(kind, RunState::Cancelled);
+            }
+        }
+        self.pending = None;
+        self.phase_started.clear();
+        self.built.clear();
+        self.measuring = None;
+    }
+
+    // ---- worker events --------------------------------------------------------------------
+
+    fn worker_event(&mut self, from: WorkerId, job_id: JobId, event: WorkerEvent, buffers: Vec<B>) {
+        let Some(&(worker, job)) = self.jobs.get(&job_id) else {
+            return; // a warm-up, or a reply to a superseded or cancelled job
+        };
+        if worker != from {
+            return;
+        }
+        let held = |slot: u32, rows: usize, width: usize| {
+            buffers.get(slot as usize).map(|b| Held {
+                buffer: b.clone(),
+                rows,
+                width,
+            })
+        };
+        match event {
+            WorkerEvent::Ready | WorkerEvent::HelperReady | WorkerEvent::WarmedUp { .. } => {}
+            WorkerEvent::Progress { phase, done, total } => self.progress(job, phase, done, total),
+            WorkerEvent::ParsedVectors {
+                role,
+                name,
+                vectors,
+                summary,
+                texts,
+            } => {
+                self.jobs.remove(&job_id);
+                self.set_loading(None);
+                let held = held(vectors.slot, vectors.rows, vectors.dim);
+                match role {
+                    FileRole::Base => {
+                        self.base = held;
+                        self.base_version += 1;
+                        self.prepared = None;
+                        self.queries = None;
+                        self.truth = None;
+                        self.runs = [RunState::Idle, RunState::Idle];
+                        let titles = texts.map(Arc::new).or(self.pending_titles.take());
+                        self.view(ViewUpdate::BaseReplaced(Box::new(DatasetView {
+                            name,
+                            summary,
+                            titles,
+                            version: self.base_version,
+                        })));
+                    }
+                    FileRole::Queries => {
+                        self.queries = held;
+                        self.prepared = None;
+                        self.view(ViewUpdate::TruthStatus(TruthStatus::NotPrepared));
+                        self.view(ViewUpdate::QueryFile(Some(LoadedFile {
+                            name,
+                            rows: vectors.rows,
+                            width: vectors.dim,
+                        })));
+                    }
+                    FileRole::GroundTruth => {}
+                }
+            }
+            WorkerEvent::ParsedNeighbors { name, ids } => {
+                self.jobs.remove(&job_id);
+                self.set_loading(None);
+                self.truth = held(ids.slot, ids.rows, ids.k);
+                self.prepared = None;
+                self.view(ViewUpdate::TruthStatus(TruthStatus::NotPrepared));
+                self.view(ViewUpdate::TruthFile(Some(LoadedFile {
+                    name,
+                    rows: ids.rows,
+                    width: ids.k,
+                })));
+            }
+            WorkerEvent::Prepared {
+                base,
+                queries,
+                truth,
+                query_rows,
+                base_rows,
+                dropped_rows,
+                ground_truth_seconds,
+            } => {
+                self.jobs.remove(&job_id);
+                let input = self.preparing.take();
+                self.set_preparing(None);
+                let (Some(b), Some(q), Some(t), Some(input)) = (
+                    held(base.slot, base.rows, base.dim),
+                    held(queries.slot, queries.rows, queries.dim),
+                    held(truth.slot, truth.rows, truth.k),
+                    input,
+                ) else {
+                    self.error("the prepared data set is incomplete");
+                    return;
+                };
+                let flat = t.buffer.to_u32s();
+                let eval = EvalView {
+                    query_rows: query_rows.map(Arc::new),
+                    base_rows: Arc::new(base_rows),
+                    truth: Arc::new(crate::jobs::ids_to_rows(&flat, truth.k)),
+                    n: base.rows,
+                    queries: queries.rows,
+                    dropped_rows: dropped_rows.clone(),
+                    ground_truth_seconds,
+                };
+                self.view(ViewUpdate::TruthStatus(TruthStatus::Ready {
+                    queries: queries.rows,
+                    seconds: ground_truth_seconds,
+                    dropped_rows,
+                }));
+                self.prepared = Some(Prepared {
+                    key: input.key,
+                    base: b,
+                    queries: q,
+                    truth: t,
+                    metric: input.metric,
+                    k: input.k,
+                    eval,
+                });
+                // Prepared ahead of a build, this waits for the click.
+                self.start_round();
+            }
+            WorkerEvent::Built { build_seconds } => {
+                let Job::Run(kind) = job else {
+                    return;
+                };
+                if kind == IndexKind::Svs {
+                    // Free the helpers' copies of the data.
+                    self.stop_helpers();
+                } else {
+                    // HNSW's core is free: the standby helpers join the SVS build.
+                    self.link_standby();
+                }
+                self.phase_started.remove(&kind);
+                if !self.built.contains(&kind) {
+                    self.built.push(kind);
+                    self.built_count += 1;
+                    let round = self.pending.as_ref().map(|p| (p.round.len(), p.started_ms));
+                    if let Some((_, started)) = round.filter(|(len, _)| *len == self.built_count) {
+                        let seconds = (self.now_ms - started) / 1000.0;
+                        self.view(ViewUpdate::AllBuilt(Some(seconds)));
+                    }
+                }
+                let phase =
+                    format!("built in {build_seconds:.1} s; measuring once the other build ends");
+                self.set_run(kind, RunState::Running(progress(&phase, 0, 0)));
+                self.advance_measurements();
+            }
+            WorkerEvent::RunFinished { report, results } => {
+                self.jobs.remove(&job_id);
+                if let Job::Run(kind) = job {
+                    self.phase_started.remove(&kind);
+                    let outcome = RunOutcome { report, results };
+                    self.set_run(kind, RunState::Done(Arc::new(outcome)));
+                    self.run_ended(kind);
+                }
+                self.finish_if_done();
+            }
+            WorkerEvent::Error { message } => {
+                self.jobs.remove(&job_id);
+                match job {
+                    Job::Help(part) => {
+                        // The build goes on without this helper.
+                        self.warn(format!("helper {part}: {message}"));
+                        self.helper_lost(part);
+                        return;
+                    }
+                    Job::Parse(_) => self.set_loading(None),
+                    Job::Prepare => {
+                        self.preparing = None;
+                        self.view(ViewUpdate::TruthStatus(TruthStatus::NotPrepared));
+                        self.set_preparing(None);
+                        self.fail_pending(&message);
+                    }
+                    Job::Run(kind) => {
+                        if kind == IndexKind::Svs {
+                            self.stop_helpers();
+                        }
+                        self.set_run(kind, RunState::Failed(message.clone()));
+                        self.run_ended(kind);
+                        self.finish_if_done();
+                    }
+                }
+                self.error(message);
+            }
+        }
+    }
+
+    /// A preparation a build waited for failed: the build fails.
+    fn fail_pending(&mut self, message: &str) {
+        if let Some(p) = self.pending.take() {
+            for kind in IndexKind::BOTH {
+                if p.queue.iter().any(|b| b.kind == kind) || p.round.contains(&kind) {
+                    self.set_run(kind, RunState::Failed(message.to_string()));
+                }
+            }
+        }
+    }
+
+    fn progress(&mut self, job: Job, phase: String, done: usize, total: usize) {
+        let now = self.now_ms;
+        match job {
+            Job::Run(kind) => {
+                let entry = self
+                    .phase_started
+                    .entry(kind)
+                    .or_insert_with(|| (phase.clone(), now));
+                if entry.0 != phase {
+                    *entry = (phase.clone(), now);
+                }
+                let eta = eta_seconds((now - entry.1) / 1000.0, done, total);
+                let p = Progress {
+                    phase,
+                    done,
+                    total,
+                    eta_seconds: eta,
+                };
+                self.set_run(kind, RunState::Running(p));
+            }
+            // Preparation ahead of a build shows no progress until a build waits for it.
+            Job::Prepare if self.pending.is_some() => {
+                let eta = eta_seconds((now - self.load_started) / 1000.0, done, total);
+                self.set_preparing(Some(Progress {
+                    phase,
+                    done,
+                    total,
+                    eta_seconds: eta,
+                }));
+            }
+            Job::Help(_) | Job::Prepare => {}
+            Job::Parse(_) => self.set_loading(Some(progress(&phase, done, total))),
+        }
+    }
+
+    fn crashed(&mut self, worker: WorkerId, message: String) {
+        if let WorkerId::Helper(part) = worker {
+            self.warn(format!("helper {part} crashed: {message}"));
+            self.helper_lost(part);
+            return;
+        }
+        let text = format!(
+            "A worker crashed ({}); it was restarted. {message}",
+            worker.label()
+        );
+        let jobs: Vec<Job> = self
+            .jobs
+            .values()
+            .filter(|(w, _)| *w == worker)
+            .map(|(_, j)| *j)
+            .collect();
+        for job in jobs {
+            match job {
+                Job::Parse(_) => self.set_loading(None),
+                Job::Prepare => {
+                    self.set_preparing(None);
+                    self.fail_pending(&text);
+                }
+                Job::Run(kind) => self.set_run(kind, RunState::Failed(text.clone())),
+                Job::Help(_) => {}
+            }
+        }
+        self.restart(worker);
+        if let WorkerId::Index(kind) = worker {
+            self.run_ended(kind);
+        }
+        self.finish_if_done();
+        self.error(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use annlab_core::hnsw::HnswParams;
+    use annlab_core::svs::{SvsParams, SvsRuntime, Target};
+    use annlab_protocol::report::{Algorithm, Latency, MemoryReport, RunReport, SearchPoint};
+    use annlab_protocol::worker::DatasetSummary;
+
+    /// A stand-in for an `ArrayBuffer`: ids, so the ground truth can be read back.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Buf(Vec<u32>);
+
+    impl HeldBuffer for Buf {
+        fn to_u32s(&self) -> Vec<u32> {
+            self.0.clone()
+        }
+    }
+
+    type Cmds = Vec<Command<Buf>>;
+
+    const HNSW: WorkerId = WorkerId::Index(IndexKind::Hnsw);
+    const SVS: WorkerId = WorkerId::Index(IndexKind::Svs);
+
+    fn hnsw_spec(ef: usize) -> IndexSpec {
+        IndexSpec::Hnsw {
+            params: HnswParams::default(),
+            ef_sweep: vec![ef],
+        }
+    }
+
+    fn svs_spec() -> IndexSpec {
+        IndexSpec::Svs {
+            params: SvsParams::default(),
+            target: Target::Intel,
+            runtime_sweep: vec![SvsRuntime::default()],
+        }
+    }
+
+    fn settings() -> EvalSettings {
+        EvalSettings {
+            metric: Metric::L2,
+            k: 2,
+            queries: 3,
+            seed: 1,
+        }
+    }
+
+    fn both() -> Vec<BuildJob> {
+        vec![
+            BuildJob {
+                kind: IndexKind::Hnsw,
+                spec: hnsw_spec(10),
+            },
+            BuildJob {
+                kind: IndexKind::Svs,
+                spec: svs_spec(),
+            },
+        ]
+    }
+
+    fn summary() -> DatasetSummary {
+        DatasetSummary {
+            rows: 20,
+            dim: 4,
+            format: "npy".into(),
+            dtype: "<f4".into(),
+            norm_min: 1.0,
+            norm_mean: 1.0,
+            norm_max: 1.0,
+            unit_normalized: false,
+            suggested_metric: Metric::L2,
+            nan_rows: Default::default(),
+            inf_rows: Default::default(),
+            zero_rows: Default::default(),
+            duplicate_ids: Default::default(),
+            notes: Vec::new(),
+            has_texts: false,
+        }
+    }
+
+    fn report(algorithm: Algorithm) -> RunReport {
+        RunReport {
+            algorithm,
+            params: Default::default(),
+            target: Default::default(),
+            build_seconds: 1.0,
+            memory: MemoryReport {
+                vector_bytes: 1,
+                graph_bytes: 1,
+                other_bytes: 0,
+                index_bytes: 2,
+                redis_index_bytes_estimate: 2,
+                document_bytes: 1,
+            },
+            search: vec![SearchPoint {
+                runtime: Default::default(),
+                recall_at_k: 1.0,
+                tie_aware_recall_at_k: 1.0,
+                qps: 1.0,
+                latency_us: Latency {
+                    p50: 1.0,
+                    p95: 1.0,
+                    p99: 1.0,
+                },
+                distance_computations_mean: 1.0,
+                timed_queries: 3,
+                recall_vs_hnsw: None,
+            }],
+            effective: None,
+            notes: Vec::new(),
+        }
+    }
+
+    fn finished(algorithm: Algorithm) -> WorkerEvent {
+        WorkerEvent::RunFinished {
+            report: report(algorithm),
+            results: vec![vec![vec![0, 1], vec![1, 2], vec![2, 3]]],
+        }
+    }
+
+    /// A scheduler driven through its events, with a clock that ticks 10 ms per event.
+    struct Page {
+        s: Scheduler<Buf>,
+        now: f64,
+    }
+
+    impl Page {
+        fn new(plan: HelperPlan) -> (Self, Cmds) {
+            let mut s = Scheduler::new(plan);
+            s.set_warm_up(Some(WarmUpSpecs {
+                metric: Metric::L2,
+                hnsw: hnsw_spec(10),
+                svs: svs_spec(),
+            }));
+            let mut page = Self { s, now: 0.0 };
+            let cmds = page.ev(Event::Start);
+            (page, cmds)
+        }
+
+        fn ev(&mut self, event: Event<Buf>) -> Cmds {
+            self.now += 10.0;
+            self.s.on_event(self.now, event)
+        }
+
+        fn reply(&mut self, from: WorkerId, job: JobId, event: WorkerEvent) -> Cmds {
+            self.reply_with(from, job, event, Vec::new())
+        }
+
+        fn reply_with(
+            &mut self,
+            from: WorkerId,
+            job: JobId,
+            event: WorkerEvent,
+            buffers: Vec<Buf>,
+        ) -> Cmds {
+            self.ev(Event::FromWorker {
+                from,
+                job,
+                event: Box::new(event),
+                buffers,
+            })
+        }
+
+        fn load(&mut self, name: &str) -> (JobId, Cmds) {
+            let cmds = self.ev(Event::LoadFile {
+                name: name.into(),
+                role: FileRole::Base,
+                bytes: Buf(vec![]),
+                titles: None,
+            });
+            (only_job(&cmds, WorkerId::Data), cmds)
+        }
+
+        fn parsed(&mut self, job: JobId, name: &str) -> Cmds {
+            let event = WorkerEvent::ParsedVectors {
+                role: FileRole::Base,
+                name: name.into(),
+                vectors: MatrixRef {
+                    rows: 20,
+                    dim: 4,
+                    slot: 0,
+                },
+                summary: summary(),
+                texts: None,
+            };
+            self.reply_with(WorkerId::Data, job, event, vec![Buf(vec![])])
+        }
+
+        /// Loads a base, clicks Build for `builds` and answers the preparation: the commands
+        /// of the first round's start.
+        fn build(plan: HelperPlan, builds: Vec<BuildJob>) -> (Self, Cmds) {
+            let (mut page, _) = Self::new(plan);
+            let (job, _) = page.load("a.npy");
+            page.parsed(job, "a.npy");
+            let cmds = page.ev(Event::Build {
+                settings: settings(),
+                builds,
+            });
+            let prepare = only_job(&cmds, WorkerId::Data);
+            let event = WorkerEvent::Prepared {
+                base: MatrixRef {
+                    rows: 17,
+                    dim: 4,
+                    slot: 0,
+                },
+                queries: MatrixRef {
+                    rows: 3,
+                    dim: 4,
+                    slot: 1,
+                },
+                truth: IdsRef {
+                    rows: 3,
+                    k: 2,
+                    slot: 2,
+                },
+                query_rows: Some(vec![0, 1, 2]),
+                base_rows: (3..20).collect(),
+                dropped_rows: Default::default(),
+                ground_truth_seconds: 0.1,
+            };
+            let buffers = vec![Buf(vec![]), Buf(vec![]), Buf(vec![0, 1, 1, 2, 2, 3])];
+            let cmds = page.reply_with(WorkerId::Data, prepare, event, buffers);
+            (page, cmds)
+        }
+    }
+
+    fn posts(cmds: &Cmds) -> Vec<&Post<Buf>> {
+        cmds.iter()
+            .filter_map(|c| match c {
+                Command::Post(p) => Some(p),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The one job posted to `to` (warm-ups aside).
+    fn only_job(cmds: &Cmds, to: WorkerId) -> JobId {
+        let jobs: Vec<JobId> = posts(cmds)
+            .into_iter()
+            .filter(|p| p.to() == to && p.job() != WARM_UP_JOB)
+            .map(Post::job)
+            .collect();
+        assert_eq!(jobs.len(), 1, "{cmds:#?}");
+        jobs[0]
+    }
+
+    /// The job of the `Run` posted to `kind`'s worker.
+    fn run_job(cmds: &Cmds, kind: IndexKind) -> JobId {
+        posts(cmds)
+            .into_iter()
+            .find_map(|p| match p {
+                Post::Index {
+                    kind: k,
+                    job,
+                    request: IndexRequest::Run(_),
+                    ..
+                } if *k == kind => Some(*job),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no Run for {kind:?} in {cmds:#?}"))
+    }
+
+    fn measures(cmds: &Cmds) -> Vec<(IndexKind, JobId)> {
+        posts(cmds)
+            .into_iter()
+            .filter_map(|p| match p {
+                Post::Index {
+                    kind,
+                    job,
+                    request: IndexRequest::Measure,
+                    ..
+                } => Some((*kind, *job)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn links(cmds: &Cmds) -> Vec<(usize, JobId)> {
+        cmds.iter()
+            .filter_map(|c| match c {
+                Command::Link { part, job } => Some((*part, *job)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn views(cmds: &Cmds) -> Vec<&ViewUpdate> {
+        cmds.iter()
+            .filter_map(|c| match c {
+                Command::UpdateView(v) => Some(v),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn run_views(cmds: &Cmds, kind: IndexKind) -> Vec<&RunState> {
+        views(cmds)
+            .into_iter()
+            .filter_map(|v| match v {
+                ViewUpdate::Run(k, state) if *k == kind => Some(state),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn position(cmds: &Cmds, pred: impl Fn(&Command<Buf>) -> bool) -> usize {
+        cmds.iter()
+            .position(pred)
+            .unwrap_or_else(|| panic!("not found in {cmds:#?}"))
+    }
+
+    const NO_HELPERS: HelperPlan = HelperPlan {
+        at_start: 0,
+        total: 1,
+    };
+    const ONE_AND_ONE: HelperPlan = HelperPlan {
+        at_start: 1,
+        total: 2,
+    };
+
+    #[test]
+    fn the_newest_job_per_role_wins_and_stale_replies_are_ignored() {
+        let (mut page, _) = Page::new(NO_HELPERS);
+        let (first, _) = page.load("a.npy");
+        let (second, _) = page.load("b.npy");
+        assert_ne!(first, second);
+        // The first file's late answer changes nothing.
+        assert_eq!(page.parsed(first, "a.npy"), Vec::new());
+        let cmds = page.reply(
+            WorkerId::Data,
+            first,
+            WorkerEvent::Progress {
+                phase: "parse".into(),
+                done: 1,
+                total: 2,
+            },
+        );
+        assert_eq!(cmds, Vec::new());
+        // The current job's answer from another worker is not its answer either.
+        assert_eq!(
+            page.reply(
+                HNSW,
+                second,
+                WorkerEvent::Error {
+                    message: "x".into()
+                }
+            ),
+            Vec::new()
+        );
+        let cmds = page.parsed(second, "b.npy");
+        assert!(views(&cmds)
+            .iter()
+            .any(|v| matches!(v, ViewUpdate::BaseReplaced(d) if d.name == "b.npy")));
+
+        // A Measure supersedes its Run: the Run's late progress is dropped.
+        let (mut page, cmds) = Page::build(NO_HELPERS, both());
+        let hnsw = run_job(&cmds, IndexKind::Hnsw);
+        let svs = run_job(&cmds, IndexKind::Svs);
+        page.reply(SVS, svs, WorkerEvent::Built { build_seconds: 1.0 });
+        let cmds = page.reply(HNSW, hnsw, WorkerEvent::Built { build_seconds: 1.0 });
+        let (_, measure) = measures(&cmds)[0];
+        assert_ne!(measure, hnsw);
+        let late = WorkerEvent::Progress {
+            phase: "insert".into(),
+            done: 5,
+            total: 10,
+        };
+        assert_eq!(page.reply(HNSW, hnsw, late), Vec::new());
+        let cmds = page.reply(HNSW, measure, finished(Algorithm::Hnsw));
+        assert!(matches!(
+            run_views(&cmds, IndexKind::Hnsw)[0],
+            RunState::Done(_)
+        ));
+    }
+
+    #[test]
+    fn helpers_are_linked_held_on_standby_and_lost() {
+        let (mut page, cmds) = Page::build(ONE_AND_ONE, both());
+        // Both helpers get their Init (and the base); only the first is linked now.
+        let inits: Vec<usize> = posts(&cmds)
+            .into_iter()
+            .filter_map(|p| match p {
+                Post::Helper {
+                    part,
+                    request: HelperRequest::Init { .. },
+                    buffers,
+                    ..
+                } => {
+                    assert_eq!(buffers.len(), 1);
+                    Some(*part)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(inits, vec![0, 1]);
+        assert_eq!(
+            links(&cmds).iter().map(|l| l.0).collect::<Vec<_>>(),
+            vec![0]
+        );
+        let svs = run_job(&cmds, IndexKind::Svs);
+        let hnsw = run_job(&cmds, IndexKind::Hnsw);
+        // Helper 1 stays on standby while HNSW builds.
+        let progress = WorkerEvent::Progress {
+            phase: "insert".into(),
+            done: 1,
+            total: 9,
+        };
+        assert!(links(&page.reply(HNSW, hnsw, progress)).is_empty());
+        let cmds = page.reply(HNSW, hnsw, WorkerEvent::Built { build_seconds: 1.0 });
+        assert_eq!(links(&cmds), vec![(1, svs)]);
+        // Helper 0 crashes: the SVS worker takes its share over, under the SVS job.
+        let cmds = page.ev(Event::Crashed {
+            worker: WorkerId::Helper(0),
+            message: "oom".into(),
+        });
+        assert!(cmds.contains(&Command::Terminate(WorkerId::Helper(0))));
+        assert!(cmds.contains(&Command::Post(Post::Index {
+            kind: IndexKind::Svs,
+            job: svs,
+            request: IndexRequest::HelperLost { part: 0 },
+            buffers: Vec::new(),
+        })));
+        assert!(run_views(&cmds, IndexKind::Svs).is_empty(), "SVS builds on");
+        // The SVS build done, the remaining helper is stopped.
+        let cmds = page.reply(SVS, svs, WorkerEvent::Built { build_seconds: 2.0 });
+        assert!(cmds.contains(&Command::Terminate(WorkerId::Helper(1))));
+    }
+
+    #[test]
+    fn link_helper_comes_before_run_and_standby_helpers_are_linked_when_hnsw_is_built() {
+        let (mut page, cmds) = Page::build(ONE_AND_ONE, both());
+        let link = position(&cmds, |c| matches!(c, Command::Link { part: 0, .. }));
+        let init = position(&cmds, |c| {
+            matches!(
+                c,
+                Command::Post(Post::Helper {
+                    part: 0,
+                    request: HelperRequest::Init { .. },
+                    ..
+                })
+            )
+        });
+        let run = position(&cmds, |c| {
+            matches!(
+                c,
+                Command::Post(Post::Index {
+                    kind: IndexKind::Svs,
+                    request: IndexRequest::Run(_),
+                    ..
+                })
+            )
+        });
+        assert!(
+            init < link && link < run,
+            "init {init}, link {link}, run {run}"
+        );
+        let Command::Post(Post::Index {
+            request: IndexRequest::Run(request),
+            ..
+        }) = &cmds[run]
+        else {
+            unreachable!()
+        };
+        assert_eq!((request.helpers, request.accept_helpers), (1, true));
+        assert!(request.hold_measure);
+        // The standby helper joins once HNSW is built (not before, not for HNSW).
+        let hnsw = run_job(&cmds, IndexKind::Hnsw);
+        let svs = run_job(&cmds, IndexKind::Svs);
+        let cmds = page.reply(HNSW, hnsw, WorkerEvent::Built { build_seconds: 1.0 });
+        assert_eq!(links(&cmds), vec![(1, svs)]);
+        // No second link when HNSW's run ends.
+        let (_, measure) = measures(&cmds)
+            .first()
+            .copied()
+            .unwrap_or((IndexKind::Hnsw, 0));
+        assert_eq!(measure, 0, "HNSW is not measured while SVS builds");
+        let cmds = page.reply(SVS, svs, WorkerEvent::Built { build_seconds: 1.0 });
+        let (_, measure) = measures(&cmds)[0];
+        assert!(links(&page.reply(HNSW, measure, finished(Algorithm::Hnsw))).is_empty());
+    }
+
+    #[test]
+    fn measuring_happens_only_when_no_build_runs_hnsw_first() {
+        let (mut page, cmds) = Page::build(NO_HELPERS, both());
+        let hnsw = run_job(&cmds, IndexKind::Hnsw);
+        let svs = run_job(&cmds, IndexKind::Svs);
+        // SVS is built first, but HNSW still builds: nobody measures.
+        let cmds = page.reply(SVS, svs, WorkerEvent::Built { build_seconds: 1.0 });
+        assert!(measures(&cmds).is_empty());
+        // HNSW built: HNSW measures first, SVS waits.
+        let cmds = page.reply(HNSW, hnsw, WorkerEvent::Built { build_seconds: 1.0 });
+        let m = measures(&cmds);
+        assert_eq!(
+            m.iter().map(|m| m.0).collect::<Vec<_>>(),
+            vec![IndexKind::Hnsw]
+        );
+        assert!(views(&cmds)
+            .iter()
+            .any(|v| matches!(v, ViewUpdate::AllBuilt(Some(_)))));
+        let cmds = page.reply(HNSW, m[0].1, finished(Algorithm::Hnsw));
+        let m = measures(&cmds);
+        assert_eq!(
+            m.iter().map(|m| m.0).collect::<Vec<_>>(),
+            vec![IndexKind::Svs]
+        );
+        let cmds = page.reply(SVS, m[0].1, finished(Algorithm::SvsVamana));
+        // Both done: SVS gets its recall against HNSW, and the wall time is shown.
+        let svs_done = run_views(&cmds, IndexKind::Svs);
+        let RunState::Done(outcome) = svs_done.last().unwrap() else {
+            panic!("{svs_done:?}")
+        };
+        assert!(outcome.report.search[0].recall_vs_hnsw.is_some());
+        assert!(views(&cmds)
+            .iter()
+            .any(|v| matches!(v, ViewUpdate::BuildWall(Some(_)))));
+        assert!(!page.s.busy());
+    }
+
+    #[test]
+    fn cancel_terminates_and_respawns() {
+        let (mut page, cmds) = Page::build(ONE_AND_ONE, both());
+        let hnsw = run_job(&cmds, IndexKind::Hnsw);
+        let cmds = page.ev(Event::Cancel);
+        for worker in [HNSW, SVS] {
+            let stop = position(&cmds, |c| *c == Command::Terminate(worker));
+            let start = position(&cmds, |c| *c == Command::Spawn(worker));
+            assert!(stop < start);
+            // The fresh worker warms up again.
+            assert!(posts(&cmds)
+                .iter()
+                .any(|p| p.to() == worker && p.job() == WARM_UP_JOB));
+        }
+        assert!(cmds.contains(&Command::Terminate(WorkerId::Helper(0))));
+        assert!(cmds.contains(&Command::Terminate(WorkerId::Helper(1))));
+        for kind in IndexKind::BOTH {
+            assert_eq!(run_views(&cmds, kind), vec![&RunState::Cancelled]);
+        }
+        assert!(!page.s.busy());
+        // The cancelled run's late answer is dropped.
+        assert_eq!(
+            page.reply(HNSW, hnsw, finished(Algorithm::Hnsw)),
+            Vec::new()
+        );
+    }
+
+    #[test]
+    fn an_index_worker_or_a_helper_that_crashes_mid_build() {
+        // The SVS worker crashes: its run fails, it restarts with its helpers stopped, and
+        // HNSW goes on (and is measured, since nothing else builds).
+        let (mut page, cmds) = Page::build(ONE_AND_ONE, both());
+        let hnsw = run_job(&cmds, IndexKind::Hnsw);
+        let cmds = page.ev(Event::Crashed {
+            worker: SVS,
+            message: "unreachable".into(),
+        });
+        let failed = run_views(&cmds, IndexKind::Svs);
+        assert!(matches!(failed[0], RunState::Failed(t) if t.contains("SVS-VAMANA")));
+        assert!(cmds.contains(&Command::Terminate(WorkerId::Helper(0))));
+        assert!(cmds.contains(&Command::Spawn(SVS)));
+        assert!(views(&cmds)
+            .iter()
+            .any(|v| matches!(v, ViewUpdate::Error(_))));
+        let cmds = page.reply(HNSW, hnsw, WorkerEvent::Built { build_seconds: 1.0 });
+        assert_eq!(measures(&cmds).len(), 1);
+
+        // A helper fails mid-build: the SVS worker takes its share over; nothing fails.
+        let (mut page, cmds) = Page::build(ONE_AND_ONE, both());
+        let svs = run_job(&cmds, IndexKind::Svs);
+        let help = only_job(&cmds, WorkerId::Helper(0));
+        let cmds = page.reply(
+            WorkerId::Helper(0),
+            help,
+            WorkerEvent::Error {
+                message: "bad graph".into(),
+            },
+        );
+        assert!(cmds.contains(&Command::Post(Post::Index {
+            kind: IndexKind::Svs,
+            job: svs,
+            request: IndexRequest::HelperLost { part: 0 },
+            buffers: Vec::new(),
+        })));
+        assert!(run_views(&cmds, IndexKind::Svs).is_empty());
+        assert!(!views(&cmds)
+            .iter()
+            .any(|v| matches!(v, ViewUpdate::Error(_))));
+        // A post that could not be carried out fails its run like an error would.
+        let cmds = page.ev(Event::PostFailed {
+            to: SVS,
+            job: svs,
+            message: "DataCloneError".into(),
+        });
+        assert!(matches!(
+            run_views(&cmds, IndexKind::Svs)[0],
+            RunState::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn a_queue_of_several_builds() {
+        let mut builds = both();
+        builds.push(BuildJob {
+            kind: IndexKind::Hnsw,
+            spec: hnsw_spec(77),
+        });
+        builds.push(BuildJob {
+            kind: IndexKind::Svs,
+            spec: svs_spec(),
+        });
+        let (mut page, cmds) = Page::build(NO_HELPERS, builds);
+        let mut rounds = 0;
+        let mut cmds = cmds;
+        let mut hnsw_specs = Vec::new();
+        loop {
+            rounds += 1;
+            let hnsw = run_job(&cmds, IndexKind::Hnsw);
+            let svs = run_job(&cmds, IndexKind::Svs);
+            let run = posts(&cmds).into_iter().find_map(|p| match p {
+                Post::Index {
+                    kind: IndexKind::Hnsw,
+                    request: IndexRequest::Run(r),
+                    ..
+                } => Some(r.spec.clone()),
+                _ => None,
+            });
+            hnsw_specs.extend(run);
+            page.reply(HNSW, hnsw, WorkerEvent::Built { build_seconds: 1.0 });
+            let built = page.reply(SVS, svs, WorkerEvent::Built { build_seconds: 1.0 });
+            let (_, m) = measures(&built)[0];
+            let after_hnsw = page.reply(HNSW, m, finished(Algorithm::Hnsw));
+            let (_, m) = measures(&after_hnsw)[0];
+            cmds = page.reply(SVS, m, finished(Algorithm::SvsVamana));
+            let wall = views(&cmds)
+                .iter()
+                .any(|v| matches!(v, ViewUpdate::BuildWall(Some(_))));
+            if wall {
+                assert!(!page.s.busy());
+                break;
+            }
+            assert!(page.s.busy(), "the next round runs");
+            assert!(rounds < 5);
+        }
+        assert_eq!(rounds, 2);
+        assert_eq!(hnsw_specs, vec![hnsw_spec(10), hnsw_spec(77)]);
+    }
+
+    #[test]
+    fn the_warm_up_sentinel_never_reaches_the_view() {
+        let (mut page, cmds) = Page::new(NO_HELPERS);
+        // Every index worker and helper warms up under job 0; the data worker does not.
+        let warm: Vec<WorkerId> = posts(&cmds)
+            .into_iter()
+            .filter(|p| p.job() == WARM_UP_JOB)
+            .map(Post::to)
+            .collect();
+        assert_eq!(warm, vec![HNSW, SVS, WorkerId::Helper(0)]);
+        for worker in warm {
+            for event in [
+                WorkerEvent::Progress {
+                    phase: "insert".into(),
+                    done: 1,
+                    total: 2,
+                },
+                WorkerEvent::WarmedUp { seconds: 0.3 },
+                WorkerEvent::Error {
+                    message: "warm-up failed".into(),
+                },
+            ] {
+                assert_eq!(page.reply(worker, WARM_UP_JOB, event), Vec::new());
+            }
+        }
+        // Real jobs never get the sentinel's id.
+        let (job, _) = page.load("a.npy");
+        assert_ne!(job, WARM_UP_JOB);
+        // Without valid specs (an invalid form), nothing warms up.
+        page.s.set_warm_up(None);
+        let cmds = page.ev(Event::Cancel);
+        assert!(posts(&cmds).is_empty());
+    }
+}
