@@ -6,6 +6,7 @@ RESP3, and checks: FT.INFO parsing, SCAN sampling counts, blob decoding, the wro
 the KNN baseline recall against exact search computed here with numpy, auth failure, ACL denial,
 the MODULE LIST fallback, a missing index, an index without a vector field, an unreachable host,
 --probe-compression refused by 2.10, and that no key or index changes in any run (DUMP digests).
+Ends with the round trip assess -> compare --facts -> export -> migrate.py --dry-run.
 
     python assess.py --port 16379 --annlab target/debug/annlab
 """
@@ -227,6 +228,38 @@ def check_outputs(t, out, index, written, id_prefix, n_usable, n_read, invalid_f
     return facts, meta, vecs
 
 
+def round_trip(t, args):
+    """assess -> compare --facts -> export: the plan names the source index's prefixes and field,
+    and migrate.py --dry-run on this 2.10 server refuses with EXIT_SERVER (4), keys unchanged."""
+    out, _ = t.run("--url", t.url(), "--index", "jidx", "--runtime", "50")
+    if not out:
+        return
+    plan = os.path.join(t.work, "plan")
+    p = subprocess.run(
+        [t.annlab, "compare", "--facts", os.path.join(out, "facts.json"), "--holdout", "50",
+         "--svs", "graph_max_degree=16,construction_window_size=32,search_window_size=20,compression=LVQ8",
+         "--export", plan],
+        capture_output=True, text=True)
+    if p.returncode != 0:
+        t.fail(f"compare --facts failed:\n{p.stderr}")
+        return
+    t.check("production baseline (annlab assess" in p.stderr, f"compare --facts shows no baseline:\n{p.stderr}")
+    with open(os.path.join(plan, "migrate.redis")) as f:
+        create = next(line for line in f if line.startswith("FT.CREATE"))
+    want = ['ON JSON PREFIX 1 "jdoc:"', '"$.emb" AS emb VECTOR SVS-VAMANA', "DIM 64 DISTANCE_METRIC L2",
+            '"$.label" AS label TAG']
+    for w in want:
+        t.check(w in create, f"exported FT.CREATE lacks `{w}`: {create}")
+    print(f"  round trip FT.CREATE: {create.strip()[:120]}...")
+    d = subprocess.run([sys.executable, os.path.join(plan, "migrate.py"), "--url", t.url(), "--dry-run"],
+                       capture_output=True, text=True)
+    t.check(d.returncode == 4 and "older than 8.2" in d.stdout + d.stderr or
+            d.returncode == 4 and "needs Redis 8.2+" in d.stdout + d.stderr,
+            f"migrate.py --dry-run: exit {d.returncode}\n{d.stdout}{d.stderr}")
+    t.check(digest(t.r) == t.before, "migrate.py --dry-run changed the keyspace")
+    print(f"  migrate.py --dry-run refused with exit {d.returncode}: {(d.stdout + d.stderr).strip().splitlines()[-1]}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
@@ -308,6 +341,8 @@ def main():
     # The environment variables also authenticate.
     t.run("--url", t.url(), "--index", "hidx", "--runtime", "50",
           env={"REDIS_USERNAME": "assessor", "REDIS_PASSWORD": "right-pass"})
+
+    round_trip(t, args)
 
     shutil.rmtree(t.work, ignore_errors=True)
     print(f"assess: {t.count} runs, keyspace digest unchanged after each: {t.before[0][:16]} ({t.before[1]} keys)")

@@ -11,6 +11,7 @@
 
 use std::path::Path;
 
+use annlab_core::hnsw::params::HnswParams;
 use annlab_core::svs::Target;
 use annlab_core::Metric;
 use annlab_export::{choose, HnswFacts, KeyType, PlanInput, ProductionFacts};
@@ -53,6 +54,11 @@ pub struct FactsArgs {
     /// (the RUN-th --svs spec, its POINT-th runtime setting).
     #[arg(long, value_parser = parse_point)]
     pub export_point: Option<(usize, usize)>,
+    /// Production facts read by `compare --facts` (an `annlab assess` facts.json); when set,
+    /// they replace the flags above except --hnsw-ef-runtime, --recall-threshold and
+    /// --export-point.
+    #[arg(skip)]
+    pub assessed: Option<ProductionFacts>,
 }
 
 fn parse_key_type(s: &str) -> Result<KeyType, String> {
@@ -143,25 +149,19 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
     if let Some(w) = choose::point_window(ctx.report, svs_run, svs_point) {
         svs.search_window_size = w;
     }
-    let production = ProductionFacts {
-        index_name: facts.index_name.clone(),
-        prefixes: facts.prefixes.clone(),
-        key_type: facts.key_type,
-        vector_field: facts.vector_field.clone(),
-        vector_type: hnsw.element_type,
-        dim: ctx.report.dataset.dim,
-        metric: ctx.metric,
-        current_hnsw: HnswFacts {
-            m: hnsw.m,
-            ef_construction: hnsw.ef_construction,
-            ef_runtime: facts.hnsw_ef_runtime.unwrap_or(hnsw.ef_runtime),
-            epsilon: hnsw.epsilon,
+    let production = match &facts.assessed {
+        Some(assessed) => ProductionFacts {
+            current_hnsw: HnswFacts {
+                ef_runtime: facts
+                    .hnsw_ef_runtime
+                    .unwrap_or(assessed.current_hnsw.ef_runtime),
+                ..assessed.current_hnsw
+            },
+            intel_build: ctx.target == Target::Intel,
+            recall_threshold: facts.recall_threshold,
+            ..assessed.clone()
         },
-        document_count: facts.doc_count.unwrap_or(ctx.base_rows as u64),
-        intel_build: ctx.target == Target::Intel,
-        maxmemory_bytes: facts.maxmemory,
-        recall_threshold: facts.recall_threshold,
-        ..ProductionFacts::default()
+        None => flag_facts(ctx, facts, hnsw),
     };
     let input = PlanInput {
         report: ctx.report.clone(),
@@ -180,6 +180,30 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
     io::write(&dir.join("plan.zip"), &annlab_export::bundle_zip(&bundle))?;
     written.push("plan.zip".to_string());
     Ok(written)
+}
+
+/// Production facts from the `--index-name ... --maxmemory` flags.
+fn flag_facts(ctx: &ExportContext<'_>, facts: &FactsArgs, hnsw: &HnswParams) -> ProductionFacts {
+    ProductionFacts {
+        index_name: facts.index_name.clone(),
+        prefixes: facts.prefixes.clone(),
+        key_type: facts.key_type,
+        vector_field: facts.vector_field.clone(),
+        vector_type: hnsw.element_type,
+        dim: ctx.report.dataset.dim,
+        metric: ctx.metric,
+        current_hnsw: HnswFacts {
+            m: hnsw.m,
+            ef_construction: hnsw.ef_construction,
+            ef_runtime: facts.hnsw_ef_runtime.unwrap_or(hnsw.ef_runtime),
+            epsilon: hnsw.epsilon,
+        },
+        document_count: facts.doc_count.unwrap_or(ctx.base_rows as u64),
+        intel_build: ctx.target == Target::Intel,
+        maxmemory_bytes: facts.maxmemory,
+        recall_threshold: facts.recall_threshold,
+        ..ProductionFacts::default()
+    }
 }
 
 /// `(run index in the report, point index)` of a 1-based `RUN:POINT` among the SVS runs.
