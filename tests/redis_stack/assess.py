@@ -228,6 +228,37 @@ def check_outputs(t, out, index, written, id_prefix, n_usable, n_read, invalid_f
     return facts, meta, vecs
 
 
+def cluster_refusal(t):
+    """A cluster-enabled node (started here, without modules) is refused with a clear message."""
+    server = os.environ.get("ANNLAB_REDIS_SERVER")
+    if not server or not os.path.exists(server):
+        print("  SKIPPED cluster refusal: ANNLAB_REDIS_SERVER is not set (tests/redis_stack/run.sh sets it)")
+        return
+    import time
+
+    port = t.port + 12
+    d = tempfile.mkdtemp(prefix="annlab-cluster-")
+    proc = subprocess.Popen(
+        [server, "--bind", "127.0.0.1", "--port", str(port), "--cluster-enabled", "yes",
+         "--cluster-config-file", os.path.join(d, "nodes.conf"), "--dir", d, "--save", "",
+         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        c = redis.Redis(host="127.0.0.1", port=port)
+        for _ in range(100):
+            try:
+                c.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        _, err = t.run("--url", t.url(port=port), "--index", "hidx", expect_ok=False)
+        t.check("is a Redis Cluster node" in err, f"cluster node: {err}")
+        print(f"  refused as expected: {err.strip().splitlines()[-1][:150]}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def round_trip(t, args):
     """assess -> compare --facts -> export: the plan names the source index's prefixes and field,
     and migrate.py --dry-run on this 2.10 server refuses with EXIT_SERVER (4), keys unchanged."""
@@ -342,6 +373,7 @@ def main():
     t.run("--url", t.url(), "--index", "hidx", "--runtime", "50",
           env={"REDIS_USERNAME": "assessor", "REDIS_PASSWORD": "right-pass"})
 
+    cluster_refusal(t)
     round_trip(t, args)
 
     shutil.rmtree(t.work, ignore_errors=True)

