@@ -259,6 +259,61 @@ def cluster_refusal(t):
         shutil.rmtree(d, ignore_errors=True)
 
 
+def tls(t):
+    """rediss:// through rustls against a TLS-only node with the query engine (a test CA made by
+    openssl, trusted through SSL_CERT_FILE); without the CA a clear certificate error."""
+    server = os.environ.get("ANNLAB_REDIS_SERVER")
+    if not server or not os.path.exists(server) or not shutil.which("openssl"):
+        print("  SKIPPED TLS: needs ANNLAB_REDIS_SERVER (run.sh sets it) and openssl")
+        return
+    import time
+
+    d = tempfile.mkdtemp(prefix="annlab-tls-")
+    f = lambda n: os.path.join(d, n)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True}
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("ca.key"),
+                    "-out", f("ca.pem"), "-days", "1", "-subj", "/CN=annlab test CA"], **quiet)
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", f("key.pem"),
+                    "-out", f("srv.csr"), "-subj", "/CN=127.0.0.1"], **quiet)
+    with open(f("ext"), "w") as e:
+        e.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    subprocess.run(["openssl", "x509", "-req", "-in", f("srv.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"),
+                    "-CAcreateserial", "-out", f("cert.pem"), "-days", "1", "-extfile", f("ext")], **quiet)
+    port = t.port + 13
+    lib = os.path.join(os.path.dirname(os.path.dirname(server)), "lib")
+    proc = subprocess.Popen(
+        [server, "--bind", "127.0.0.1", "--port", "0", "--tls-port", str(port), "--tls-cert-file", f("cert.pem"),
+         "--tls-key-file", f("key.pem"), "--tls-auth-clients", "no", "--dir", d, "--save", "",
+         "--appendonly", "no", "--loadmodule", os.path.join(lib, "redisearch.so")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        c = redis.Redis(host="127.0.0.1", port=port, ssl=True, ssl_ca_certs=f("ca.pem"), protocol=2)
+        for _ in range(100):
+            try:
+                c.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        v = vectors(300, 8, 3)
+        for i in range(300):
+            c.hset(f"t:{i}", "v", v[i].tobytes())
+        c.execute_command("FT.CREATE", "tidx", "ON", "HASH", "PREFIX", 1, "t:", "SCHEMA",
+                          "v", "VECTOR", "HNSW", 6, "TYPE", "FLOAT32", "DIM", 8, "DISTANCE_METRIC", "L2")
+        wait_indexed(c, "tidx")
+        url = f"rediss://127.0.0.1:{port}"
+        out, err = t.run("--url", url, "--index", "tidx", "--runtime", "50", env={"SSL_CERT_FILE": f("ca.pem")})
+        if out:
+            t.check(load(out)[0]["sample"]["usable"] == 300, "TLS: sample")
+            print(f"  TLS: {err.strip().splitlines()[3][:100]}")
+        _, err = t.run("--url", url, "--index", "tidx", expect_ok=False, env={"SSL_CERT_FILE": "/nonexistent"})
+        t.check("cannot connect to rediss://" in err, f"TLS without the CA: {err}")
+        print(f"  refused as expected: {err.strip().splitlines()[-1][:150]}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def round_trip(t, args):
     """assess -> compare --facts -> export: the plan names the source index's prefixes and field,
     and migrate.py --dry-run on this 2.10 server refuses with EXIT_SERVER (4), keys unchanged."""
@@ -374,6 +429,7 @@ def main():
           env={"REDIS_USERNAME": "assessor", "REDIS_PASSWORD": "right-pass"})
 
     cluster_refusal(t)
+    tls(t)
     round_trip(t, args)
 
     shutil.rmtree(t.work, ignore_errors=True)
