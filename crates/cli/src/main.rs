@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod assess;
 mod commands;
 mod export;
 mod io;
@@ -27,6 +28,7 @@ enum Command {
     Exact(commands::exact::Args),
     Compare(Box<commands::compare::Args>),
     Memory(commands::memory::Args),
+    Assess(Box<commands::assess::Args>),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Command::Exact(args) => commands::exact::run(&args),
         Command::Compare(args) => commands::compare::run(&args),
         Command::Memory(args) => commands::memory::run(&args),
+        Command::Assess(args) => commands::assess::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,7 +8,7 @@ use annlab_protocol::report::CompareReport;
 use annlab_protocol::runner::IndexSpec;
 
 use crate::choose;
-use crate::input::{HnswFacts, KeyType, PlanInput, ProductionFacts};
+use crate::input::{HnswFacts, KeyType, OtherField, PlanInput, ProductionFacts};
 
 /// The recall against HNSW the exported SVS point must reach unless the user says otherwise.
 pub const DEFAULT_RECALL_THRESHOLD: f64 = 0.90;
@@ -71,6 +71,10 @@ pub struct FactsInput {
     pub prefixes: Vec<String>,
     pub key_type: KeyType,
     pub vector_field: String,
+    /// JSON documents: the vector's path (`None`: `$.<vector_field>`).
+    pub vector_path: Option<String>,
+    /// The index's other fields, re-declared on the new index (read by `annlab assess`).
+    pub other_fields: Vec<OtherField>,
     /// `None`: [`Measured::default_document_count`].
     pub document_count: Option<u64>,
     /// `None` or 0: unknown / unlimited.
@@ -92,6 +96,8 @@ impl Default for FactsInput {
             prefixes: d.prefixes,
             key_type: d.key_type,
             vector_field: d.vector_field,
+            vector_path: d.vector_path,
+            other_fields: d.other_fields,
             document_count: None,
             maxmemory_bytes: None,
             hnsw_ef_runtime: None,
@@ -203,6 +209,8 @@ pub fn plan_input(
             .collect(),
         key_type: facts.key_type,
         vector_field: facts.vector_field.trim().to_string(),
+        vector_path: facts.vector_path.clone(),
+        other_fields: facts.other_fields.clone(),
         vector_type: hnsw.element_type,
         dim: report.dataset.dim,
         metric: measured.metric,

@@ -8,11 +8,12 @@ use annlab_core::svs::Target;
 use annlab_core::{ElementType, Metric};
 use annlab_protocol::compare::{self as orchestration, CompareRequest};
 use annlab_protocol::prepare::{prepare, DroppedRows, PrepareInput, Queries};
-use annlab_protocol::report::{CompareReport, RunReport};
+use annlab_protocol::report::{Algorithm, CompareReport, RunReport};
 use annlab_protocol::runner::{GroundTruth, IndexSpec};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 
+use crate::commands::assess::{self, AssessedFacts};
 use crate::export::{self, ExportContext, FactsArgs};
 use crate::progress::{InstantClock, Progress};
 use crate::{io, specs};
@@ -37,21 +38,28 @@ use crate::{io, specs};
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// Base vectors (.npy, .fvecs, .bvecs, .json, .csv, .tsv).
-    #[arg(long)]
-    base: PathBuf,
+    /// Base vectors (.npy, .fvecs, .bvecs, .json, .csv, .tsv) [default with --facts: the
+    /// vectors.npy next to it].
+    #[arg(long, required_unless_present = "facts_file")]
+    base: Option<PathBuf>,
     /// Query vectors [default: hold out a seeded sample of the base].
     #[arg(long)]
     queries: Option<PathBuf>,
     /// Ground-truth ids (.ivecs or integer .npy), rows of --base nearest first; needs --queries.
     #[arg(long, requires = "queries")]
     ground_truth: Option<PathBuf>,
-    /// Distance metric: l2, ip or cosine.
+    /// Distance metric: l2, ip or cosine [default with --facts: the index's].
+    #[arg(long, required_unless_present = "facts_file")]
+    metric: Option<Metric>,
+    /// Neighbours per query [default: 10, or the k of the --facts baseline].
     #[arg(long)]
-    metric: Metric,
-    /// Neighbours per query.
-    #[arg(long, default_value_t = orchestration::DEFAULT_K)]
-    k: usize,
+    k: Option<usize>,
+    /// An `annlab assess` facts.json: the production index, its HNSW parameters (the default
+    /// --hnsw run), its metric and k, and its measured baseline printed beside annlab's. The
+    /// exported plan takes the index name, prefixes, field, key type, document count and
+    /// maxmemory from it (the --index-name ... --maxmemory flags are then ignored).
+    #[arg(long = "facts", value_name = "FACTS_JSON")]
+    facts_file: Option<PathBuf>,
     /// Seed of the held-out query sample.
     #[arg(long, default_value_t = orchestration::DEFAULT_SEED)]
     seed: u64,
@@ -88,8 +96,26 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let index_specs = build_specs(args)?;
-    let base = io::read_raw_matrix(&args.base, "base")?;
+    let assessed = match &args.facts_file {
+        Some(path) => Some(assess::read_assessed(path)?),
+        None => None,
+    };
+    let metric = match (args.metric, &assessed) {
+        (Some(m), _) => m,
+        (None, Some(a)) => a.production.metric,
+        (None, None) => bail!("--metric is required without --facts"),
+    };
+    let k = args
+        .k
+        .or(assessed.as_ref().map(|a| a.baseline.k))
+        .unwrap_or(orchestration::DEFAULT_K);
+    let base_path = match (&args.base, &args.facts_file) {
+        (Some(b), _) => b.clone(),
+        (None, Some(f)) => f.with_file_name("vectors.npy"),
+        (None, None) => bail!("--base is required without --facts"),
+    };
+    let index_specs = build_specs(args, assessed.as_ref())?;
+    let base = io::read_raw_matrix(&base_path, "base")?;
     let base_rows = base.rows();
     let holdout = args
         .holdout
@@ -108,7 +134,7 @@ pub fn run(args: &Args) -> Result<()> {
         None => None,
     };
     let request = CompareRequest {
-        k: args.k,
+        k,
         seed: args.seed,
         holdout_queries: holdout,
         target: args.target,
@@ -118,8 +144,8 @@ pub fn run(args: &Args) -> Result<()> {
         base,
         queries,
         ground_truth,
-        metric: args.metric,
-        k: args.k,
+        metric,
+        k,
     };
     let clock = InstantClock::new();
     let mut progress = Progress::stderr();
@@ -143,15 +169,20 @@ pub fn run(args: &Args) -> Result<()> {
     } else {
         print!("{}", table(&report));
     }
+    if let Some(a) = &assessed {
+        eprint!("{}", baseline_table(&report, a));
+    }
     if let Some(dir) = &args.export {
         let ctx = ExportContext {
             document: &document,
             specs: &request.specs,
-            metric: args.metric,
+            metric,
             target: args.target,
             base_rows,
         };
-        let written = export::write_export(dir, &ctx, &args.facts)?;
+        let mut facts = args.facts.clone();
+        facts.assessed = assessed.as_ref().map(|a| a.production.clone());
+        let written = export::write_export(dir, &ctx, &facts)?;
         eprintln!("exported to {}: {}", dir.display(), written.join(", "));
     }
     Ok(())
@@ -166,15 +197,70 @@ pub struct CompareJson<'a> {
     pub dropped_rows: &'a DroppedRows,
 }
 
-/// FLAT (when asked or alone), then the HNSW specs, then the SVS specs.
-fn build_specs(args: &Args) -> Result<Vec<IndexSpec>> {
+/// The production HNSW as an `--hnsw` spec: its M, EF_CONSTRUCTION and TYPE, swept over the
+/// EF_RUNTIME values assess measured (the index default first).
+fn assessed_hnsw_spec(a: &AssessedFacts) -> String {
+    let h = &a.production.current_hnsw;
+    let mut efs: Vec<usize> = a.baseline.points.iter().filter_map(|p| p.runtime).collect();
+    if efs.is_empty() {
+        efs.push(h.ef_runtime);
+    }
+    let sweep: Vec<String> = efs.iter().map(usize::to_string).collect();
+    format!(
+        "m={},ef_construction={},ef_runtime={},type={}",
+        h.m,
+        h.ef_construction,
+        sweep.join("/"),
+        a.production.vector_type.lower_name()
+    )
+}
+
+/// The production baseline (assess) beside annlab's first HNSW run at the same EF_RUNTIME.
+fn baseline_table(report: &CompareReport, a: &AssessedFacts) -> String {
+    let mut out = String::new();
+    let hnsw = report.runs.iter().find(|r| r.algorithm == Algorithm::Hnsw);
+    let _ = writeln!(
+        out,
+        "\nproduction baseline (annlab assess, recall within the sample, self-queries) vs annlab HNSW (held-out queries):"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<22} {:>16} {:>16}",
+        a.baseline.runtime_param.as_deref().unwrap_or("runtime"),
+        format!("redis recall@{}", a.baseline.k),
+        format!("annlab recall@{}", report.dataset.k)
+    );
+    for p in &a.baseline.points {
+        let ours = hnsw.and_then(|run| {
+            run.search.iter().find(|s| {
+                s.runtime.get("ef_runtime").and_then(Value::as_u64) == p.runtime.map(|r| r as u64)
+            })
+        });
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>16.4} {:>16}",
+            p.runtime.map_or("-".to_string(), |r| r.to_string()),
+            p.recall_at_k,
+            ours.map_or("-".to_string(), |s| format!("{:.4}", s.recall_at_k))
+        );
+    }
+    out
+}
+
+/// FLAT (when asked or alone), then the HNSW specs (the production one from --facts when none
+/// is given), then the SVS specs.
+fn build_specs(args: &Args, assessed: Option<&AssessedFacts>) -> Result<Vec<IndexSpec>> {
     let mut out = Vec::new();
-    if args.flat || (args.hnsw.is_empty() && args.svs.is_empty()) {
+    let mut hnsw = args.hnsw.clone();
+    if let (true, Some(a)) = (hnsw.is_empty(), assessed) {
+        hnsw.push(assessed_hnsw_spec(a));
+    }
+    if args.flat || (hnsw.is_empty() && args.svs.is_empty()) {
         out.push(IndexSpec::Flat {
             element_type: args.flat_type,
         });
     }
-    for spec in &args.hnsw {
+    for spec in &hnsw {
         out.push(specs::hnsw(spec)?);
     }
     for spec in &args.svs {

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod assess;
 pub mod compare;
 pub mod exact;
 pub mod inspect;
