@@ -77,6 +77,8 @@ pub struct SvsForm {
     pub reduce: String,
     pub sweep: String,
     pub target: Target,
+    /// How the modelled server inserts after its first block (its WORKERS setting).
+    pub insertion: svs::Insertion,
 }
 
 impl Default for SvsForm {
@@ -91,6 +93,7 @@ impl Default for SvsForm {
             reduce: String::new(),
             sweep: "10/20/50/100/200".into(),
             target: Target::Intel,
+            insertion: svs::Insertion::Batched,
         }
     }
 }
@@ -273,6 +276,7 @@ pub fn validate_svs(
         compression: form.compression,
         training_threshold,
         reduce,
+        insertion: form.insertion,
         ..d
     };
     // No server rule but DIM > 0 depends on DIM, so an unknown DIM is checked as 1.

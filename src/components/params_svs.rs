@@ -1,7 +1,7 @@
 //! SVS-VAMANA parameters: Redis names, defaults and error texts, the target switch and the
 //! training-threshold state.
 
-use annlab_core::svs::{self, Compression, SvsParams, Target, TrainingState};
+use annlab_core::svs::{self, Compression, Insertion, SvsParams, Target, TrainingState};
 use leptos::prelude::*;
 
 use crate::components::field::Field;
@@ -118,6 +118,36 @@ pub fn ParamsSvs() -> impl IntoView {
                 <p class="help fallback" class:active=move || form.with(|f| f.target == Target::Generic && f.compression.is_some())>
                     "LVQ and LeanVec are closed Intel code. Redis Open Source builds and non-Intel CPUs silently \
                      build every COMPRESSION as GlobalSQ8 (8-bit, one global scale) and ignore REDUCE."
+                </p>
+            </div>
+            <div class="field">
+                <span class="label" id="insertion-label">"Server indexing"</span>
+                <div class="switch" role="radiogroup" aria-labelledby="insertion-label">
+                    <label>
+                        <input
+                            type="radio"
+                            name="svs-insertion"
+                            data-testid="insertion-batched"
+                            prop:checked=move || form.with(|f| f.insertion == Insertion::Batched)
+                            on:change=move |_| form.update(|f| f.insertion = Insertion::Batched)
+                        />
+                        {Insertion::Batched.label()}
+                    </label>
+                    <label>
+                        <input
+                            type="radio"
+                            name="svs-insertion"
+                            data-testid="insertion-incremental"
+                            prop:checked=move || form.with(|f| f.insertion == Insertion::Incremental)
+                            on:change=move |_| form.update(|f| f.insertion = Insertion::Incremental)
+                        />
+                        {Insertion::Incremental.label()}
+                    </label>
+                </div>
+                <p class="help">
+                    "With WORKERS 0 Redis builds the graph on the first block (TRAINING_THRESHOLD, or 1,024 \
+                     vectors uncompressed) and inserts the rest one at a time, which gives lower recall at \
+                     small windows; with workers it inserts in batches. Check yours with CONFIG GET search-workers."
                 </p>
             </div>
             <div class="field" class:invalid=move || error_for("TYPE").get().is_some()>
