@@ -43,3 +43,58 @@ pub fn Field(
         </div>
     }
 }
+
+/// One choice of a [`RadioSwitch`]: the value it sets, its `data-testid` and its label.
+pub struct RadioOption<T> {
+    pub value: T,
+    pub testid: &'static str,
+    pub text: &'static str,
+}
+
+/// A labelled radio group bound to one enum field of a form signal; `children` is the help
+/// text under it.
+///
+/// - `id`: prefix of the group's label id (`{id}-label`); `name` groups the inputs.
+/// - `options`: the choices in display order.
+#[component]
+pub fn RadioSwitch<T>(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    options: Vec<RadioOption<T>>,
+    #[prop(into)] value: Signal<T>,
+    set: Callback<T>,
+    children: Children,
+) -> impl IntoView
+where
+    T: Copy + PartialEq + Send + Sync + 'static,
+{
+    let label_id = format!("{id}-label");
+    let choices = options
+        .into_iter()
+        .map(|option| {
+            let v = option.value;
+            view! {
+                <label>
+                    <input
+                        type="radio"
+                        name=name
+                        data-testid=option.testid
+                        prop:checked=move || value.get() == v
+                        on:change=move |_| set.run(v)
+                    />
+                    {option.text}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="field">
+            <span class="label" id=label_id.clone()>{label}</span>
+            <div class="switch" role="radiogroup" aria-labelledby=label_id>
+                {choices}
+            </div>
+            {children()}
+        </div>
+    }
+}

@@ -4,7 +4,7 @@
 use annlab_core::svs::{self, Compression, Insertion, SvsParams, Target, TrainingState};
 use leptos::prelude::*;
 
-use crate::components::field::Field;
+use crate::components::field::{Field, RadioOption, RadioSwitch};
 use crate::state::{validate_common, validate_svs, AppState, SvsForm};
 
 /// annlab-core's training state for the form as typed (a threshold that does not parse counts
@@ -91,65 +91,51 @@ pub fn ParamsSvs() -> impl IntoView {
             <p class="intro">
                 "A single-layer Vamana graph with a fixed degree bound; vectors can be compressed (LVQ, LeanVec)."
             </p>
-            <div class="field">
-                <span class="label" id="target-label">"Target"</span>
-                <div class="switch" role="radiogroup" aria-labelledby="target-label">
-                    <label>
-                        <input
-                            type="radio"
-                            name="svs-target"
-                            data-testid="target-intel"
-                            prop:checked=move || form.with(|f| f.target == Target::Intel)
-                            on:change=move |_| form.update(|f| f.target = Target::Intel)
-                        />
-                        "Intel (LVQ / LeanVec)"
-                    </label>
-                    <label>
-                        <input
-                            type="radio"
-                            name="svs-target"
-                            data-testid="target-generic"
-                            prop:checked=move || form.with(|f| f.target == Target::Generic)
-                            on:change=move |_| form.update(|f| f.target = Target::Generic)
-                        />
-                        "Redis Open Source / non-Intel"
-                    </label>
-                </div>
+            <RadioSwitch
+                id="target"
+                name="svs-target"
+                label="Target"
+                options=vec![
+                    RadioOption { value: Target::Intel, testid: "target-intel", text: "Intel (LVQ / LeanVec)" },
+                    RadioOption {
+                        value: Target::Generic,
+                        testid: "target-generic",
+                        text: "Redis Open Source / non-Intel",
+                    },
+                ]
+                value=Signal::derive(move || form.with(|f| f.target))
+                set=Callback::new(move |t| form.update(|f| f.target = t))
+            >
                 <p class="help fallback" class:active=move || form.with(|f| f.target == Target::Generic && f.compression.is_some())>
                     "LVQ and LeanVec are closed Intel code. Redis Open Source builds and non-Intel CPUs silently \
                      build every COMPRESSION as GlobalSQ8 (8-bit, one global scale) and ignore REDUCE."
                 </p>
-            </div>
-            <div class="field">
-                <span class="label" id="insertion-label">"Server indexing"</span>
-                <div class="switch" role="radiogroup" aria-labelledby="insertion-label">
-                    <label>
-                        <input
-                            type="radio"
-                            name="svs-insertion"
-                            data-testid="insertion-batched"
-                            prop:checked=move || form.with(|f| f.insertion == Insertion::Batched)
-                            on:change=move |_| form.update(|f| f.insertion = Insertion::Batched)
-                        />
-                        {Insertion::Batched.label()}
-                    </label>
-                    <label>
-                        <input
-                            type="radio"
-                            name="svs-insertion"
-                            data-testid="insertion-incremental"
-                            prop:checked=move || form.with(|f| f.insertion == Insertion::Incremental)
-                            on:change=move |_| form.update(|f| f.insertion = Insertion::Incremental)
-                        />
-                        {Insertion::Incremental.label()}
-                    </label>
-                </div>
+            </RadioSwitch>
+            <RadioSwitch
+                id="insertion"
+                name="svs-insertion"
+                label="Server indexing"
+                options=vec![
+                    RadioOption {
+                        value: Insertion::Batched,
+                        testid: "insertion-batched",
+                        text: Insertion::Batched.label(),
+                    },
+                    RadioOption {
+                        value: Insertion::Incremental,
+                        testid: "insertion-incremental",
+                        text: Insertion::Incremental.label(),
+                    },
+                ]
+                value=Signal::derive(move || form.with(|f| f.insertion))
+                set=Callback::new(move |i| form.update(|f| f.insertion = i))
+            >
                 <p class="help">
                     "With WORKERS 0 Redis builds the graph on the first block (TRAINING_THRESHOLD, or 1,024 \
                      vectors uncompressed) and inserts the rest one at a time, which gives lower recall at \
                      small windows; with workers it inserts in batches. Check yours with CONFIG GET search-workers."
                 </p>
-            </div>
+            </RadioSwitch>
             <div class="field" class:invalid=move || error_for("TYPE").get().is_some()>
                 <span class="label">
                     {move || format!("TYPE {}", state.forms.common.with(|c| c.element_type.redis_name()))}

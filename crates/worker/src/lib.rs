@@ -19,5 +19,7 @@ pub mod jobs;
 pub mod role;
 pub mod scheduler;
 pub mod shared;
+#[cfg(test)]
+mod test_support;
 pub mod view;
 pub mod warm_up;

@@ -645,7 +645,7 @@ impl HelperWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use annlab_core::svs::{SvsParams, SvsRuntime, Target};
+    use crate::test_support::small_svs_spec;
     use annlab_core::Metric;
     use annlab_protocol::runner::GroundTruth;
     use annlab_protocol::worker::{FileRole, IdsRef};
@@ -716,18 +716,6 @@ mod tests {
             .collect()
     }
 
-    fn spec() -> IndexSpec {
-        IndexSpec::Svs {
-            params: SvsParams {
-                graph_max_degree: 12,
-                construction_window_size: 30,
-                ..SvsParams::default()
-            },
-            target: Target::Intel,
-            runtime_sweep: vec![SvsRuntime::default()],
-        }
-    }
-
     const DIM: usize = 8;
 
     /// A `Run` of 600 base rows and 10 queries (buffers: base, queries, truth).
@@ -743,7 +731,7 @@ mod tests {
         .unwrap();
         let ids: Vec<u32> = truth.ids.iter().flatten().copied().collect();
         let request = RunRequest {
-            spec: spec(),
+            spec: small_svs_spec(),
             base: MatrixRef {
                 rows: 600,
                 dim: DIM,
@@ -801,7 +789,7 @@ mod tests {
         let mut helper = Worker::new();
         let (request, buffers) = run(1);
         let init = HelperRequest::Init {
-            spec: spec(),
+            spec: small_svs_spec(),
             base: MatrixRef {
                 rows: 600,
                 dim: DIM,
@@ -912,7 +900,7 @@ mod tests {
         );
         let mut helper = Worker::new();
         let warm = HelperRequest::WarmUp(annlab_protocol::worker::WarmUpRequest {
-            spec: spec(),
+            spec: small_svs_spec(),
             metric: Metric::L2,
         });
         send(

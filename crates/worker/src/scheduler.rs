@@ -461,6 +461,12 @@ impl<B: HeldBuffer> Scheduler<B> {
         self.out.push(Command::UpdateView(update));
     }
 
+    /// A data file changed: the prepared evaluation set no longer matches it.
+    fn forget_prepared(&mut self) {
+        self.prepared = None;
+        self.view(ViewUpdate::TruthStatus(TruthStatus::NotPrepared));
+    }
+
     fn error(&mut self, message: impl Into<String>) {
         self.view(ViewUpdate::Error(message.into()));
     }
@@ -735,8 +741,7 @@ impl<B: HeldBuffer> Scheduler<B> {
             }
             FileRole::Base => {}
         }
-        self.prepared = None;
-        self.view(ViewUpdate::TruthStatus(TruthStatus::NotPrepared));
+        self.forget_prepared();
     }
 
     fn prepare_key(&self, s: &EvalSettings) -> String {
@@ -1123,8 +1128,7 @@ impl<B: HeldBuffer> Scheduler<B> {
                     }
                     FileRole::Queries => {
                         self.queries = held;
-                        self.prepared = None;
-                        self.view(ViewUpdate::TruthStatus(TruthStatus::NotPrepared));
+                        self.forget_prepared();
                         self.view(ViewUpdate::QueryFile(Some(LoadedFile {
                             name,
                             rows: vectors.rows,
@@ -1138,8 +1142,7 @@ impl<B: HeldBuffer> Scheduler<B> {
                 self.jobs.remove(&job_id);
                 self.set_loading(None);
                 self.truth = held(ids.slot, ids.rows, ids.k);
-                self.prepared = None;
-                self.view(ViewUpdate::TruthStatus(TruthStatus::NotPrepared));
+                self.forget_prepared();
                 self.view(ViewUpdate::TruthFile(Some(LoadedFile {
                     name,
                     rows: ids.rows,

@@ -607,19 +607,9 @@ pub fn answer_in_process(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use annlab_core::svs::{SvsParams, SvsRuntime, Target};
+    use crate::test_support::{small_svs_spec, Ticks};
     use annlab_protocol::runner::GroundTruth;
     use annlab_protocol::worker::WorkerEvent;
-
-    struct Ticks(std::cell::Cell<f64>);
-
-    impl Clock for Ticks {
-        fn now_seconds(&self) -> f64 {
-            let t = self.0.get() + 1e-4;
-            self.0.set(t);
-            t
-        }
-    }
 
     fn data(rows: usize, dim: usize, seed: u64) -> Matrix {
         Matrix::new(
@@ -627,18 +617,6 @@ mod tests {
             annlab_core::rng::synthetic_clustered(rows, dim, 6, seed),
         )
         .unwrap()
-    }
-
-    fn spec() -> IndexSpec {
-        IndexSpec::Svs {
-            params: SvsParams {
-                graph_max_degree: 12,
-                construction_window_size: 30,
-                ..SvsParams::default()
-            },
-            target: Target::Intel,
-            runtime_sweep: vec![SvsRuntime::default()],
-        }
     }
 
     /// A shared build over seeded data with `helpers` helpers, and the base the helpers get.
@@ -665,7 +643,8 @@ mod tests {
             helpers,
             accept_helpers: accept,
         };
-        let build = SharedSvsBuild::start(&spec(), input, sharing, clock, &mut NoControl).unwrap();
+        let build = SharedSvsBuild::start(&small_svs_spec(), input, sharing, clock, &mut NoControl)
+            .unwrap();
         (build, base)
     }
 
@@ -710,10 +689,10 @@ mod tests {
 
     /// [`shared_graph`], and how many prune shares went to helpers.
     fn shared_run(helpers: usize, lose_at: Option<usize>) -> (Measured, usize) {
-        let clock = Ticks(std::cell::Cell::new(0.0));
+        let clock = Ticks::new(1e-4);
         let (mut build, base) = start(helpers, &clock);
         let mut sessions: Vec<HelperSession> = (0..helpers)
-            .map(|_| HelperSession::start(&spec(), &base, Metric::L2).unwrap())
+            .map(|_| HelperSession::start(&small_svs_spec(), &base, Metric::L2).unwrap())
             .collect();
         let mut round = 0;
         let mut prune_shares = 0;
@@ -766,10 +745,10 @@ mod tests {
     #[test]
     fn helpers_that_join_during_the_build_change_nothing() {
         let (alone, _) = shared_graph(0, None);
-        let clock = Ticks(std::cell::Cell::new(0.0));
+        let clock = Ticks::new(1e-4);
         let (mut build, base) = start_accepting(0, true, &clock);
         let mut sessions: Vec<HelperSession> = (0..2)
-            .map(|_| HelperSession::start(&spec(), &base, Metric::L2).unwrap())
+            .map(|_| HelperSession::start(&small_svs_spec(), &base, Metric::L2).unwrap())
             .collect();
         let (mut yields, mut shares) = (0, [0usize; 2]);
         loop {
@@ -809,7 +788,7 @@ mod tests {
 
     #[test]
     fn a_build_that_does_not_accept_helpers_never_yields_nor_takes_one() {
-        let clock = Ticks(std::cell::Cell::new(0.0));
+        let clock = Ticks::new(1e-4);
         let (mut build, _) = start(0, &clock);
         build.add_helper(0);
         let drive = build.drive(&clock, &mut NoControl, &mut |_| {
@@ -821,11 +800,11 @@ mod tests {
     #[test]
     fn a_helper_lost_before_any_share_and_stale_answers_change_nothing() {
         let (alone, _) = shared_graph(0, None);
-        let clock = Ticks(std::cell::Cell::new(0.0));
+        let clock = Ticks::new(1e-4);
         let (mut build, base) = start(2, &clock);
         // Helper 1 fails while preparing, before any share exists.
         build.helper_lost(1).unwrap();
-        let mut helper = HelperSession::start(&spec(), &base, Metric::L2).unwrap();
+        let mut helper = HelperSession::start(&small_svs_spec(), &base, Metric::L2).unwrap();
         loop {
             let mut jobs = Vec::new();
             let drive = build.drive(&clock, &mut NoControl, &mut |j| jobs.push(j));
@@ -864,7 +843,7 @@ mod tests {
     #[test]
     fn answers_for_nodes_not_handed_out_are_refused() {
         let base = data(300, 8, 5);
-        let mut helper = HelperSession::start(&spec(), &base, Metric::L2).unwrap();
+        let mut helper = HelperSession::start(&small_svs_spec(), &base, Metric::L2).unwrap();
         let job = ListsJob {
             part: 0,
             start: 0,
@@ -875,11 +854,11 @@ mod tests {
         };
         // A graph of the wrong size is refused.
         assert!(helper
-            .generate(&job, vec![0; 33 * 5], &Ticks(Default::default()))
+            .generate(&job, vec![0; 33 * 5], &Ticks::new(1e-4))
             .is_err());
         let out_of_range = ListsJob { end: 301, ..job };
         assert!(helper
-            .generate(&out_of_range, vec![0; 33 * 300], &Ticks(Default::default()))
+            .generate(&out_of_range, vec![0; 33 * 300], &Ticks::new(1e-4))
             .is_err());
         // Malformed back-edge prunes are refused, well-formed ones answered in order.
         let prune = PruneJob {

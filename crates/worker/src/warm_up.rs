@@ -91,23 +91,14 @@ fn synthetic(rows: usize, seed: u64) -> Result<Matrix, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::Ticks;
     use annlab_core::hnsw::HnswParams;
     use annlab_core::svs::{SvsParams, SvsRuntime, Target};
     use annlab_core::NoControl;
 
-    struct Ticks(std::cell::Cell<f64>);
-
-    impl Clock for Ticks {
-        fn now_seconds(&self) -> f64 {
-            let t = self.0.get() + 1e-3;
-            self.0.set(t);
-            t
-        }
-    }
-
     #[test]
     fn warm_ups_of_default_specs_succeed() {
-        let clock = Ticks(std::cell::Cell::new(0.0));
+        let clock = Ticks::new(1e-3);
         let specs = [
             IndexSpec::Hnsw {
                 params: HnswParams::default(),

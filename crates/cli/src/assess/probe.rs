@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::ft_info;
-use super::sample::glob_prefix;
+use super::sample::scan_page;
 use super::server::{Server, ServerFacts};
 
 pub const REQUESTED: &str = "LVQ8";
@@ -53,27 +53,14 @@ pub fn probe(server: &mut Server, facts: &ServerFacts) -> Result<ProbeResult> {
     // The prefix must be unused: a full SCAN (every key) finds nothing under it.
     let mut cursor = "0".to_string();
     loop {
-        let reply = server.call(
-            redis::cmd("SCAN")
-                .arg(&cursor)
-                .arg("MATCH")
-                .arg(glob_prefix(&prefix))
-                .arg("COUNT")
-                .arg(1000),
-            "SCAN",
-        )?;
-        let parts = reply.items().unwrap_or(&[]);
-        if parts
-            .get(1)
-            .and_then(|b| b.items())
-            .is_some_and(|b| !b.is_empty())
-        {
+        let (next, keys) = scan_page(server, &cursor, &prefix, 1000, None)?;
+        if !keys.is_empty() {
             bail!("--probe-compression: keys exist under the random prefix {prefix}; not probing");
         }
-        match parts.first().and_then(|c| c.text()) {
-            Some(c) if c != "0" => cursor = c,
-            _ => break,
+        if next == "0" {
+            break;
         }
+        cursor = next;
     }
     if index_exists(server, &name) {
         bail!("--probe-compression: an index named {name} already exists; not probing");

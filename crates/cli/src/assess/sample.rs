@@ -147,6 +147,33 @@ pub struct Sample {
 const EXAMPLES: usize = 5;
 
 /// Keys under the prefixes, at most `limit`, deduplicated (prefixes may overlap).
+/// One SCAN page of keys under a literal `prefix` (of `type_name`, if given): the next cursor
+/// and the keys found.
+pub fn scan_page(
+    server: &mut Server,
+    cursor: &str,
+    prefix: &str,
+    count: usize,
+    type_name: Option<&str>,
+) -> Result<(String, Vec<String>)> {
+    let mut cmd = redis::cmd("SCAN");
+    cmd.arg(cursor)
+        .arg("MATCH")
+        .arg(glob_prefix(prefix))
+        .arg("COUNT")
+        .arg(count);
+    if let Some(t) = type_name {
+        cmd.arg("TYPE").arg(t);
+    }
+    let reply = server.call(&cmd, "SCAN")?;
+    let parts = reply.items().unwrap_or(&[]);
+    let (Some(next), Some(batch)) = (parts.first().and_then(Reply::text), parts.get(1)) else {
+        return Err(anyhow!("SCAN: unexpected reply {reply:?}"));
+    };
+    let keys = batch.items().unwrap_or(&[]).iter().filter_map(Reply::text);
+    Ok((next, keys.collect()))
+}
+
 fn scan_keys(server: &mut Server, spec: &SampleSpec<'_>) -> Result<Vec<String>> {
     let type_name = if spec.json { "ReJSON-RL" } else { "hash" };
     let mut seen = HashSet::new();
@@ -160,27 +187,10 @@ fn scan_keys(server: &mut Server, spec: &SampleSpec<'_>) -> Result<Vec<String>> 
     for prefix in prefixes {
         let mut cursor = "0".to_string();
         loop {
-            let reply = server.call(
-                redis::cmd("SCAN")
-                    .arg(&cursor)
-                    .arg("MATCH")
-                    .arg(glob_prefix(prefix))
-                    .arg("COUNT")
-                    .arg(spec.batch)
-                    .arg("TYPE")
-                    .arg(type_name),
-                "SCAN",
-            )?;
-            let parts = reply.items().unwrap_or(&[]);
-            let (Some(next), Some(batch)) = (parts.first().and_then(Reply::text), parts.get(1))
-            else {
-                return Err(anyhow!("SCAN: unexpected reply {reply:?}"));
-            };
-            for k in batch.items().unwrap_or(&[]) {
-                if let Some(k) = k.text() {
-                    if keys.len() < spec.limit && seen.insert(k.clone()) {
-                        keys.push(k);
-                    }
+            let (next, batch) = scan_page(server, &cursor, prefix, spec.batch, Some(type_name))?;
+            for k in batch {
+                if keys.len() < spec.limit && seen.insert(k.clone()) {
+                    keys.push(k);
                 }
             }
             cursor = next;
