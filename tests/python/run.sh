@@ -11,12 +11,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-venv="$here/.venv"
-
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+py="$(bash "$root/scripts/test-venv.sh" "$here")"
 
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
@@ -31,4 +26,4 @@ if ! command -v redis-server >/dev/null 2>&1 && [ -z "${ANNLAB_SKIP_REDIS_SERVER
   fi
 fi
 
-"$venv/bin/python" "$here/check_exports.py" --bundles "$out"
+"$py" "$here/check_exports.py" --bundles "$out"

@@ -11,7 +11,6 @@ Ends with the round trip assess -> compare --facts -> export -> migrate.py --dry
     python assess.py --port 16379 --annlab target/debug/annlab
 """
 
-import argparse
 import hashlib
 import json
 import os
@@ -22,6 +21,8 @@ import tempfile
 
 import numpy as np
 import redis
+
+from common import connect, wait_for_ping
 
 N_HASH = 3000
 N_JSON = 2000
@@ -234,8 +235,6 @@ def cluster_refusal(t):
     if not server or not os.path.exists(server):
         print("  SKIPPED cluster refusal: ANNLAB_REDIS_SERVER is not set (tests/redis_stack/run.sh sets it)")
         return
-    import time
-
     port = t.port + 12
     d = tempfile.mkdtemp(prefix="annlab-cluster-")
     proc = subprocess.Popen(
@@ -244,12 +243,7 @@ def cluster_refusal(t):
          "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         c = redis.Redis(host="127.0.0.1", port=port)
-        for _ in range(100):
-            try:
-                c.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.1)
+        wait_for_ping(c)
         _, err = t.run("--url", t.url(port=port), "--index", "hidx", expect_ok=False)
         t.check("is a Redis Cluster node" in err, f"cluster node: {err}")
         print(f"  refused as expected: {err.strip().splitlines()[-1][:150]}")
@@ -266,8 +260,6 @@ def tls(t):
     if not server or not os.path.exists(server) or not shutil.which("openssl"):
         print("  SKIPPED TLS: needs ANNLAB_REDIS_SERVER (run.sh sets it) and openssl")
         return
-    import time
-
     d = tempfile.mkdtemp(prefix="annlab-tls-")
     f = lambda n: os.path.join(d, n)
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True}
@@ -288,12 +280,7 @@ def tls(t):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         c = redis.Redis(host="127.0.0.1", port=port, ssl=True, ssl_ca_certs=f("ca.pem"), protocol=2)
-        for _ in range(100):
-            try:
-                c.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.1)
+        wait_for_ping(c)
         v = vectors(300, 8, 3)
         for i in range(300):
             c.hset(f"t:{i}", "v", v[i].tobytes())
@@ -347,11 +334,7 @@ def round_trip(t, args):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--annlab", required=True)
-    args = ap.parse_args()
-    r = redis.Redis(host="127.0.0.1", port=args.port, protocol=2)
+    args, r = connect()
     hv, jv = setup(r)
     t = Runner(args.annlab, args.port, r)
 

@@ -8,14 +8,14 @@ re-implementation). Fails when a ratio leaves 1 +/- TOLERANCE. Prints one table 
     python hnsw_memory.py --port 16379 --annlab target/debug/annlab
 """
 
-import argparse
 import json
 import subprocess
 import sys
 import time
 
 import numpy as np
-import redis
+
+from common import connect
 
 TOLERANCE = 0.05
 SHAPES = [(2_000, 1536), (10_000, 128), (20_000, 768)]
@@ -73,11 +73,7 @@ def model_bytes(annlab, n, d, m, algorithm="hnsw"):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--annlab", required=True)
-    args = ap.parse_args()
-    r = redis.Redis(host="127.0.0.1", port=args.port, protocol=2)
+    args, r = connect()
     modules = {m[b"name"].decode(): m[b"ver"] for m in
                (dict(zip(x[::2], x[1::2])) for x in r.execute_command("MODULE", "LIST"))}
     print(f"server: redis {r.info()['redis_version']}, search {modules.get('search')}")

