@@ -22,7 +22,7 @@ import tempfile
 import numpy as np
 import redis
 
-from common import connect, wait_for_ping
+from common import connect, stop, wait_for_ping
 
 N_HASH = 3000
 N_JSON = 2000
@@ -248,9 +248,7 @@ def cluster_refusal(t):
         t.check("is a Redis Cluster node" in err, f"cluster node: {err}")
         print(f"  refused as expected: {err.strip().splitlines()[-1][:150]}")
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        shutil.rmtree(d, ignore_errors=True)
+        stop(proc, d)
 
 
 def tls(t):
@@ -296,9 +294,7 @@ def tls(t):
         t.check("cannot connect to rediss://" in err, f"TLS without the CA: {err}")
         print(f"  refused as expected: {err.strip().splitlines()[-1][:150]}")
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        shutil.rmtree(d, ignore_errors=True)
+        stop(proc, d)
 
 
 def round_trip(t, args):

@@ -1,6 +1,7 @@
 """What the Redis Stack checks share: the command line run.sh passes and waiting for a node."""
 
 import argparse
+import shutil
 import time
 
 import redis
@@ -23,3 +24,10 @@ def wait_for_ping(c, tries=100):
             return
         except redis.ConnectionError:
             time.sleep(0.1)
+
+
+def stop(proc, d):
+    """Stops a throw-away node and removes its directory."""
+    proc.terminate()
+    proc.wait(timeout=10)
+    shutil.rmtree(d, ignore_errors=True)
