@@ -7,16 +7,14 @@
 //! and re-prune any neighbour list that overflows (M on upper levels, M0 = 2M on level 0)
 //! with the same heuristic.
 
-use std::collections::BinaryHeap;
-
 use rand::Rng;
 
 use super::access::HnswStore;
 use super::graph::Graph;
-use super::heap::{Far, Near};
+use super::heap::Far;
 use super::index::Hnsw;
-use super::search::{greedy_descent, Beam};
-use super::visited::VisitedSet;
+use super::search::{greedy_descent, Beam, BeamBuffers};
+
 use super::{HnswError, HnswParams};
 use crate::control::{BuildControl, Cancelled};
 use crate::neighbor::Neighbor;
@@ -38,9 +36,7 @@ pub struct HnswBuilder<S: HnswStore> {
 /// Buffers reused by every insert.
 #[derive(Default)]
 struct BuildScratch {
-    visited: VisitedSet,
-    candidates: BinaryHeap<Near>,
-    results: BinaryHeap<Far>,
+    beam: BeamBuffers,
     /// Beam results sorted nearest first.
     sorted: Vec<Neighbor>,
     /// Neighbours kept by the heuristic.
@@ -48,8 +44,6 @@ struct BuildScratch {
     /// Re-prune candidates of an overflowing list.
     overflow: Vec<Neighbor>,
     overflow_kept: Vec<Neighbor>,
-    pending: Vec<u32>,
-    pending_dist: Vec<f32>,
     /// Decoded rows (only used by FP16/BF16 stores).
     query_row: Vec<f32>,
     heuristic_row: Vec<f32>,
@@ -65,7 +59,7 @@ impl<S: HnswStore> HnswBuilder<S> {
         }
         let graph = Graph::new(n, params.m, params.m0());
         let mut scratch = BuildScratch::default();
-        scratch.visited.reset(n);
+        scratch.beam.visited.reset(n);
         Ok(Self {
             rng: seeded(params.seed),
             store,
@@ -129,15 +123,11 @@ impl<S: HnswStore> HnswBuilder<S> {
             ..
         } = self;
         let BuildScratch {
-            visited,
-            candidates,
-            results,
+            beam,
             sorted,
             kept,
             overflow,
             overflow_kept,
-            pending,
-            pending_dist,
             query_row,
             heuristic_row,
         } = scratch;
@@ -151,17 +141,9 @@ impl<S: HnswStore> HnswBuilder<S> {
         cur = greedy_descent(graph, cur, max_level, level, &mut dist, &mut count);
 
         for lev in (0..=level.min(max_level)).rev() {
-            visited.reset(graph.len());
+            beam.visited.reset(graph.len());
             // The build does not count its distances (only queries report them).
-            Beam {
-                ef,
-                visited,
-                candidates,
-                results,
-                pending,
-                pending_dist,
-            }
-            .search_level(
+            Beam { ef, bufs: beam }.search_level(
                 graph,
                 lev,
                 cur,
@@ -169,7 +151,7 @@ impl<S: HnswStore> HnswBuilder<S> {
                 &prefetch,
             );
             sorted.clear();
-            sorted.extend(results.drain().map(|Far(c)| c));
+            sorted.extend(beam.results.drain().map(|Far(c)| c));
             sorted.sort_unstable_by(Neighbor::cmp_by_distance);
             select_heuristic(store, sorted, m, kept, heuristic_row);
             if let Some(&closest) = kept.first() {

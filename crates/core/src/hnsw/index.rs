@@ -4,7 +4,7 @@ use super::access::HnswStore;
 use super::graph::Graph;
 use super::heap::Far;
 use super::memory::{document_bytes, redis_index_bytes_estimate};
-use super::search::{greedy_descent, Beam, RangeWalk, SearchScratch};
+use super::search::{greedy_descent, Beam, BeamBuffers, RangeWalk, SearchScratch};
 use super::{HnswError, HnswParams};
 use crate::distance;
 use crate::memory::MemoryBreakdown;
@@ -73,7 +73,7 @@ impl<S: HnswStore> Hnsw<S> {
     /// Fresh search buffers sized for this index.
     pub fn new_scratch(&self) -> SearchScratch {
         let mut s = SearchScratch::new();
-        s.visited.reset(self.len());
+        s.beam.visited.reset(self.len());
         s
     }
 
@@ -111,14 +111,7 @@ impl<S: HnswStore> Hnsw<S> {
             return Ok(HnswHits::default());
         };
         let ef = HnswParams::effective_ef_runtime(ef_runtime, k);
-        let SearchScratch {
-            visited,
-            candidates,
-            results,
-            query,
-            pending,
-            pending_dist,
-        } = scratch;
+        let SearchScratch { beam, query } = scratch;
         let store = &self.store;
         let q: &[f32] = query;
         let mut dist = |id: u32| store.distance_from(q, id);
@@ -133,16 +126,8 @@ impl<S: HnswStore> Hnsw<S> {
             &mut dist,
             &mut count,
         );
-        visited.reset(self.graph.len());
-        count += Beam {
-            ef,
-            visited,
-            candidates,
-            results,
-            pending,
-            pending_dist,
-        }
-        .search_level(
+        beam.visited.reset(self.graph.len());
+        count += Beam { ef, bufs: beam }.search_level(
             &self.graph,
             0,
             start,
@@ -153,10 +138,10 @@ impl<S: HnswStore> Hnsw<S> {
             },
             &prefetch,
         );
-        while results.len() > k {
-            results.pop();
+        while beam.results.len() > k {
+            beam.results.pop();
         }
-        let mut hits: Vec<Neighbor> = results.drain().map(|Far(c)| c).collect();
+        let mut hits: Vec<Neighbor> = beam.results.drain().map(|Far(c)| c).collect();
         hits.sort_unstable_by(Neighbor::cmp_by_distance);
         Ok(HnswHits {
             hits,
@@ -184,12 +169,12 @@ impl<S: HnswStore> Hnsw<S> {
         let Some(entry) = self.graph.entry() else {
             return Ok(HnswHits::default());
         };
-        let SearchScratch {
+        let SearchScratch { beam, query } = scratch;
+        let BeamBuffers {
             visited,
             candidates,
-            query,
             ..
-        } = scratch;
+        } = beam;
         let store = &self.store;
         let q: &[f32] = query;
         let mut dist = |id: u32| store.distance_from(q, id);

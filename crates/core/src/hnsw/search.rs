@@ -15,14 +15,22 @@ use crate::neighbor::Neighbor;
 /// searches do not allocate beyond their result vector.
 #[derive(Debug, Clone, Default)]
 pub struct SearchScratch {
-    pub(crate) visited: VisitedSet,
-    pub(crate) candidates: BinaryHeap<Near>,
-    pub(crate) results: BinaryHeap<Far>,
+    pub(crate) beam: BeamBuffers,
     /// The preprocessed (normalised for COSINE) query.
     pub(crate) query: Vec<f32>,
+}
+
+/// The buffers of one beam search, shared by the build's and the queries' scratch so both
+/// hand them to [`Beam`] the same way.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BeamBuffers {
+    pub visited: VisitedSet,
+    pub candidates: BinaryHeap<Near>,
+    pub results: BinaryHeap<Far>,
     /// Unvisited neighbours of the node being expanded (prefetched, then scored).
-    pub(crate) pending: Vec<u32>,
-    pub(crate) pending_dist: Vec<f32>,
+    pub pending: Vec<u32>,
+    /// Distances of `pending`.
+    pub pending_dist: Vec<f32>,
 }
 
 impl SearchScratch {
@@ -32,9 +40,9 @@ impl SearchScratch {
 
     /// Bytes currently held (the visited tags dominate: 2 bytes per node).
     pub fn bytes(&self) -> u64 {
-        self.visited.bytes()
-            + (self.candidates.capacity() * std::mem::size_of::<Near>()
-                + self.results.capacity() * std::mem::size_of::<Far>()
+        self.beam.visited.bytes()
+            + (self.beam.candidates.capacity() * std::mem::size_of::<Near>()
+                + self.beam.results.capacity() * std::mem::size_of::<Far>()
                 + self.query.capacity() * std::mem::size_of::<f32>()) as u64
     }
 }
@@ -74,12 +82,7 @@ pub(crate) fn greedy_descent<D: FnMut(u32) -> f32>(
 pub(crate) struct Beam<'a> {
     /// How many nearest nodes the beam keeps (ef).
     pub ef: usize,
-    pub visited: &'a mut VisitedSet,
-    pub candidates: &'a mut BinaryHeap<Near>,
-    pub results: &'a mut BinaryHeap<Far>,
-    pub pending: &'a mut Vec<u32>,
-    /// Distances of `pending`.
-    pub pending_dist: &'a mut Vec<f32>,
+    pub bufs: &'a mut BeamBuffers,
 }
 
 impl Beam<'_> {
@@ -97,14 +100,14 @@ impl Beam<'_> {
         score: &mut D,
         prefetch: &P,
     ) -> usize {
-        let Beam {
-            ef,
+        let Beam { ef, bufs } = self;
+        let BeamBuffers {
             visited,
             candidates,
             results,
             pending,
             pending_dist,
-        } = self;
+        } = bufs;
         let mut count = 0;
         candidates.clear();
         results.clear();

@@ -26,7 +26,8 @@ use super::error::QuantError;
 use super::lvq::{encode_one_level, PreparedOneLevel};
 use super::lvq_codec::{decode_primary, padded_dims, primary_code_bytes, primary_record_bytes};
 use super::pca::principal_directions;
-use super::prep::{dataset_mean, report, TrainingInput, CHUNK_ROWS};
+use super::prep::{dataset_mean, TrainingInput};
+use super::records::{centre, decode_origin, Records};
 use super::simd::Isa;
 
 /// Bits of the full-dimension secondary.
@@ -49,8 +50,7 @@ pub struct LeanVecStore {
     projection: Vec<f32>,
     primary_code_bytes: usize,
     primary_bytes: usize,
-    stride: usize,
-    data: Vec<u8>,
+    data: Records,
     isa: Isa,
 }
 
@@ -63,54 +63,38 @@ impl LeanVecStore {
         reduce: usize,
         control: &mut dyn BuildControl,
     ) -> Result<Self, QuantError> {
-        let TrainingInput {
-            rows,
-            dim,
-            metric,
-            training,
-        } = *input;
+        let dim = input.dim;
         if reduce == 0 {
             return Err(QuantError::ZeroReduce);
         }
         let reduced_dim = effective_reduced_dim(reduce, dim);
-        let mean = dataset_mean(rows, dim, training, control)?;
-        let projection = principal_directions(rows, dim, &mean, training, reduced_dim, control)?;
+        let mean = dataset_mean(input.rows, dim, input.training, control)?;
+        let projection =
+            principal_directions(input.rows, dim, &mean, input.training, reduced_dim, control)?;
         let primary_code_bytes = primary_code_bytes(primary_bits, reduced_dim);
         let primary_bytes = primary_record_bytes(primary_bits, reduced_dim);
         let stride = primary_bytes + primary_record_bytes(SECONDARY_BITS, dim);
-        let isa = Isa::detect();
-        let total = input.total();
-        let mut data = vec![0u8; total * stride];
         let mut centred = vec![0.0f32; dim];
         let mut projected = vec![0.0f32; reduced_dim];
-        for (row, (x, record)) in rows
-            .chunks_exact(dim)
-            .zip(data.chunks_exact_mut(stride))
-            .enumerate()
-        {
-            for ((c, &v), &m) in centred.iter_mut().zip(x).zip(&mean) {
-                *c = v - m;
-            }
+        let data = Records::encode(input, stride, control, |row, x, record| {
+            centre(x, &mean, &mut centred);
             project(&projection, dim, &centred, &mut projected);
             let (head, tail) = record.split_at_mut(primary_bytes);
             encode_one_level(primary_bits, &projected, head, row)?;
             encode_one_level(SECONDARY_BITS, &centred, tail, row)?;
-            if (row + 1) % CHUNK_ROWS == 0 || row + 1 == total {
-                report(control, "encoding", row + 1, total)?;
-            }
-        }
+            Ok(())
+        })?;
         Ok(Self {
             dim,
             reduced_dim,
-            metric,
+            metric: input.metric,
             primary_bits,
             mean,
             projection,
             primary_code_bytes,
             primary_bytes,
-            stride,
             data,
-            isa,
+            isa: Isa::detect(),
         })
     }
 
@@ -143,8 +127,7 @@ impl LeanVecStore {
 
     #[inline]
     fn record(&self, id: u32) -> &[u8] {
-        let start = id as usize * self.stride;
-        self.data.get(start..start + self.stride).unwrap_or(&[])
+        self.data.get(id)
     }
 
     /// The decoded primary `ŷ` of row `id` in the reduced space (d′ values).
@@ -261,7 +244,7 @@ impl VectorStore for LeanVecStore {
     type Scorer<'a> = LeanVecScorer<'a>;
 
     fn len(&self) -> usize {
-        self.data.len().checked_div(self.stride).unwrap_or(0)
+        self.data.len()
     }
 
     fn dim(&self) -> usize {
@@ -277,16 +260,15 @@ impl VectorStore for LeanVecStore {
     }
 
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
-        let mut row = Vec::with_capacity(self.dim);
-        self.decode_row(id, &mut row);
-        self.prepare(&row, id as usize >= self.len())
+        let mut row = Vec::new();
+        let missing = decode_origin(self, id, &mut row);
+        self.prepare(&row, missing)
     }
 
     fn aim_at_row<'a>(&'a self, scorer: &mut Self::Scorer<'a>, id: u32) {
         let mut row = std::mem::take(&mut scorer.row);
-        self.decode_row(id, &mut row);
+        scorer.origin_missing = decode_origin(self, id, &mut row);
         self.prepare_into(&row, scorer);
-        scorer.origin_missing = id as usize >= self.len();
         scorer.row = row;
     }
 
@@ -305,7 +287,7 @@ impl VectorStore for LeanVecStore {
     }
 
     fn vector_bytes(&self) -> u64 {
-        self.data.len() as u64
+        self.data.bytes()
     }
 
     fn codec_bytes(&self) -> u64 {

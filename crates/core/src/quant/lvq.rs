@@ -20,7 +20,8 @@ use super::lvq_codec::{
     primary_code_bytes, primary_record_bytes, read_constants, residual_bytes, residual_centre,
     residual_step, BLOCK_BYTES, BLOCK_DIMS,
 };
-use super::prep::{dataset_mean, report, TrainingInput, CHUNK_ROWS};
+use super::prep::{dataset_mean, TrainingInput};
+use super::records::{centre, decode_origin, Records};
 use super::simd::{self, Isa};
 
 /// A query prepared for scoring one-level LVQ records of one code space.
@@ -122,8 +123,7 @@ pub struct LvqStore {
     mean: Vec<f32>,
     code_bytes: usize,
     primary_bytes: usize,
-    stride: usize,
-    data: Vec<u8>,
+    data: Records,
     isa: Isa,
 }
 
@@ -135,47 +135,31 @@ impl LvqStore {
         residual_bits: u32,
         control: &mut dyn BuildControl,
     ) -> Result<Self, QuantError> {
-        let TrainingInput {
-            rows,
-            dim,
-            metric,
-            training,
-        } = *input;
-        let mean = dataset_mean(rows, dim, training, control)?;
+        let dim = input.dim;
+        let mean = dataset_mean(input.rows, dim, input.training, control)?;
         let code_bytes = primary_code_bytes(primary_bits, dim);
         let primary_bytes = primary_record_bytes(primary_bits, dim);
         let stride = primary_bytes + residual_bytes(residual_bits, dim);
-        let total = input.total();
-        let mut data = vec![0u8; total * stride];
         let mut centred = vec![0.0f32; dim];
         let mut primary = vec![0.0f32; dim];
-        for (row, (x, record)) in rows
-            .chunks_exact(dim)
-            .zip(data.chunks_exact_mut(stride))
-            .enumerate()
-        {
-            for ((c, &v), &m) in centred.iter_mut().zip(x).zip(&mean) {
-                *c = v - m;
-            }
+        let data = Records::encode(input, stride, control, |row, x, record| {
+            centre(x, &mean, &mut centred);
             let (head, tail) = record.split_at_mut(primary_bytes);
             let (scale, _) = encode_one_level(primary_bits, &centred, head, row)?;
             if residual_bits > 0 {
                 decode_primary(primary_bits, head, &mut primary);
                 encode_residual(residual_bits, &centred, &primary, scale, tail);
             }
-            if (row + 1) % CHUNK_ROWS == 0 || row + 1 == total {
-                report(control, "encoding", row + 1, total)?;
-            }
-        }
+            Ok(())
+        })?;
         Ok(Self {
             dim,
-            metric,
+            metric: input.metric,
             primary_bits,
             residual_bits,
             mean,
             code_bytes,
             primary_bytes,
-            stride,
             data,
             isa: Isa::detect(),
         })
@@ -199,8 +183,7 @@ impl LvqStore {
     /// The record of row `id` (empty when out of range).
     #[inline]
     pub fn record(&self, id: u32) -> &[u8] {
-        let start = id as usize * self.stride;
-        self.data.get(start..start + self.stride).unwrap_or(&[])
+        self.data.get(id)
     }
 
     /// The stored `(scale, bias)` of row `id`.
@@ -330,7 +313,7 @@ impl VectorStore for LvqStore {
     type Scorer<'a> = LvqScorer<'a>;
 
     fn len(&self) -> usize {
-        self.data.len().checked_div(self.stride).unwrap_or(0)
+        self.data.len()
     }
 
     fn dim(&self) -> usize {
@@ -346,20 +329,19 @@ impl VectorStore for LvqStore {
     }
 
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
-        let mut row = Vec::with_capacity(self.dim);
-        self.decode_row(id, &mut row);
-        let mut scorer = self.prepare(&row, id as usize >= self.len());
+        let mut row = Vec::new();
+        let missing = decode_origin(self, id, &mut row);
+        let mut scorer = self.prepare(&row, missing);
         scorer.row = row;
         scorer
     }
 
     fn aim_at_row<'a>(&'a self, scorer: &mut Self::Scorer<'a>, id: u32) {
         let mut row = std::mem::take(&mut scorer.row);
-        self.decode_row(id, &mut row);
+        scorer.origin_missing = decode_origin(self, id, &mut row);
         scorer
             .prepared
             .reset(self.metric, self.primary_bits, &row, &self.mean);
-        scorer.origin_missing = id as usize >= self.len();
         scorer.row = row;
     }
 
@@ -383,7 +365,7 @@ impl VectorStore for LvqStore {
     }
 
     fn vector_bytes(&self) -> u64 {
-        self.data.len() as u64
+        self.data.bytes()
     }
 
     fn codec_bytes(&self) -> u64 {

@@ -13,7 +13,8 @@ use crate::metric::Metric;
 use crate::store::{QueryScorer, VectorStore};
 
 use super::error::QuantError;
-use super::prep::{report, TrainingInput, CHUNK_ROWS};
+use super::prep::{report, TrainingInput};
+use super::records::{decode_origin, Records};
 use super::simd::{self, Isa};
 
 /// Rows encoded with one global 8-bit scalar quantiser.
@@ -23,7 +24,7 @@ pub struct Sq8Store {
     metric: Metric,
     min: f32,
     step: f32,
-    codes: Vec<u8>,
+    codes: Records,
     isa: Isa,
 }
 
@@ -33,13 +34,8 @@ impl Sq8Store {
         input: &TrainingInput<'_>,
         control: &mut dyn BuildControl,
     ) -> Result<Self, QuantError> {
-        let TrainingInput {
-            rows,
-            dim,
-            metric,
-            training,
-        } = *input;
-        let prefix = rows.get(..training * dim).unwrap_or(rows);
+        let (rows, dim) = (input.rows, input.dim);
+        let prefix = rows.get(..input.training * dim).unwrap_or(rows);
         let (lo, hi) = prefix
             .iter()
             .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
@@ -47,26 +43,17 @@ impl Sq8Store {
             });
         let (min, max) = if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) };
         let step = (max - min) / 255.0;
-        report(control, "training", training, training)?;
+        report(control, "training", input.training, input.training)?;
         let inv = if step > 0.0 { 1.0 / step } else { 0.0 };
-        let total = input.total();
-        let mut codes = Vec::with_capacity(rows.len());
-        for (chunk_index, chunk) in rows.chunks(CHUNK_ROWS * dim.max(1)).enumerate() {
-            codes.extend(
-                chunk
-                    .iter()
-                    .map(|&v| ((v - min) * inv).round().clamp(0.0, 255.0) as u8),
-            );
-            report(
-                control,
-                "encoding",
-                ((chunk_index + 1) * CHUNK_ROWS).min(total),
-                total,
-            )?;
-        }
+        let codes = Records::encode(input, dim, control, |_, x, record| {
+            for (c, &v) in record.iter_mut().zip(x) {
+                *c = ((v - min) * inv).round().clamp(0.0, 255.0) as u8;
+            }
+            Ok(())
+        })?;
         Ok(Self {
             dim,
-            metric,
+            metric: input.metric,
             min,
             step,
             codes,
@@ -87,8 +74,7 @@ impl Sq8Store {
     /// The codes of row `id` (empty when out of range).
     #[inline]
     pub fn codes(&self, id: u32) -> &[u8] {
-        let start = id as usize * self.dim;
-        self.codes.get(start..start + self.dim).unwrap_or(&[])
+        self.codes.get(id)
     }
 }
 
@@ -135,7 +121,7 @@ impl VectorStore for Sq8Store {
     type Scorer<'a> = Sq8Scorer<'a>;
 
     fn len(&self) -> usize {
-        self.codes.len().checked_div(self.dim).unwrap_or(0)
+        self.codes.len()
     }
 
     fn dim(&self) -> usize {
@@ -151,15 +137,15 @@ impl VectorStore for Sq8Store {
     }
 
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
-        let mut row = Vec::with_capacity(self.dim);
-        self.decode_row(id, &mut row);
-        self.prepare(row, id as usize >= self.len())
+        let mut row = Vec::new();
+        let missing = decode_origin(self, id, &mut row);
+        self.prepare(row, missing)
     }
 
     fn aim_at_row<'a>(&'a self, scorer: &mut Self::Scorer<'a>, id: u32) {
         let mut row = std::mem::take(&mut scorer.query);
-        self.decode_row(id, &mut row);
-        *scorer = self.prepare(row, id as usize >= self.len());
+        let missing = decode_origin(self, id, &mut row);
+        *scorer = self.prepare(row, missing);
     }
 
     fn decode_row(&self, id: u32, out: &mut Vec<f32>) {
@@ -177,7 +163,7 @@ impl VectorStore for Sq8Store {
     }
 
     fn vector_bytes(&self) -> u64 {
-        self.codes.len() as u64
+        self.codes.bytes()
     }
 
     fn codec_bytes(&self) -> u64 {
