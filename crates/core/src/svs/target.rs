@@ -55,9 +55,14 @@ pub fn training_state(params: &SvsParams, n: usize, target: Target) -> TrainingS
             threshold: None,
             n,
             serves_flat_buffer: false,
-            text: "No compression: nothing to train. Redis builds the graph in batches of 1,024 \
-                   vectors as they arrive."
-                .into(),
+            text: if params.insertion.is_batched() {
+                "No compression: nothing to train. Redis builds the graph in batches of 1,024 \
+                 vectors as they arrive."
+            } else {
+                "No compression: nothing to train. With WORKERS 0 Redis builds the graph on the \
+                 first 1,024 vectors, then inserts each later vector on its own."
+            }
+            .into(),
         };
     };
     let threshold = effective_training_threshold(params);
@@ -205,6 +210,13 @@ mod tests {
     fn training_state_follows_the_clamped_threshold() {
         let plain = training_state(&SvsParams::default(), 500, Target::Intel);
         assert_eq!((plain.threshold, plain.serves_flat_buffer), (None, false));
+        assert!(plain.text.contains("in batches"), "{}", plain.text);
+        let incremental = SvsParams {
+            insertion: super::super::params::Insertion::Incremental,
+            ..SvsParams::default()
+        };
+        let one_by_one = training_state(&incremental, 500, Target::Intel);
+        assert!(one_by_one.text.contains("WORKERS 0"), "{}", one_by_one.text);
         let lvq = SvsParams {
             compression: Some(Compression::Lvq4x8),
             ..SvsParams::default()
