@@ -1,120 +1,23 @@
 // End-to-end tests of the playground in Debian Chromium (headless), driven by playwright-core.
 // Run through tests/e2e/run.sh (builds dist/ with Trunk first). Screenshots go to artifacts/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { serve } from './server.mjs';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const dist = process.env.ANNLAB_DIST ?? join(repo, 'dist');
-// The shared data sets sit next to the repo (`../shared/data`); a clone elsewhere (CI) falls
-// back to the machine's copy, as the Rust tests do.
-const data =
-  process.env.ANNLAB_DATA ??
-  [resolve(repo, '..', 'shared', 'data'), '/work/shared/data'].find((dir) => existsSync(dir)) ??
-  resolve(repo, '..', 'shared', 'data');
-const artifacts = join(here, 'artifacts');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const BUILD_TIMEOUT = 180_000;
-
-let server;
-let origin;
-let browser;
-
-before(async () => {
-  await mkdir(artifacts, { recursive: true });
-  server = await serve(dist, 0);
-  origin = `http://127.0.0.1:${server.address().port}`;
-  // playwright-core gives launch() a fresh temporary --user-data-dir of its own.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--disable-quic',
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-/** Opens the app at a viewport size and records every request URL. */
-async function open(viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const requests = [];
-  const consoleErrors = [];
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await page.goto(`${origin}/`);
-  await page.getByTestId('build-button').waitFor();
-  return { context, page, requests, consoleErrors };
-}
-
-/** Every request must stay on the local server (or be data:/blob:). */
-function assertLocalOnly(requests) {
-  const foreign = requests.filter((u) => {
-    if (u.startsWith('data:') || u.startsWith('blob:')) return false;
-    const host = new URL(u).hostname;
-    return !(host === '127.0.0.1' || host === 'localhost');
-  });
-  assert.deepEqual(foreign, [], `requests left localhost: ${foreign.join(', ')}`);
-}
-
-async function value(page, testid) {
-  return Number(await page.getByTestId(testid).getAttribute('data-value'));
-}
-
-async function waitForResults(page) {
-  for (const id of ['hnsw', 'svs']) {
-    await page.getByTestId(`result-${id}-recall`).waitFor({ timeout: BUILD_TIMEOUT });
-  }
-}
-
-async function pickSample(page, id = 'netflix-2k') {
-  await page.getByTestId('sample-select').selectOption(id);
-  await page.locator('[data-testid="dataset-n"]').waitFor({ timeout: 60_000 });
-}
-
-async function shot(page, name, fullPage = false) {
-  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage });
-}
-
-/** Checks that nothing is wider than the viewport (no horizontal overflow). */
-async function assertNoHorizontalOverflow(page, label) {
-  const overflow = await page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    const wide = [];
-    for (const el of document.querySelectorAll('body *')) {
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 || el.closest('.table-wrap')) continue;
-      if (r.right > width + 1) wide.push(`${el.tagName.toLowerCase()}.${el.className}`);
-    }
-    return { scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5) };
-  });
-  assert.ok(
-    overflow.scroll <= overflow.width + 1 && overflow.wide.length === 0,
-    `${label}: horizontal overflow ${JSON.stringify(overflow)}`,
-  );
-}
+import { join } from 'node:path';
+import {
+  repo,
+  data,
+  artifacts,
+  BUILD_TIMEOUT,
+  open,
+  assertLocalOnly,
+  value,
+  waitForResults,
+  pickSample,
+  shot,
+  assertNoHorizontalOverflow,
+} from './harness.mjs';
 
 test('sample → build both → recall, memory, QPS; UI responsive while building', async () => {
   const { context, page, requests, consoleErrors } = await open();

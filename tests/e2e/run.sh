@@ -32,4 +32,4 @@ cd "$here"
 if [[ ! -d node_modules/playwright-core ]]; then
   if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
-node --test --test-concurrency=1 app.test.mjs
+node --test --test-concurrency=1 ./*.test.mjs
