@@ -1,5 +1,6 @@
 //! Snapshot tests: every bundle file for three configurations, compared with
-//! `tests/snapshots/<config>/<file>`. `ANNLAB_UPDATE_SNAPSHOTS=1 cargo test -p annlab-export`
+//! `tests/snapshots/<config>/<file>.snap` (the `.snap` ending keeps the generated copies apart
+//! from the templates they render). `ANNLAB_UPDATE_SNAPSHOTS=1 cargo test -p annlab-export`
 //! rewrites them; review the diff, the snapshots are the product.
 
 mod common;
@@ -11,6 +12,10 @@ use annlab_export::{build_bundle, PlanInput};
 
 fn snapshot_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots")
+}
+
+fn snapshot_file(bundle_file: &str) -> String {
+    format!("{bundle_file}.snap")
 }
 
 /// The first line where two texts differ, for a readable failure.
@@ -48,12 +53,12 @@ fn bundles_match_snapshots() {
                 fs::remove_file(entry.unwrap().path()).unwrap();
             }
             for (name, contents) in &files {
-                fs::write(dir.join(name), contents).unwrap();
+                fs::write(dir.join(snapshot_file(name)), contents).unwrap();
             }
             continue;
         }
         for (name, contents) in &files {
-            match fs::read_to_string(dir.join(name)) {
+            match fs::read_to_string(dir.join(snapshot_file(name))) {
                 Ok(want) if want == *contents => {}
                 Ok(want) => failures.push(format!(
                     "{config}/{name}: {}",
@@ -62,11 +67,11 @@ fn bundles_match_snapshots() {
                 Err(e) => failures.push(format!("{config}/{name}: missing snapshot ({e})")),
             }
         }
-        let expected: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        let expected: Vec<String> = files.iter().map(|(n, _)| snapshot_file(n)).collect();
         if let Ok(entries) = fs::read_dir(&dir) {
             for entry in entries {
                 let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-                if !expected.contains(&name.as_str()) {
+                if !expected.contains(&name) {
                     failures.push(format!("{config}/{name}: stale snapshot file"));
                 }
             }

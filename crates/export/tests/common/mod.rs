@@ -163,16 +163,9 @@ pub fn lvq4x8_384_cosine() -> PlanInput {
             ..ProductionFacts::default()
         },
         svs: SvsParams {
-            element_type: ElementType::Float32,
-            graph_max_degree: 32,
-            construction_window_size: 200,
             search_window_size: 40,
-            epsilon: 0.01,
             compression: Some(Compression::Lvq4x8),
-            training_threshold: None,
-            reduce: None,
-            seed: 42,
-            insertion: Default::default(),
+            ..SvsParams::default()
         },
         target: Target::Intel,
     }
@@ -265,12 +258,11 @@ pub fn leanvec4x8_1536_fp16() -> PlanInput {
             graph_max_degree: 64,
             construction_window_size: 300,
             search_window_size: 30,
-            epsilon: 0.01,
             compression: Some(Compression::LeanVec4x8),
             training_threshold: Some(20_480),
             reduce: Some(768),
             seed: 7,
-            insertion: Default::default(),
+            ..SvsParams::default()
         },
         target: Target::Intel,
     }
@@ -345,16 +337,8 @@ pub fn fp32_l2_none() -> PlanInput {
             ..ProductionFacts::default()
         },
         svs: SvsParams {
-            element_type: ElementType::Float32,
-            graph_max_degree: 32,
-            construction_window_size: 200,
             search_window_size: 10,
-            epsilon: 0.01,
-            compression: None,
-            training_threshold: None,
-            reduce: None,
-            seed: 42,
-            insertion: Default::default(),
+            ..SvsParams::default()
         },
         target: Target::Generic,
     }
@@ -440,15 +424,8 @@ pub fn lvq8_768_generic() -> PlanInput {
             ..ProductionFacts::default()
         },
         svs: SvsParams {
-            element_type: ElementType::Float32,
-            graph_max_degree: 32,
-            construction_window_size: 200,
             search_window_size: 20,
-            epsilon: 0.01,
             compression: Some(Compression::Lvq8),
-            training_threshold: None,
-            reduce: None,
-            seed: 42,
             ..SvsParams::default()
         },
         target: Target::Generic,
