@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 
 use crate::commands::assess::{self, AssessedFacts};
-use crate::export::{self, ExportContext, FactsArgs};
+use crate::export::{self, DecisionRequest, ExportContext, FactsArgs};
 use crate::progress::{InstantClock, Progress};
 use crate::{io, specs};
 
@@ -133,12 +133,28 @@ pub fn run(args: &Args) -> Result<()> {
     } else {
         print!("{}", table(&measured.report));
     }
-    finish(args, &measured, &document)
+    finish(args, &measured, &document, ExportExtras::default())
+}
+
+/// What `sweep` adds to the export.
+#[derive(Default, Clone, Copy)]
+pub struct ExportExtras<'a> {
+    pub decision: Option<DecisionRequest<'a>>,
+    /// Exported SVS point (1-based `RUN:POINT` among the SVS runs) when `--export-point` is
+    /// not given.
+    pub export_point: Option<(usize, usize)>,
+    /// Production document count when `--doc-count` is not given (the optimizer's).
+    pub doc_count: Option<u64>,
 }
 
 /// Prints the production baseline beside annlab's (with `--facts`) and writes the export
 /// (with `--export`): what `compare` and `sweep` do after their own output.
-pub fn finish(args: &Args, measured: &Measured, document: &CompareJson<'_>) -> Result<()> {
+pub fn finish(
+    args: &Args,
+    measured: &Measured,
+    document: &CompareJson<'_>,
+    extras: ExportExtras<'_>,
+) -> Result<()> {
     if let Some(a) = &measured.assessed {
         eprint!("{}", baseline_table(&measured.report, a));
     }
@@ -149,8 +165,11 @@ pub fn finish(args: &Args, measured: &Measured, document: &CompareJson<'_>) -> R
             metric: measured.metric,
             target: args.target,
             base_rows: measured.base_rows,
+            decision: extras.decision,
         };
         let mut facts = args.facts.clone();
+        facts.export_point = facts.export_point.or(extras.export_point);
+        facts.doc_count = facts.doc_count.or(extras.doc_count);
         facts.assessed = measured.assessed.as_ref().map(|a| a.production.clone());
         let written = export::write_export(dir, &ctx, &facts)?;
         eprintln!("exported to {}: {}", dir.display(), written.join(", "));

@@ -10,12 +10,13 @@ use annlab_protocol::decide::grid::spec_key;
 use annlab_protocol::decide::optimizer::{self, Assessed, Budgets, Outcome};
 use annlab_protocol::decide::pareto::{self, MemoryAt, Objective, ParetoEntry};
 use annlab_protocol::decide::SweepDocument;
-use annlab_protocol::report::CompareReport;
+use annlab_protocol::report::{Algorithm, CompareReport};
 use annlab_protocol::runner::IndexSpec;
 use annlab_protocol::spec::parse_entries;
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::commands::compare::{self, params_text, ProgressSink, SpecMode};
+use crate::commands::compare::{self, params_text, ExportExtras, ProgressSink, SpecMode};
+use crate::export::DecisionRequest;
 use crate::progress::Progress;
 
 /// Sweep grids of HNSW / SVS-VAMANA builds on your vectors: every build measured as `compare`
@@ -39,6 +40,10 @@ use crate::progress::Progress;
 /// algorithm and overall, with each constraint's slack. When nothing qualifies it names the
 /// binding constraint and the nearest configurations; it never falls back silently.
 /// doc_count defaults to --doc-count, else the rows of --base.
+///
+/// --export DIR writes compare's bundle; PLAN.md then also records the decision (the chosen
+/// configuration, the frontier table and the go/no-go), and the exported SVS configuration
+/// is the optimizer's SVS choice unless --export-point names one.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -141,7 +146,29 @@ pub fn run(args: &Args) -> Result<()> {
             print!("{}", optimizer_text(report, o));
         }
     }
-    compare::finish(&args.compare, &measured, &measured.document())
+    // The plan exports the optimizer's SVS choice (as RUN:POINT among the SVS runs).
+    let export_point = optimizer.as_ref().and_then(|o| {
+        let svs = o
+            .per_algorithm
+            .iter()
+            .find(|a| a.algorithm == Algorithm::SvsVamana)?;
+        let best = svs.outcome.chosen()?.best.metrics;
+        let ordinal = report
+            .runs
+            .iter()
+            .take(best.run)
+            .filter(|r| r.algorithm == Algorithm::SvsVamana)
+            .count();
+        Some((ordinal + 1, best.point + 1))
+    });
+    let extras = ExportExtras {
+        decision: Some(DecisionRequest {
+            optimizer: optimizer.as_ref(),
+        }),
+        export_point,
+        doc_count: budgets.map(|b| b.doc_count),
+    };
+    compare::finish(&args.compare, &measured, &measured.document(), extras)
 }
 
 /// One line naming a point: `#run ALGORITHM [params] runtime`.
