@@ -46,6 +46,8 @@ use crate::progress::Progress;
 /// is the optimizer's SVS choice unless --export-point names one.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
+// compare's flattened struct is also `Args`: clap's argument groups need distinct ids.
+#[group(id = "SweepArgs")]
 pub struct Args {
     #[command(flatten)]
     pub compare: compare::Args,
