@@ -7,12 +7,15 @@
 //! - [`runner`]: builds one index, sweeps its runtime parameters, measures recall, latency and
 //!   memory. Timing comes from a caller-supplied [`runner::Clock`], so the same code runs
 //!   natively and in a worker.
+//! - [`decide`]: grids, Pareto fronts, the optimizer under budgets, the compression advisor
+//!   and the go/no-go (issue #17), shared by `annlab sweep`, the app and the plan.
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
 pub mod compare;
+pub mod decide;
 pub mod prepare;
 pub mod report;
 pub mod runner;

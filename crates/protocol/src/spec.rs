@@ -41,6 +41,9 @@ pub enum SpecError {
     /// The Redis server would reject the attribute; `message` is the server's error text.
     #[error("{message}")]
     Rejected { key: String, message: String },
+    /// A `/` list on build parameters expands to more builds than a grid may hold.
+    #[error("the grid has {builds} builds, more than the {max} allowed")]
+    GridTooLarge { builds: usize, max: usize },
 }
 
 /// Splits a spec into entries. Keys are lower-cased; an empty spec gives no entries.

@@ -276,8 +276,9 @@ fn rejected(key: &str, message: String) -> SpecError {
 /// search_window_size=10/20/50,compression=LVQ4x8`.
 ///
 /// `search_window_size` is the sweep: each value becomes a query-time SEARCH_WINDOW_SIZE (and
-/// the first is also the index default). `search_buffer_capacity` and `use_search_history`
-/// (on/off/auto) apply to every point. `compression` is case-insensitive and also accepts
+/// the first is also the index default). `search_buffer_capacity` may be swept too (every
+/// window with every capacity, windows outermost); `use_search_history` (on/off/auto) applies
+/// to every point. `compression` is case-insensitive and also accepts
 /// annlab's `GlobalSQ8`. `insertion=batched|incremental` (annlab-only, default batched) picks
 /// the server's WORKERS > 0 or WORKERS 0 insertion. Values the server would reject come back as
 /// [`SpecError::Rejected`] carrying the server's text (e.g. `m=16` gives
@@ -285,7 +286,7 @@ fn rejected(key: &str, message: String) -> SpecError {
 pub fn parse_svs_spec(spec: &str) -> Result<(SvsParams, Vec<SvsRuntime>), SpecError> {
     let mut params = SvsParams::default();
     let mut windows: Vec<usize> = Vec::new();
-    let mut capacity = None;
+    let mut capacities: Vec<usize> = Vec::new();
     let mut history = SearchHistory::Auto;
     for entry in parse_entries(spec)? {
         let key = entry.key.as_str();
@@ -298,7 +299,7 @@ pub fn parse_svs_spec(spec: &str) -> Result<(SvsParams, Vec<SvsRuntime>), SpecEr
             "graph_max_degree" => params.graph_max_degree = single_usize(&entry)?,
             "construction_window_size" => params.construction_window_size = single_usize(&entry)?,
             "search_window_size" => windows = entry.usizes()?,
-            "search_buffer_capacity" => capacity = Some(single_usize(&entry)?),
+            "search_buffer_capacity" => capacities = entry.usizes()?,
             "use_search_history" => {
                 let v = entry.single()?;
                 history = match v.to_ascii_uppercase().as_str() {
@@ -353,22 +354,26 @@ pub fn parse_svs_spec(spec: &str) -> Result<(SvsParams, Vec<SvsRuntime>), SpecEr
     }
     // Dimension is not known here; 1 passes the DIM check and leaves the others to the server.
     validate_params_for_annlab(&params, 1).map_err(|e| rejected("spec", e.to_string()))?;
-    let runtimes = if windows.is_empty() {
-        vec![SvsRuntime {
-            search_window_size: None,
-            search_buffer_capacity: capacity,
-            use_search_history: history,
-        }]
-    } else {
-        windows
-            .iter()
-            .map(|&w| SvsRuntime {
-                search_window_size: Some(w),
-                search_buffer_capacity: capacity,
+    // Every window with every capacity; a capacity without a window is kept and, as in Redis,
+    // ignored by the search.
+    let windows: Vec<Option<usize>> = match windows.is_empty() {
+        true => vec![None],
+        false => windows.into_iter().map(Some).collect(),
+    };
+    let capacities: Vec<Option<usize>> = match capacities.is_empty() {
+        true => vec![None],
+        false => capacities.into_iter().map(Some).collect(),
+    };
+    let runtimes = windows
+        .iter()
+        .flat_map(|&w| {
+            capacities.iter().map(move |&c| SvsRuntime {
+                search_window_size: w,
+                search_buffer_capacity: c,
                 use_search_history: history,
             })
-            .collect()
-    };
+        })
+        .collect();
     Ok((params, runtimes))
 }
 
@@ -591,6 +596,22 @@ mod tests {
             "REDUCE is irrelevant when compression is not of type LeanVec"
         );
         assert!(parse_svs_spec("compression=globalsq8").is_ok());
-        assert!(parse_svs_spec("search_buffer_capacity=10/20").is_err());
+        // A capacity sweep pairs every window with every capacity.
+        let (_, rt) =
+            parse_svs_spec("search_window_size=10/20,search_buffer_capacity=30/40").unwrap();
+        let pairs: Vec<_> = rt
+            .iter()
+            .map(|r| (r.search_window_size, r.search_buffer_capacity))
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![
+                (Some(10), Some(30)),
+                (Some(10), Some(40)),
+                (Some(20), Some(30)),
+                (Some(20), Some(40))
+            ]
+        );
+        assert!(parse_svs_spec("search_buffer_capacity=10/x").is_err());
     }
 }
