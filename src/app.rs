@@ -3,13 +3,25 @@
 use leptos::prelude::*;
 
 use crate::components::{
-    build_panel::BuildPanel, common_params::CommonParams, data_panel::DataPanel,
-    error_banner::ErrorBanner, export_panel::ExportPanel, memory_chart::MemoryChart,
-    params_hnsw::ParamsHnsw, params_svs::ParamsSvs, query_explorer::QueryExplorer,
-    results_table::ResultsTable, sweep_plot::SweepPlot,
+    build_panel::BuildPanel,
+    common_params::CommonParams,
+    data_panel::DataPanel,
+    decide_panel::{AdvisorPanel, GoNoGoPanel, OptimizerPanel},
+    error_banner::ErrorBanner,
+    export_panel::ExportPanel,
+    grid_form::GridPanel,
+    grid_table::GridTable,
+    memory_chart::MemoryChart,
+    params_hnsw::ParamsHnsw,
+    params_svs::ParamsSvs,
+    pareto_chart::ParetoChart,
+    query_explorer::QueryExplorer,
+    results_table::ResultsTable,
+    sweep_plot::SweepPlot,
 };
 use crate::state::AppState;
 use crate::worker_bridge::WorkerBridge;
+use annlab_protocol::decide::pareto::Objective;
 
 /// Quiet time after the last input change before queries and ground truth are prepared.
 const PREPARE_AFTER: std::time::Duration = std::time::Duration::from_millis(400);
@@ -75,6 +87,17 @@ pub fn App() -> impl IntoView {
                     <SweepPlot/>
                 </div>
                 <QueryExplorer/>
+            </section>
+            <section class="explore" aria-label="Grid and decision">
+                <GridPanel/>
+                <GridTable/>
+                <div class="charts">
+                    <ParetoChart objective=Objective::QpsHigher/>
+                    <ParetoChart objective=Objective::MemoryLower/>
+                </div>
+                <OptimizerPanel/>
+                <GoNoGoPanel/>
+                <AdvisorPanel/>
                 <ExportPanel/>
             </section>
         </main>

@@ -15,6 +15,7 @@
 pub mod app;
 pub mod browser_io;
 pub mod components;
+pub mod explore;
 pub mod plan_export;
 pub mod state;
 pub mod worker_bridge;

@@ -116,6 +116,19 @@ pub fn compare_report(state: &AppState) -> Option<CompareReport> {
 
 /// The plan for the current runs and facts (tracked).
 pub fn plan_state(state: &AppState) -> PlanState {
+    // A grid's choice (the optimizer's, or a clicked point) wins over the single comparison.
+    let metric = state.forms.common.with(|c| c.metric);
+    if let Some((report, built, svs_point, _)) = state.explore.plan_pair(metric) {
+        let form = state.forms.production.get();
+        return match plan_input_with(&report, &built, &form, Some((1, svs_point + 1))) {
+            Ok(input) => match annlab_export::build_bundle(&input) {
+                Ok(bundle) => PlanState::Ready(bundle),
+                Err(e) => PlanState::Invalid(vec![e.to_string()]),
+            },
+            Err(PlanError::Unavailable(why)) => PlanState::Unavailable(why),
+            Err(PlanError::Invalid(messages)) => PlanState::Invalid(messages),
+        };
+    }
     let Some(report) = compare_report(state) else {
         return PlanState::Unavailable("Build both indexes to get a migration plan.".into());
     };
@@ -202,7 +215,20 @@ pub fn plan_input(
     built: &BuiltSpecs,
     form: &ProductionForm,
 ) -> Result<PlanInput, PlanError> {
-    let facts = form.facts().map_err(PlanError::Invalid)?;
+    plan_input_with(report, built, form, None)
+}
+
+/// [`plan_input`] exporting the SVS point `export_point` (run, point, both 1-based among the
+/// SVS runs) instead of the fastest
+/// one that reaches the recall threshold (a grid's chosen point).
+pub fn plan_input_with(
+    report: &CompareReport,
+    built: &BuiltSpecs,
+    form: &ProductionForm,
+    export_point: Option<(usize, usize)>,
+) -> Result<PlanInput, PlanError> {
+    let mut facts = form.facts().map_err(PlanError::Invalid)?;
+    facts.export_point = export_point;
     let specs = run_specs(report, built);
     let measured = Measured {
         report,

@@ -597,6 +597,8 @@ pub struct AppState {
     pub forms: FormsModel,
     pub runs: RunsModel,
     pub errors: ErrorsModel,
+    /// The grid explorer (grids, imports and the decision views).
+    pub explore: crate::explore::ExploreModel,
     /// Whether anything loads, prepares or builds (changes at starts and ends only).
     pub busy: Memo<bool>,
 }
@@ -619,7 +621,10 @@ impl AppState {
         let data = DataModel::new();
         let runs = RunsModel::new();
         let loading = data.loading;
-        let busy = Memo::new(move |_| runs.is_busy() || loading.with(Option::is_some));
+        let explore = crate::explore::ExploreModel::new();
+        let busy = Memo::new(move |_| {
+            runs.is_busy() || loading.with(Option::is_some) || explore.running()
+        });
         Self {
             data,
             forms: FormsModel::new(),
@@ -627,6 +632,7 @@ impl AppState {
             errors: ErrorsModel {
                 list: RwSignal::new(Vec::new()),
             },
+            explore,
             busy,
         }
     }
@@ -641,13 +647,23 @@ impl AppState {
             ViewUpdate::BaseReplaced(dataset) => {
                 self.forms.suggest_metric(dataset.summary.suggested_metric);
                 self.runs.reset();
+                self.explore.reset();
                 self.data.replace_base(*dataset);
             }
             ViewUpdate::QueryFile(f) => self.data.query_file.set(f),
             ViewUpdate::TruthFile(f) => self.data.truth_file.set(f),
-            ViewUpdate::Eval(e) => self.runs.eval.set(e),
+            ViewUpdate::Eval(e) => {
+                self.explore.eval_prepared(e.as_ref());
+                self.runs.eval.set(e);
+            }
             ViewUpdate::BuildWall(s) => self.runs.build_wall_seconds.set(s),
             ViewUpdate::AllBuilt(s) => self.runs.both_built_seconds.set(s),
+            ViewUpdate::GridConfig {
+                index,
+                state,
+                reused,
+            } => self.explore.set_config(index, state, reused),
+            ViewUpdate::Grid(p) => self.explore.progress.set(Some(p)),
             ViewUpdate::Error(message) => self.errors.push(message),
             ViewUpdate::Warn(message) => {
                 leptos::logging::warn!("annlab: {message}");

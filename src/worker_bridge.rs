@@ -479,6 +479,60 @@ impl WorkerBridge {
         }
     }
 
+    /// Expands the grid form (with `annlab_protocol::decide::grid`) and runs it as a queue;
+    /// configurations built before on the same data are reused.
+    pub fn run_grid(self, state: AppState) {
+        let common = match crate::state::validate_common(&state.forms.common.get_untracked()) {
+            Ok(c) => c,
+            Err(errors) => {
+                let texts: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+                state.push_error(format!("Fix the parameters first: {}", texts.join("; ")));
+                return;
+            }
+        };
+        let configs = match state
+            .explore
+            .form
+            .with_untracked(|f| f.configs(common.element_type))
+        {
+            Ok(c) => c,
+            Err(e) => {
+                state.push_error(e);
+                return;
+            }
+        };
+        let Some(dim) = state.data.dim_untracked() else {
+            state.push_error("Load vectors first: pick a sample or drop a file.");
+            return;
+        };
+        if state.busy.get_untracked() {
+            return;
+        }
+        let rows = state
+            .data
+            .dataset
+            .with_untracked(|d| d.as_ref().map_or(0, |d| d.summary.rows));
+        // n and queries are the prepared set's; until it is prepared, the file's rows.
+        let dataset = annlab_protocol::report::DatasetInfo {
+            n: state
+                .runs
+                .eval
+                .with_untracked(|e| e.as_ref().map_or(rows, |e| e.n)),
+            dim,
+            metric: common.metric.lower_name().to_string(),
+            queries: common.queries,
+            k: common.k,
+        };
+        state.explore.start(&configs, dataset);
+        let event = Event::Grid {
+            settings: settings(&common),
+            configs,
+        };
+        if !self.dispatch(event) {
+            state.push_error("The workers are not ready yet; try again.");
+        }
+    }
+
     /// Cancels a build: terminates the busy workers and starts fresh ones.
     pub fn cancel(self) {
         self.dispatch(Event::Cancel);

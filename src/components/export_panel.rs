@@ -98,6 +98,17 @@ pub fn ExportPanel() -> impl IntoView {
                  migration and validation scripts and a vector-db-benchmark experiment, for the \
                  fastest SVS-VAMANA setting with recall ≥ 0.9 against HNSW."
             </p>
+            {move || {
+                let metric = state.forms.common.with(|c| c.metric);
+                state.explore.plan_pair(metric).map(|(_, _, _, label)| {
+                    view! {
+                        <p class="plan-source" data-testid="plan-source">
+                            "The plan uses the grid's choice: " <strong>{label}</strong>
+                            " (the optimizer's per algorithm, or the point you clicked)."
+                        </p>
+                    }
+                })
+            }}
             <fieldset class="facts">
                 <legend>"Production facts"</legend>
                 <div class="facts-grid">

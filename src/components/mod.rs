@@ -4,12 +4,16 @@
 pub mod build_panel;
 pub mod common_params;
 pub mod data_panel;
+pub mod decide_panel;
 pub mod error_banner;
 pub mod export_panel;
 pub mod field;
+pub mod grid_form;
+pub mod grid_table;
 pub mod memory_chart;
 pub mod params_hnsw;
 pub mod params_svs;
+pub mod pareto_chart;
 pub mod query_explorer;
 pub mod results_table;
 pub mod sweep_plot;

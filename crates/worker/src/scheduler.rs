@@ -15,6 +15,11 @@
 //!   until HNSW is built; a lost helper's share goes back to the SVS worker;
 //! - cancelling terminates the busy workers and starts fresh ones; a crash fails the jobs of
 //!   the crashed worker and restarts it.
+//! - a grid is a queue of configurations, each with its own state in the view
+//!   ([`ViewUpdate::GridConfig`]) and an overall progress with an ETA ([`ViewUpdate::Grid`]);
+//!   results stream as each configuration finishes, a cancelled grid keeps what it finished,
+//!   and a configuration already built on the same data and settings (same key) is reused,
+//!   not built again.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -28,7 +33,8 @@ use annlab_protocol::worker::{
 };
 
 use crate::view::{
-    eta_seconds, DatasetView, EvalView, IndexKind, LoadedFile, Progress, RunState, TruthStatus,
+    eta_seconds, DatasetView, EvalView, GridProgress, IndexKind, LoadedFile, Progress, RunState,
+    TruthStatus,
 };
 
 /// A job id, chosen by the scheduler and echoed by every worker event of the job.
@@ -98,6 +104,16 @@ pub struct BuildJob {
     pub spec: IndexSpec,
 }
 
+/// One configuration of a grid. `key` names the build (for example
+/// `annlab_protocol::decide::grid::spec_key`): a configuration whose key was already built on
+/// the same prepared data is reused, not built again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridConfig {
+    pub kind: IndexKind,
+    pub spec: IndexSpec,
+    pub key: String,
+}
+
 /// The specs a fresh worker warms up with (the form's current ones).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WarmUpSpecs {
@@ -159,6 +175,11 @@ pub enum Event<B> {
     Build {
         settings: EvalSettings,
         builds: Vec<BuildJob>,
+    },
+    /// Run a grid: every configuration not built before on this data, as a queue.
+    Grid {
+        settings: EvalSettings,
+        configs: Vec<GridConfig>,
     },
     Cancel,
     /// An event of `job` from worker `from`, with the buffers its slots name.
@@ -265,6 +286,15 @@ pub enum ViewUpdate {
     BuildWall(Option<f64>),
     /// Seconds from the click until the builds of the round were built.
     AllBuilt(Option<f64>),
+    /// Configuration `index` of the grid (in the order of [`Event::Grid`]): `Idle` while
+    /// queued; `reused` when its result came from an earlier build of the same key.
+    GridConfig {
+        index: usize,
+        state: RunState,
+        reused: bool,
+    },
+    /// The grid's overall progress (and, once it ended, its wall time).
+    Grid(GridProgress),
     Error(String),
     /// Worth a line in the console, not the banner.
     Warn(String),
@@ -311,11 +341,27 @@ struct Preparing {
     k: usize,
 }
 
+/// A build of the queue, and its grid configuration if it belongs to a grid.
+struct Queued {
+    job: BuildJob,
+    slot: Option<usize>,
+}
+
 /// A build queue waiting for (or using) a prepared evaluation set.
 struct Pending {
-    queue: VecDeque<BuildJob>,
-    /// The builds of the round that runs now.
-    round: Vec<IndexKind>,
+    queue: VecDeque<Queued>,
+    /// The builds of the round that runs now (and their grid slots).
+    round: Vec<(IndexKind, Option<usize>)>,
+    started_ms: f64,
+}
+
+/// The grid that runs now.
+struct GridRun {
+    /// Per configuration: its cache key (data + build).
+    keys: Vec<String>,
+    /// Configurations waiting for an earlier one of the same key in this grid.
+    followers: HashMap<usize, Vec<usize>>,
+    progress: GridProgress,
     started_ms: f64,
 }
 
@@ -347,6 +393,9 @@ pub struct Scheduler<B> {
     standby: Vec<usize>,
     /// Helpers started (and warmed up) ahead of a build that no build has used yet.
     warm_helpers: Vec<usize>,
+    grid: Option<GridRun>,
+    /// Finished grid configurations by key (data + build), for the next grids on this data.
+    built_configs: HashMap<String, Arc<RunOutcome>>,
     // What the view shows, as far as scheduling depends on it.
     runs: [RunState; 2],
     loading: bool,
@@ -396,6 +445,8 @@ impl<B: HeldBuffer> Scheduler<B> {
             built_count: 0,
             standby: Vec::new(),
             warm_helpers: Vec::new(),
+            grid: None,
+            built_configs: HashMap::new(),
             runs: [RunState::Idle, RunState::Idle],
             loading: false,
             preparing_shown: false,
@@ -434,7 +485,14 @@ impl<B: HeldBuffer> Scheduler<B> {
             } => self.load_file(name, role, bytes, titles),
             Event::ClearFile(role) => self.clear_file(role),
             Event::PrepareAhead(settings) => self.prepare_ahead(&settings),
-            Event::Build { settings, builds } => self.build(&settings, builds),
+            Event::Build { settings, builds } => {
+                let queue = builds
+                    .into_iter()
+                    .map(|job| Queued { job, slot: None })
+                    .collect();
+                self.build(&settings, queue);
+            }
+            Event::Grid { settings, configs } => self.grid(&settings, configs),
             Event::Cancel => self.cancel(),
             Event::FromWorker {
                 from,
@@ -479,9 +537,99 @@ impl<B: HeldBuffer> Scheduler<B> {
         &self.runs[idx(kind)]
     }
 
+    /// The grid configuration `kind`'s worker builds in this round, if any.
+    fn grid_slot(&self, kind: IndexKind) -> Option<usize> {
+        self.pending
+            .as_ref()?
+            .round
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .and_then(|(_, slot)| *slot)
+    }
+
+    /// Sets `kind`'s run; a grid configuration's run goes to its row of the grid instead of
+    /// the comparison's panel.
     fn set_run(&mut self, kind: IndexKind, state: RunState) {
         self.runs[idx(kind)] = state.clone();
-        self.view(ViewUpdate::Run(kind, state));
+        match self.grid_slot(kind) {
+            Some(index) => self.set_config(index, state, false),
+            // A grid waiting for its data: the comparison's panel is not touched.
+            None if self.grid.is_some() => {}
+            None => self.view(ViewUpdate::Run(kind, state)),
+        }
+    }
+
+    /// Shows configuration `index`'s state; an ended one counts in the grid's progress, and a
+    /// finished one is kept for later grids (and given to its followers).
+    fn set_config(&mut self, index: usize, state: RunState, reused: bool) {
+        let ended = matches!(
+            state,
+            RunState::Done(_) | RunState::Failed(_) | RunState::Cancelled
+        );
+        let mut followers = Vec::new();
+        if let Some(grid) = self.grid.as_mut() {
+            if ended {
+                let p = &mut grid.progress;
+                match &state {
+                    RunState::Done(outcome) => {
+                        if reused {
+                            p.reused += 1;
+                        } else {
+                            p.built += 1;
+                            if let Some(key) = grid.keys.get(index) {
+                                self.built_configs.insert(key.clone(), outcome.clone());
+                            }
+                        }
+                    }
+                    RunState::Failed(_) => p.failed += 1,
+                    _ => p.cancelled += 1,
+                }
+                if !reused {
+                    followers = grid.followers.remove(&index).unwrap_or_default();
+                }
+            }
+        }
+        self.view(ViewUpdate::GridConfig {
+            index,
+            state: state.clone(),
+            reused,
+        });
+        for f in followers {
+            let follow = match &state {
+                RunState::Done(o) => RunState::Done(o.clone()),
+                other => other.clone(),
+            };
+            self.set_config(f, follow, matches!(state, RunState::Done(_)));
+        }
+        if ended {
+            self.grid_progress();
+        }
+    }
+
+    /// Shows the grid's progress, with the ETA of what is left at the rate of the builds
+    /// that ended so far.
+    fn grid_progress(&mut self) {
+        let now = self.now_ms;
+        let Some(grid) = self.grid.as_mut() else {
+            return;
+        };
+        let p = &mut grid.progress;
+        let to_build = p.total.saturating_sub(p.reused);
+        let ended = p.built + p.failed + p.cancelled;
+        p.eta_seconds = eta_seconds((now - grid.started_ms) / 1000.0, ended, to_build);
+        let p = p.clone();
+        self.view(ViewUpdate::Grid(p));
+    }
+
+    /// Ends the grid: its wall time from the click, and what it finished.
+    fn end_grid(&mut self) {
+        let Some(mut grid) = self.grid.take() else {
+            return;
+        };
+        grid.progress.eta_seconds = None;
+        grid.progress.running = false;
+        grid.progress.wall_seconds = Some((self.now_ms - grid.started_ms) / 1000.0);
+        self.view(ViewUpdate::Grid(grid.progress));
     }
 
     fn set_loading(&mut self, p: Option<Progress>) {
@@ -843,7 +991,68 @@ impl<B: HeldBuffer> Scheduler<B> {
 
     // ---- builds ---------------------------------------------------------------------------
 
-    fn build(&mut self, s: &EvalSettings, builds: Vec<BuildJob>) {
+    /// Queues a grid: configurations built before on the same data (or twice in this grid)
+    /// are not built again.
+    fn grid(&mut self, s: &EvalSettings, configs: Vec<GridConfig>) {
+        if self.base.is_none() {
+            self.error(LOAD_FIRST);
+            return;
+        }
+        if self.busy() || self.grid.is_some() || configs.is_empty() {
+            return;
+        }
+        let data = self.prepare_key(s);
+        let keys: Vec<String> = configs
+            .iter()
+            .map(|c| format!("{data}#{}", c.key))
+            .collect();
+        self.grid = Some(GridRun {
+            keys: keys.clone(),
+            followers: HashMap::new(),
+            progress: GridProgress {
+                total: configs.len(),
+                running: true,
+                ..GridProgress::default()
+            },
+            started_ms: self.now_ms,
+        });
+        let mut queue = Vec::new();
+        let mut first_of: HashMap<&str, usize> = HashMap::new();
+        for (index, config) in configs.into_iter().enumerate() {
+            let key = keys[index].as_str();
+            if let Some(outcome) = self.built_configs.get(key).cloned() {
+                self.set_config(index, RunState::Done(outcome), true);
+                continue;
+            }
+            self.view(ViewUpdate::GridConfig {
+                index,
+                state: RunState::Idle,
+                reused: false,
+            });
+            if let Some(&leader) = first_of.get(key) {
+                if let Some(grid) = self.grid.as_mut() {
+                    grid.followers.entry(leader).or_default().push(index);
+                }
+                continue;
+            }
+            first_of.insert(key, index);
+            queue.push(Queued {
+                job: BuildJob {
+                    kind: config.kind,
+                    spec: config.spec,
+                },
+                slot: Some(index),
+            });
+        }
+        self.grid_progress();
+        if queue.is_empty() {
+            self.end_grid();
+            return;
+        }
+        self.build(s, queue);
+    }
+
+    fn build(&mut self, s: &EvalSettings, builds: Vec<Queued>) {
         if self.base.is_none() {
             self.error(LOAD_FIRST);
             return;
@@ -851,10 +1060,12 @@ impl<B: HeldBuffer> Scheduler<B> {
         if self.busy() || builds.is_empty() {
             return;
         }
-        self.view(ViewUpdate::BuildWall(None));
+        if self.grid.is_none() {
+            self.view(ViewUpdate::BuildWall(None));
+        }
         let kinds: Vec<IndexKind> = IndexKind::BOTH
             .into_iter()
-            .filter(|k| builds.iter().any(|b| b.kind == *k))
+            .filter(|k| builds.iter().any(|b| b.job.kind == *k))
             .collect();
         self.pending = Some(Pending {
             queue: builds.into(),
@@ -867,6 +1078,7 @@ impl<B: HeldBuffer> Scheduler<B> {
             return;
         }
         for &kind in &kinds {
+            // (A grid's rows stay queued: `set_run` leaves the comparison's panel alone.)
             self.set_run(kind, RunState::Preparing);
         }
         self.set_preparing(Some(progress("queries", 0, 1)));
@@ -876,10 +1088,7 @@ impl<B: HeldBuffer> Scheduler<B> {
         }
         if let Err(e) = self.send_prepare(s) {
             self.set_preparing(None);
-            for &kind in &kinds {
-                self.set_run(kind, RunState::Failed(e.clone()));
-            }
-            self.pending = None;
+            self.fail_pending(&e);
             self.error(e);
         }
     }
@@ -891,14 +1100,20 @@ impl<B: HeldBuffer> Scheduler<B> {
         else {
             return;
         };
-        let mut round: Vec<BuildJob> = Vec::new();
-        while let Some(next) = pending.queue.front() {
-            if round.iter().any(|b| b.kind == next.kind) {
-                break;
-            }
-            round.extend(pending.queue.pop_front());
+        // The first build of each kind, in queue order: a grid's HNSW and SVS configurations
+        // build side by side until one kind runs out.
+        let mut firsts: Vec<usize> = IndexKind::BOTH
+            .into_iter()
+            .filter_map(|kind| pending.queue.iter().position(|q| q.job.kind == kind))
+            .collect();
+        firsts.sort_unstable();
+        let mut round: Vec<Queued> = Vec::new();
+        for pos in firsts.into_iter().rev() {
+            round.extend(pending.queue.remove(pos));
         }
-        pending.round = round.iter().map(|b| b.kind).collect();
+        round.reverse();
+        pending.round = round.iter().map(|q| (q.job.kind, q.slot)).collect();
+        let round: Vec<BuildJob> = round.into_iter().map(|q| q.job).collect();
         let eval = prepared.eval.clone();
         let base = Held {
             buffer: prepared.base.buffer.clone(),
@@ -947,7 +1162,9 @@ impl<B: HeldBuffer> Scheduler<B> {
         self.built.clear();
         self.measuring = None;
         self.built_count = 0;
-        self.view(ViewUpdate::AllBuilt(None));
+        if self.grid.is_none() {
+            self.view(ViewUpdate::AllBuilt(None));
+        }
         self.take_warm_helpers();
         let init = runs.iter().find_map(|(_, r)| match &r.spec {
             IndexSpec::Svs { .. } => Some(HelperRequest::Init {
@@ -1038,11 +1255,12 @@ impl<B: HeldBuffer> Scheduler<B> {
         if self.runs.iter().any(RunState::is_busy) {
             return;
         }
+        // A grid's pairs are not a comparison: no recall against HNSW.
         let outcomes = (
             self.run(IndexKind::Hnsw).outcome(),
             self.run(IndexKind::Svs).outcome(),
         );
-        if let (Some(h), Some(s)) = outcomes {
+        if let (Some(h), Some(s), None) = (outcomes.0, outcomes.1, self.grid.as_ref()) {
             if s.report.search.iter().all(|p| p.recall_vs_hnsw.is_none()) {
                 let k = self.prepared.as_ref().map_or(10, |p| p.k);
                 let mut outcomes: Vec<RunOutcome> = vec![(*h).clone(), (*s).clone()];
@@ -1059,8 +1277,12 @@ impl<B: HeldBuffer> Scheduler<B> {
             return;
         }
         if let Some(p) = self.pending.take() {
-            let seconds = (self.now_ms - p.started_ms) / 1000.0;
-            self.view(ViewUpdate::BuildWall(Some(seconds)));
+            if self.grid.is_some() {
+                self.end_grid();
+            } else {
+                let seconds = (self.now_ms - p.started_ms) / 1000.0;
+                self.view(ViewUpdate::BuildWall(Some(seconds)));
+            }
         }
     }
 
@@ -1075,7 +1297,14 @@ impl<B: HeldBuffer> Scheduler<B> {
                 self.set_run(kind, RunState::Cancelled);
             }
         }
-        self.pending = None;
+        // A cancelled grid keeps what it finished; the rest is cancelled.
+        // (Each queued configuration passes its state on to its followers.)
+        if let Some(p) = self.pending.take() {
+            for index in p.queue.iter().filter_map(|q| q.slot) {
+                self.set_config(index, RunState::Cancelled, false);
+            }
+        }
+        self.end_grid();
         self.phase_started.clear();
         self.built.clear();
         self.measuring = None;
@@ -1118,6 +1347,7 @@ impl<B: HeldBuffer> Scheduler<B> {
                         self.queries = None;
                         self.truth = None;
                         self.runs = [RunState::Idle, RunState::Idle];
+                        self.built_configs.clear();
                         let titles = texts.map(Arc::new).or(self.pending_titles.take());
                         self.view(ViewUpdate::BaseReplaced(Box::new(DatasetView {
                             name,
@@ -1213,6 +1443,7 @@ impl<B: HeldBuffer> Scheduler<B> {
                     self.built.push(kind);
                     self.built_count += 1;
                     let round = self.pending.as_ref().map(|p| (p.round.len(), p.started_ms));
+                    let round = round.filter(|_| self.grid.is_none());
                     if let Some((_, started)) = round.filter(|(len, _)| *len == self.built_count) {
                         let seconds = (self.now_ms - started) / 1000.0;
                         self.view(ViewUpdate::AllBuilt(Some(seconds)));
@@ -1263,13 +1494,29 @@ impl<B: HeldBuffer> Scheduler<B> {
         }
     }
 
-    /// A preparation a build waited for failed: the build fails.
+    /// A preparation a build waited for failed: the build (or every configuration of the
+    /// grid still waiting) fails.
     fn fail_pending(&mut self, message: &str) {
-        if let Some(p) = self.pending.take() {
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        let failed = RunState::Failed(message.to_string());
+        if self.grid.is_some() {
             for kind in IndexKind::BOTH {
-                if p.queue.iter().any(|b| b.kind == kind) || p.round.contains(&kind) {
-                    self.set_run(kind, RunState::Failed(message.to_string()));
+                if self.runs[idx(kind)].is_busy() {
+                    self.runs[idx(kind)] = failed.clone();
                 }
+            }
+            for index in p.queue.iter().filter_map(|q| q.slot) {
+                self.set_config(index, failed.clone(), false);
+            }
+            self.end_grid();
+            return;
+        }
+        for kind in IndexKind::BOTH {
+            let queued = p.queue.iter().any(|q| q.job.kind == kind);
+            if queued || p.round.iter().any(|(k, _)| *k == kind) {
+                self.set_run(kind, failed.clone());
             }
         }
     }
@@ -1989,6 +2236,345 @@ mod tests {
         }
         assert_eq!(rounds, 2);
         assert_eq!(hnsw_specs, vec![hnsw_spec(10), hnsw_spec(77)]);
+    }
+
+    // ---- grids ------------------------------------------------------------------------------
+
+    fn grid_configs(hnsw: &[usize], svs: usize) -> Vec<GridConfig> {
+        let mut configs: Vec<GridConfig> = hnsw
+            .iter()
+            .map(|&ef| GridConfig {
+                kind: IndexKind::Hnsw,
+                spec: hnsw_spec(ef),
+                key: format!("hnsw ef={ef}"),
+            })
+            .collect();
+        configs.extend((0..svs).map(|i| GridConfig {
+            kind: IndexKind::Svs,
+            spec: svs_spec(),
+            key: format!("svs {i}"),
+        }));
+        configs
+    }
+
+    fn grid_settings(seed: u64) -> EvalSettings {
+        EvalSettings { seed, ..settings() }
+    }
+
+    /// `cmds`, followed by the answer to the preparation they asked for (if any).
+    fn prepared(page: &mut Page, cmds: &Cmds) -> Cmds {
+        let mut all = cmds.clone();
+        let Some(prepare) = posts(cmds)
+            .into_iter()
+            .find(|p| {
+                matches!(
+                    p,
+                    Post::Data {
+                        request: DataRequest::Prepare { .. },
+                        ..
+                    }
+                )
+            })
+            .map(Post::job)
+        else {
+            return all;
+        };
+        let event = WorkerEvent::Prepared {
+            base: MatrixRef {
+                rows: 17,
+                dim: 4,
+                slot: 0,
+            },
+            queries: MatrixRef {
+                rows: 3,
+                dim: 4,
+                slot: 1,
+            },
+            truth: IdsRef {
+                rows: 3,
+                k: 2,
+                slot: 2,
+            },
+            query_rows: Some(vec![0, 1, 2]),
+            base_rows: (3..20).collect(),
+            dropped_rows: Default::default(),
+            ground_truth_seconds: 0.1,
+        };
+        let buffers = vec![Buf(vec![]), Buf(vec![]), Buf(vec![0, 1, 1, 2, 2, 3])];
+        all.extend(page.reply_with(WorkerId::Data, prepare, event, buffers));
+        all
+    }
+
+    /// Loads a base and starts a grid: the commands of its first round.
+    fn start_grid(configs: Vec<GridConfig>) -> (Page, Cmds) {
+        let (mut page, _) = Page::new(NO_HELPERS);
+        let (job, _) = page.load("a.npy");
+        page.parsed(job, "a.npy");
+        let cmds = page.ev(Event::Grid {
+            settings: grid_settings(1),
+            configs,
+        });
+        let cmds = prepared(&mut page, &cmds);
+        (page, cmds)
+    }
+
+    /// Builds and measures the round `cmds` started; every command of it, in order.
+    fn finish_round(page: &mut Page, cmds: &Cmds) -> Cmds {
+        let mut all = Vec::new();
+        for kind in IndexKind::BOTH {
+            let run = posts(cmds).into_iter().find_map(|p| match p {
+                Post::Index {
+                    kind: k,
+                    job,
+                    request: IndexRequest::Run(_),
+                    ..
+                } if *k == kind => Some(*job),
+                _ => None,
+            });
+            if let Some(job) = run {
+                all.extend(page.reply(
+                    WorkerId::Index(kind),
+                    job,
+                    WorkerEvent::Built { build_seconds: 1.0 },
+                ));
+            }
+        }
+        while let Some((kind, job)) = measures(&all).into_iter().find(|(kind, job)| {
+            !all.iter().any(|c| {
+                matches!(c, Command::UpdateView(ViewUpdate::GridConfig { state: RunState::Done(o), .. })
+                    if o.report.notes == vec![format!("{kind:?} {job}")])
+            })
+        }) {
+            let mut report = report(match kind {
+                IndexKind::Hnsw => Algorithm::Hnsw,
+                IndexKind::Svs => Algorithm::SvsVamana,
+            });
+            // Tags the outcome with its job, to tell measured from still to measure.
+            report.notes = vec![format!("{kind:?} {job}")];
+            let event = WorkerEvent::RunFinished {
+                report,
+                results: vec![vec![vec![0, 1], vec![1, 2], vec![2, 3]]],
+            };
+            all.extend(page.reply(WorkerId::Index(kind), job, event));
+        }
+        all
+    }
+
+    /// Runs rounds until the grid ends; every command after the first round's start.
+    fn finish_grid(page: &mut Page, mut cmds: Cmds) -> Cmds {
+        let mut all = Vec::new();
+        for _ in 0..20 {
+            cmds = finish_round(page, &cmds);
+            all.extend(cmds.iter().cloned());
+            if grid_ended(&cmds).is_some() {
+                return all;
+            }
+        }
+        panic!("the grid did not end: {all:#?}")
+    }
+
+    fn grid_ended(cmds: &Cmds) -> Option<GridProgress> {
+        views(cmds).into_iter().find_map(|v| match v {
+            ViewUpdate::Grid(p) if p.wall_seconds.is_some() => Some(p.clone()),
+            _ => None,
+        })
+    }
+
+    /// The last state shown per grid configuration, and whether it was reused.
+    fn config_states(cmds: &Cmds) -> HashMap<usize, (RunState, bool)> {
+        let mut states = HashMap::new();
+        for v in views(cmds) {
+            if let ViewUpdate::GridConfig {
+                index,
+                state,
+                reused,
+            } = v
+            {
+                states.insert(*index, (state.clone(), *reused));
+            }
+        }
+        states
+    }
+
+    fn run_specs(cmds: &Cmds) -> Vec<IndexSpec> {
+        posts(cmds)
+            .into_iter()
+            .filter_map(|p| match p {
+                Post::Index {
+                    request: IndexRequest::Run(r),
+                    ..
+                } => Some(r.spec.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_grid_runs_as_a_queue_with_a_state_per_config() {
+        let (mut page, cmds) = start_grid(grid_configs(&[10, 20, 30], 2));
+        // Every configuration is queued in the view; the comparison's panel is not touched.
+        let first = config_states(&cmds);
+        assert!(run_views(&cmds, IndexKind::Hnsw).is_empty());
+        // The first round builds one HNSW and one SVS configuration side by side.
+        assert_eq!(run_specs(&cmds), vec![hnsw_spec(10), svs_spec()]);
+        assert!(matches!(first[&0].0, RunState::Running(_)));
+        assert!(matches!(first[&3].0, RunState::Running(_)));
+        assert_eq!(first[&1].0, RunState::Idle);
+        let progress = WorkerEvent::Progress {
+            phase: "insert".into(),
+            done: 1,
+            total: 4,
+        };
+        let hnsw = run_job(&cmds, IndexKind::Hnsw);
+        let p = page.reply(HNSW, hnsw, progress);
+        assert!(matches!(
+            views(&p)[..],
+            [ViewUpdate::GridConfig {
+                index: 0,
+                state: RunState::Running(_),
+                reused: false
+            }]
+        ));
+        let rest = finish_grid(&mut page, cmds);
+        let states = config_states(&rest);
+        assert_eq!(states.len(), 5);
+        assert!(states
+            .values()
+            .all(|(s, reused)| matches!(s, RunState::Done(_)) && !reused));
+        assert!(run_views(&rest, IndexKind::Hnsw).is_empty());
+        assert!(run_views(&rest, IndexKind::Svs).is_empty());
+        assert!(!views(&rest)
+            .iter()
+            .any(|v| matches!(v, ViewUpdate::BuildWall(_) | ViewUpdate::AllBuilt(_))));
+        let end = grid_ended(&rest).unwrap();
+        assert_eq!((end.total, end.built, end.reused), (5, 5, 0));
+        assert!(!end.running);
+        assert!(!page.s.busy());
+        // A grid's pairs are no comparison: no recall against HNSW.
+        for (state, _) in states.values() {
+            let RunState::Done(o) = state else {
+                unreachable!()
+            };
+            assert!(o.report.search[0].recall_vs_hnsw.is_none());
+        }
+    }
+
+    #[test]
+    fn a_grid_shows_an_overall_eta() {
+        let (mut page, cmds) = start_grid(grid_configs(&[10, 20], 2));
+        let start = views(&cmds)
+            .into_iter()
+            .find_map(|v| match v {
+                ViewUpdate::Grid(p) => Some(p.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(
+            (start.total, start.ended(), start.eta_seconds),
+            (4, 0, None)
+        );
+        assert!(start.running);
+        // Clock: 10 ms per event; the first round ends after a few events.
+        page.now += 1000.0;
+        let round = finish_round(&mut page, &cmds);
+        let last = views(&round)
+            .into_iter()
+            .filter_map(|v| match v {
+                ViewUpdate::Grid(p) => Some(p.clone()),
+                _ => None,
+            })
+            .last()
+            .unwrap();
+        assert_eq!(last.built, 2);
+        // Two of four ended: the other two take as long again.
+        let elapsed = (page.now - 20.0) / 1000.0;
+        let eta = last.eta_seconds.unwrap();
+        assert!((eta - elapsed).abs() < 0.05, "eta {eta}, elapsed {elapsed}");
+    }
+
+    #[test]
+    fn grid_results_stream_as_each_config_finishes() {
+        let (mut page, cmds) = start_grid(grid_configs(&[10, 20], 0));
+        // HNSW only: one build per round; the first result shows before the grid ends.
+        let round = finish_round(&mut page, &cmds);
+        let states = config_states(&round);
+        assert!(matches!(states[&0].0, RunState::Done(_)));
+        assert!(grid_ended(&round).is_none());
+        assert_eq!(run_specs(&round), vec![hnsw_spec(20)]);
+        assert!(matches!(config_states(&round)[&1].0, RunState::Running(_)));
+    }
+
+    #[test]
+    fn a_cancelled_grid_keeps_what_it_finished() {
+        let (mut page, cmds) = start_grid(grid_configs(&[10, 20, 30], 1));
+        let round = finish_round(&mut page, &cmds);
+        let running = run_job(&round, IndexKind::Hnsw);
+        let cmds = page.ev(Event::Cancel);
+        let states = config_states(&cmds);
+        // Only the unfinished ones change: the running one and the queued one.
+        assert_eq!(states[&1].0, RunState::Cancelled);
+        assert_eq!(states[&2].0, RunState::Cancelled);
+        assert!(!states.contains_key(&0) && !states.contains_key(&3));
+        assert!(cmds.contains(&Command::Terminate(HNSW)));
+        let end = grid_ended(&cmds).unwrap();
+        assert_eq!((end.built, end.cancelled, end.total), (2, 2, 4));
+        assert!(!page.s.busy());
+        assert_eq!(
+            page.reply(HNSW, running, finished(Algorithm::Hnsw)),
+            Vec::new()
+        );
+        // What it finished is kept: the same grid again builds only the other two.
+        let cmds = page.ev(Event::Grid {
+            settings: grid_settings(1),
+            configs: grid_configs(&[10, 20, 30], 1),
+        });
+        let states = config_states(&cmds);
+        assert!(states[&0].1 && states[&3].1, "reused");
+        assert_eq!(run_specs(&cmds), vec![hnsw_spec(20)]);
+        let rest = finish_grid(&mut page, cmds);
+        let end = grid_ended(&rest).unwrap();
+        assert_eq!((end.built, end.reused), (2, 2));
+    }
+
+    #[test]
+    fn a_config_built_before_on_the_same_data_and_seed_is_not_built_again() {
+        let (mut page, cmds) = start_grid(grid_configs(&[10, 20], 1));
+        finish_grid(&mut page, cmds);
+        // Same data, same seed: 10 and the SVS config are reused; 40 is new; a config
+        // listed twice in one grid is built once.
+        let mut configs = grid_configs(&[10, 40, 40], 1);
+        configs.swap(2, 3);
+        let cmds = page.ev(Event::Grid {
+            settings: grid_settings(1),
+            configs,
+        });
+        assert!(posts(&cmds).iter().all(|p| !matches!(p, Post::Data { .. })));
+        assert_eq!(run_specs(&cmds), vec![hnsw_spec(40)]);
+        let rest = finish_grid(&mut page, cmds.clone());
+        let mut all = cmds;
+        all.extend(rest);
+        let states = config_states(&all);
+        assert!(states[&0].1 && states[&2].1, "reused: {states:?}");
+        assert!(!states[&1].1 && states[&3].1, "built once: {states:?}");
+        let end = grid_ended(&all).unwrap();
+        assert_eq!((end.built, end.reused, end.total), (1, 3, 4));
+        // Another seed is other data: built again.
+        let cmds = page.ev(Event::Grid {
+            settings: grid_settings(2),
+            configs: grid_configs(&[10], 0),
+        });
+        let cmds = prepared(&mut page, &cmds);
+        assert_eq!(run_specs(&cmds), vec![hnsw_spec(10)]);
+        finish_grid(&mut page, cmds);
+        // A new base forgets every earlier build.
+        let (job, _) = page.load("b.npy");
+        page.parsed(job, "b.npy");
+        let cmds = page.ev(Event::Grid {
+            settings: grid_settings(2),
+            configs: grid_configs(&[10], 0),
+        });
+        let cmds = prepared(&mut page, &cmds);
+        assert_eq!(run_specs(&cmds), vec![hnsw_spec(10)]);
     }
 
     #[test]

@@ -142,3 +142,26 @@ pub enum TruthStatus {
         dropped_rows: DroppedRows,
     },
 }
+
+/// A grid's overall progress: configurations ended so far, and an ETA for the rest.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GridProgress {
+    pub total: usize,
+    /// Built and measured in this grid.
+    pub built: usize,
+    /// Taken from an earlier build of the same configuration on the same data.
+    pub reused: usize,
+    pub failed: usize,
+    pub cancelled: usize,
+    /// Seconds left: the configurations not ended at the mean rate of those that ended.
+    pub eta_seconds: Option<f64>,
+    pub running: bool,
+    /// From the click to the last result, once the grid ended.
+    pub wall_seconds: Option<f64>,
+}
+
+impl GridProgress {
+    pub fn ended(&self) -> usize {
+        self.built + self.reused + self.failed + self.cancelled
+    }
+}
