@@ -10,6 +10,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod capacity;
 pub mod choose;
 pub mod error;
 pub mod facts;
