@@ -29,6 +29,7 @@ enum Command {
     Compare(Box<commands::compare::Args>),
     Memory(commands::memory::Args),
     Assess(Box<commands::assess::Args>),
+    Plan(Box<commands::plan::Args>),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::run(&args),
         Command::Memory(args) => commands::memory::run(&args),
         Command::Assess(args) => commands::assess::run(&args),
+        Command::Plan(args) => commands::plan::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,6 +23,9 @@
 
 use annlab_core::svs::{memory as svs_memory, params as svs_params, SvsParams, Target};
 use annlab_core::ElementType;
+use annlab_protocol::report::{Algorithm, CompareReport};
+use annlab_protocol::runner::hnsw::parse_hnsw_spec;
+use annlab_protocol::runner::svs::parse_svs_spec;
 use annlab_protocol::runner::IndexSpec;
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +88,8 @@ pub enum CapacityError {
     Growth { text: String },
     #[error("`{text}` is not a rate table (e.g. illustrative or ram_gb_month=10,shard_month=50,reads_per_million=0.1,writes_per_million=0.5): {reason}")]
     Rates { text: String, reason: &'static str },
+    #[error("run {run} of the report cannot be planned: {reason}")]
+    ReportRun { run: usize, reason: String },
     #[error("no candidate configuration to plan")]
     NoCandidates,
     #[error("a shard count must be 1 to {MAX_SHARDS} (got {0})")]
@@ -536,6 +541,51 @@ fn csv_field(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// The HNSW and SVS runs of an `annlab compare --json` report as candidates (their build
+/// parameters are the spec keys; the sweep is not needed). FLAT runs are skipped.
+pub fn candidates_from_report(report: &CompareReport) -> Result<Vec<Candidate>, CapacityError> {
+    let mut out = Vec::new();
+    for (i, run) in report.runs.iter().enumerate() {
+        let spec_text = run
+            .params
+            .iter()
+            .filter(|(k, _)| k.as_str() != "seed")
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}={s}"),
+                other => format!("{k}={other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let bad = |e: annlab_protocol::spec::SpecError| CapacityError::ReportRun {
+            run: i,
+            reason: e.to_string(),
+        };
+        let spec = match run.algorithm {
+            Algorithm::Hnsw => {
+                let (params, _) = parse_hnsw_spec(&spec_text).map_err(bad)?;
+                IndexSpec::Hnsw {
+                    params,
+                    ef_sweep: Vec::new(),
+                }
+            }
+            Algorithm::SvsVamana => {
+                let (params, _) = parse_svs_spec(&spec_text).map_err(bad)?;
+                IndexSpec::Svs {
+                    params,
+                    target: run.target,
+                    runtime_sweep: Vec::new(),
+                }
+            }
+            Algorithm::Flat => continue,
+        };
+        out.push(Candidate {
+            name: format!("{} {spec_text}", run.algorithm.redis_name()),
+            spec,
+        });
+    }
+    Ok(out)
 }
 
 /// A default SVS candidate (for tests and examples).
