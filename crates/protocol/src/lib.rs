@@ -7,6 +7,8 @@
 //! - [`runner`]: builds one index, sweeps its runtime parameters, measures recall, latency and
 //!   memory. Timing comes from a caller-supplied [`runner::Clock`], so the same code runs
 //!   natively and in a worker.
+//! - [`shard`]: Redis Cluster simulated on the data (key slots, one index per shard, the
+//!   coordinator's SHARD_K_RATIO merge).
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -16,5 +18,6 @@ pub mod compare;
 pub mod prepare;
 pub mod report;
 pub mod runner;
+pub mod shard;
 pub mod spec;
 pub mod worker;
