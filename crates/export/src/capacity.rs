@@ -543,6 +543,66 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// PLAN.md's cluster section: every shard holds `⌈documents / shards⌉` documents (slots are
+/// split evenly; `annlab compare --shards` measures the real spread) and its own two indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClusterPlan {
+    pub shards: u32,
+    pub shard_k_ratio: Option<f64>,
+    pub docs_per_shard: u64,
+    /// Both indexes on one shard during the migration.
+    pub peak_per_shard: MigrationPeak,
+    pub training_threshold: Option<u64>,
+    /// Bytes of one shard's flat buffer while it is below the threshold (0 when trained).
+    pub flat_buffer_bytes_per_shard: u64,
+}
+
+impl ClusterPlan {
+    pub fn new(
+        input: &crate::PlanInput,
+        cluster: crate::input::ClusterFacts,
+        reencode: bool,
+    ) -> Self {
+        let p = &input.production;
+        let shards = cluster.shards.max(1);
+        let n = p.document_count.div_ceil(shards as u64);
+        let hnsw = Candidate {
+            name: "HNSW".into(),
+            spec: IndexSpec::Hnsw {
+                params: annlab_core::hnsw::HnswParams {
+                    m: p.current_hnsw.m,
+                    element_type: p.vector_type,
+                    ..Default::default()
+                },
+                ef_sweep: Vec::new(),
+            },
+        };
+        let svs = svs_candidate("SVS-VAMANA", input.svs, input.target);
+        let blob = (p.dim * p.vector_type.size_bytes()) as u64;
+        let new_blob = (p.dim * input.svs.element_type.size_bytes()) as u64;
+        let flat = svs.flat_buffer_bytes(n, p.dim);
+        Self {
+            shards,
+            shard_k_ratio: cluster.shard_k_ratio,
+            docs_per_shard: n,
+            peak_per_shard: MigrationPeak {
+                hnsw_index: hnsw.index_bytes(n, p.dim),
+                svs_index: svs.index_bytes(n, p.dim),
+                documents: n * blob,
+                new_documents: if reencode { n * new_blob } else { 0 },
+            },
+            training_threshold: svs.training_threshold(),
+            flat_buffer_bytes_per_shard: flat,
+        }
+    }
+
+    /// True when a shard is still below TRAINING_THRESHOLD (serving from its flat buffer).
+    pub fn below_threshold(&self) -> bool {
+        self.training_threshold
+            .is_some_and(|t| self.docs_per_shard < t)
+    }
+}
+
 /// The HNSW and SVS runs of an `annlab compare --json` report as candidates (their build
 /// parameters are the spec keys; the sweep is not needed). FLAT runs are skipped.
 pub fn candidates_from_report(report: &CompareReport) -> Result<Vec<Candidate>, CapacityError> {

@@ -28,7 +28,9 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ExportError;
 pub use facts::{plan_input, FactError, FactsInput, Measured, PlanInputError};
-pub use input::{HnswFacts, KeyType, OtherField, OtherFieldKind, PlanInput, ProductionFacts};
+pub use input::{
+    ClusterFacts, HnswFacts, KeyType, OtherField, OtherFieldKind, PlanInput, ProductionFacts,
+};
 
 /// One file of the bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
