@@ -465,14 +465,17 @@ def discover_cluster(c):
     masters = parse_cluster_nodes(c.read("CLUSTER", "NODES"))
     if not masters:
         raise Failure(EXIT_SERVER, "CLUSTER NODES lists no reachable master")
-    base = dict(c.r.connection_pool.connection_kwargs)
+    # Same credentials, TLS and timeouts as the --url connection, another address.
+    pool = c.r.connection_pool
+    base = dict(pool.connection_kwargs)
     seed_host = base.get("host", "localhost")
     out = []
     for host, port in masters:
         kwargs = dict(base)
         kwargs["host"] = host or seed_host
         kwargs["port"] = port
-        out.append(("%s:%d" % (kwargs["host"], port), redis.Redis(**kwargs)))
+        node = redis.Redis(connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs))
+        out.append(("%s:%d" % (kwargs["host"], port), node))
     c.masters = out
     plan = CONFIG["cluster"]
     if plan is not None and plan["shards"] != len(out):
