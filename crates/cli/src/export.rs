@@ -98,6 +98,8 @@ pub struct ExportContext<'a> {
     pub target: Target,
     /// Rows of the base file (before any held-out queries).
     pub base_rows: usize,
+    /// `--shards N`: the plan is for a Redis Cluster of N masters.
+    pub shards: Option<usize>,
 }
 
 impl FactsArgs {
@@ -152,7 +154,7 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
         target: ctx.target,
         default_document_count: ctx.base_rows as u64,
     };
-    let input = match annlab_export::plan_input(&measured, &facts.input()) {
+    let mut input = match annlab_export::plan_input(&measured, &facts.input()) {
         Ok(input) => input,
         Err(PlanInputError::NeedsHnswAndSvs) => {
             eprintln!("note: no migration plan exported: it needs an --hnsw and an --svs run");
@@ -160,6 +162,21 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some(shards) = ctx.shards {
+        // The ratio of the exported point, when the sweep had one below 1.0.
+        let ratio = input
+            .report
+            .runs
+            .get(input.svs_run)
+            .and_then(|r| r.search.get(input.svs_point))
+            .and_then(|p| p.runtime.get("shard_k_ratio"))
+            .and_then(serde_json::Value::as_f64)
+            .filter(|&r| r < 1.0);
+        input.production.cluster = Some(annlab_export::ClusterFacts {
+            shards: shards as u32,
+            shard_k_ratio: ratio,
+        });
+    }
     let bundle = annlab_export::build_bundle(&input).context("cannot build the migration plan")?;
     for file in &bundle.files {
         io::write(&dir.join(&file.name), file.contents.as_bytes())?;

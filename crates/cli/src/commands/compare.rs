@@ -221,6 +221,7 @@ pub fn run(args: &Args) -> Result<()> {
             metric,
             target: args.target,
             base_rows,
+            shards: args.shard.shards,
         };
         let mut facts = args.facts.clone();
         facts.assessed = assessed.as_ref().map(|a| a.production.clone());
