@@ -16,8 +16,8 @@
 //!   baseline (first HNSW candidate) index + this candidate's index + documents counted once
 //!   (blobs + key overhead).
 //!
-//! Cost per month = RAM GiB (steady, all shards) × `ram_gb_month` + shards × `shard_month`
-//! + reads/10⁶ × `reads_per_million` + writes/10⁶ × `writes_per_million`; the horizon cost
+//! Cost per month = RAM GiB (steady, all shards) × `ram_gb_month` + shards × `shard_month` +
+//! reads/10⁶ × `reads_per_million` + writes/10⁶ × `writes_per_million`; the horizon cost
 //! bills months 1..=H, each at its end-of-month size. Writes default to the documents added
 //! that month.
 
