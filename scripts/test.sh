@@ -55,6 +55,7 @@ if [ "${SKIP_E2E:-0}" != 1 ]; then
 fi
 stage "redis stack: HNSW memory, assess" bash tests/redis_stack/run.sh
 stage "export checks (python)" bash tests/python/run.sh
+stage "redis cluster: migrate.py" bash tests/cluster/run.sh
 
 echo
 if [ "$failed" -gt 0 ]; then echo "failed stages: ${failed_names[*]}"; fi

@@ -100,6 +100,8 @@ pub struct ExportContext<'a> {
     pub target: Target,
     /// Rows of the base file (before any held-out queries).
     pub base_rows: usize,
+    /// `--shards N`: the plan is for a Redis Cluster of N masters.
+    pub shards: Option<usize>,
     /// `sweep`: record the decision in PLAN.md (optimizer outcome, frontier, go/no-go).
     pub decision: Option<DecisionRequest<'a>>,
 }
@@ -170,6 +172,21 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some(shards) = ctx.shards {
+        // The ratio of the exported point, when the sweep had one below 1.0.
+        let ratio = input
+            .report
+            .runs
+            .get(input.svs_run)
+            .and_then(|r| r.search.get(input.svs_point))
+            .and_then(|p| p.runtime.get("shard_k_ratio"))
+            .and_then(serde_json::Value::as_f64)
+            .filter(|&r| r < 1.0);
+        input.production.cluster = Some(annlab_export::ClusterFacts {
+            shards: shards as u32,
+            shard_k_ratio: ratio,
+        });
+    }
     if let Some(req) = ctx.decision {
         input.decision = Some(
             annlab_export::decision::decide(&input, req.optimizer, &Thresholds::default())

@@ -30,6 +30,7 @@ enum Command {
     Memory(commands::memory::Args),
     Assess(Box<commands::assess::Args>),
     Sweep(Box<commands::sweep::Args>),
+    Plan(Box<commands::plan::Args>),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Command::Memory(args) => commands::memory::run(&args),
         Command::Assess(args) => commands::assess::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
+        Command::Plan(args) => commands::plan::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -137,6 +137,19 @@ pub struct ProductionFacts {
     pub recall_threshold: f64,
     /// Days to keep the HNSW index after the switch.
     pub rollback_window_days: u32,
+    /// The plan is for a Redis Cluster (PLAN.md then has a cluster section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterFacts>,
+}
+
+/// A Redis Cluster deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClusterFacts {
+    /// Masters (shards), each with its own index over its own documents.
+    pub shards: u32,
+    /// SHARD_K_RATIO the application queries with (`None` = the default 1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard_k_ratio: Option<f64>,
 }
 
 impl Default for ProductionFacts {
@@ -163,6 +176,7 @@ impl Default for ProductionFacts {
             validation_queries: 200,
             recall_threshold: 0.90,
             rollback_window_days: 7,
+            cluster: None,
         }
     }
 }

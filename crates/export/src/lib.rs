@@ -10,6 +10,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod capacity;
 pub mod choose;
 pub mod decision;
 pub mod error;
@@ -28,7 +29,9 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ExportError;
 pub use facts::{plan_input, FactError, FactsInput, Measured, PlanInputError};
-pub use input::{HnswFacts, KeyType, OtherField, OtherFieldKind, PlanInput, ProductionFacts};
+pub use input::{
+    ClusterFacts, HnswFacts, KeyType, OtherField, OtherFieldKind, PlanInput, ProductionFacts,
+};
 
 /// One file of the bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -63,6 +63,8 @@ pub struct Resolved<'a> {
     pub memory: Projection,
     /// FT.CREATE arguments, in the order redis-py/RedisVL send them.
     pub create_tokens: Vec<String>,
+    /// Per-shard figures when the plan is for a Redis Cluster.
+    pub cluster: Option<crate::capacity::ClusterPlan>,
 }
 
 fn run<'a>(
@@ -363,7 +365,8 @@ impl<'a> Resolved<'a> {
             |r| r.prefixes.iter().map(|(_, n)| n.clone()).collect(),
         );
 
-        let memory = Projection::new(input, hnsw_run, svs_run, reencode.is_some());
+        let reencoding = reencode.is_some();
+        let memory = Projection::new(input, hnsw_run, svs_run, reencoding);
         let mut resolved = Self {
             input,
             dataset,
@@ -387,6 +390,9 @@ impl<'a> Resolved<'a> {
             svs_point_index: input.svs_point,
             hnsw_point,
             hnsw_point_exact,
+            cluster: p
+                .cluster
+                .map(|c| crate::capacity::ClusterPlan::new(input, c, reencoding)),
             memory,
             create_tokens: Vec::new(),
         };

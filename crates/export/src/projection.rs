@@ -58,7 +58,7 @@ pub struct Projection {
 ///
 /// Not counted: the SVS flat buffer of full-precision vectors, which exists only while the
 /// SVS index fills up to its training threshold (PLAN.md states it separately).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MigrationPeak {
     pub hnsw_index: u64,
     pub svs_index: u64,

@@ -108,6 +108,28 @@ pub fn run_compare(
     clock: &dyn Clock,
     control: &mut dyn BuildControl,
 ) -> Result<(CompareReport, Vec<RunOutcome>), CompareError> {
+    run_compare_with(
+        eval,
+        request,
+        clock,
+        control,
+        &mut |_, spec, clock, control| runner::run_spec(eval, spec, clock, control),
+    )
+}
+
+/// One run of [`run_compare_with`]: spec `i` of the request, built and measured.
+pub type RunOne<'a> = dyn FnMut(usize, &IndexSpec, &dyn Clock, &mut dyn BuildControl) -> Result<RunOutcome, RunError>
+    + 'a;
+
+/// [`run_compare`] with each spec run by `run_one` (e.g. on simulated cluster shards,
+/// [`crate::shard::run_compare_sharded`]).
+pub fn run_compare_with(
+    eval: &EvalSet,
+    request: &CompareRequest,
+    clock: &dyn Clock,
+    control: &mut dyn BuildControl,
+    run_one: &mut RunOne,
+) -> Result<(CompareReport, Vec<RunOutcome>), CompareError> {
     if request.specs.is_empty() {
         return Err(CompareError::NoSpecs);
     }
@@ -124,7 +146,7 @@ pub fn run_compare(
         if !control.progress(&label, i, total) {
             return Err(run_error(RunError::Cancelled));
         }
-        let mut outcome = runner::run_spec(eval, spec, clock, control).map_err(run_error)?;
+        let mut outcome = run_one(i, spec, clock, control).map_err(run_error)?;
         if !matches!(spec, IndexSpec::Svs { .. }) {
             outcome.report.target = request.target;
         }

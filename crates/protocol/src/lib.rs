@@ -9,6 +9,8 @@
 //!   natively and in a worker.
 //! - [`decide`]: grids, Pareto fronts, the optimizer under budgets, the compression advisor
 //!   and the go/no-go (issue #17), shared by `annlab sweep`, the app and the plan.
+//! - [`shard`]: Redis Cluster simulated on the data (key slots, one index per shard, the
+//!   coordinator's SHARD_K_RATIO merge).
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -19,5 +21,6 @@ pub mod decide;
 pub mod prepare;
 pub mod report;
 pub mod runner;
+pub mod shard;
 pub mod spec;
 pub mod worker;

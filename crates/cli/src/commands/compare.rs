@@ -10,6 +10,7 @@ use annlab_protocol::compare::{self as orchestration, CompareRequest};
 use annlab_protocol::prepare::{prepare, DroppedRows, PrepareInput, Queries};
 use annlab_protocol::report::{Algorithm, CompareReport, RunReport};
 use annlab_protocol::runner::{GroundTruth, IndexSpec};
+use annlab_protocol::shard::{self, ShardReport, Sharding};
 use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 
@@ -93,6 +94,18 @@ pub struct Args {
     pub(crate) export: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) facts: FactsArgs,
+    #[command(flatten)]
+    pub shard: ShardArgs,
+}
+
+/// Redis Cluster simulation options (shared by the commands that take compare's arguments).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ShardArgs {
+    /// Simulate a Redis Cluster of N masters: rows go to masters by the key slot of
+    /// `<first --prefix><row id>`, each master builds its own index, and KNN merges the
+    /// per-shard results. Add `shard_k_ratio=1.0/0.5/0.2` to a spec to sweep SHARD_K_RATIO.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<usize>,
 }
 
 /// How `--hnsw` / `--svs` strings become runs.
@@ -114,6 +127,8 @@ pub struct Measured {
     /// Rows of the base file (before any held-out queries).
     pub base_rows: usize,
     pub assessed: Option<AssessedFacts>,
+    /// With --shards: per run (in order), the simulated cluster's per-shard figures.
+    pub shard_reports: Vec<ShardReport>,
 }
 
 impl Measured {
@@ -121,6 +136,7 @@ impl Measured {
         CompareJson {
             report: &self.report,
             dropped_rows: &self.dropped,
+            shards: &self.shard_reports,
         }
     }
 }
@@ -132,6 +148,9 @@ pub fn run(args: &Args) -> Result<()> {
         println!("{}", serde_json::to_string(&document)?);
     } else {
         print!("{}", table(&measured.report));
+        for (run, shards) in measured.report.runs.iter().zip(&measured.shard_reports) {
+            print!("{}", shard_table(run, shards));
+        }
     }
     finish(args, &measured, &document, ExportExtras::default())
 }
@@ -166,6 +185,7 @@ pub fn finish(
             target: args.target,
             base_rows: measured.base_rows,
             decision: extras.decision,
+            shards: args.shard.shards,
         };
         let mut facts = args.facts.clone();
         facts.export_point = facts.export_point.or(extras.export_point);
@@ -197,7 +217,10 @@ pub fn measure(args: &Args, mode: SpecMode, control: &mut dyn ProgressSink) -> R
         (None, Some(f)) => f.with_file_name("vectors.npy"),
         (None, None) => bail!("--base is required without --facts"),
     };
-    let index_specs = build_specs(args, assessed.as_ref(), mode)?;
+    let (index_specs, ratios) = build_specs(args, assessed.as_ref(), mode)?;
+    if args.shard.shards.is_none() && ratios.iter().any(|r| !r.is_empty()) {
+        bail!("shard_k_ratio needs --shards N (a simulated Redis Cluster)");
+    }
     control.planned(&index_specs);
     let base = io::read_raw_matrix(&base_path, "base")?;
     let base_rows = base.rows();
@@ -239,7 +262,29 @@ pub fn measure(args: &Args, mode: SpecMode, control: &mut dyn ProgressSink) -> R
         eprintln!("note: {line}");
     }
 
-    let result = orchestration::run_compare(&prepared.eval, &request, &clock, control.as_control());
+    let (result, shard_reports) = match args.shard.shards {
+        Some(shards) => {
+            let sharding = Sharding {
+                shards,
+                key_prefix: args.facts.prefixes.first().cloned().unwrap_or_default(),
+                ratios,
+            };
+            match shard::run_compare_sharded(
+                &prepared.eval,
+                &request,
+                &sharding,
+                &clock,
+                control.as_control(),
+            ) {
+                Ok((report, outcomes, shards)) => (Ok((report, outcomes)), shards),
+                Err(e) => (Err(e), Vec::new()),
+            }
+        }
+        None => (
+            orchestration::run_compare(&prepared.eval, &request, &clock, control.as_control()),
+            Vec::new(),
+        ),
+    };
     control.finish();
     let (report, _outcomes) = result?;
     Ok(Measured {
@@ -249,6 +294,7 @@ pub fn measure(args: &Args, mode: SpecMode, control: &mut dyn ProgressSink) -> R
         metric,
         base_rows,
         assessed,
+        shard_reports,
     })
 }
 
@@ -277,6 +323,44 @@ pub struct CompareJson<'a> {
     #[serde(flatten)]
     pub report: &'a CompareReport,
     pub dropped_rows: &'a DroppedRows,
+    /// With --shards: per run (in order), the simulated cluster's per-shard figures.
+    #[serde(skip_serializing_if = "<[ShardReport]>::is_empty")]
+    pub shards: &'a [ShardReport],
+}
+
+/// Per-shard documents, memory and training state of one simulated-cluster run.
+fn shard_table(run: &RunReport, s: &ShardReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n{} on {} shards (keys `{}<row>`): balance (largest / mean) {:.3}",
+        run.algorithm.redis_name(),
+        s.shards,
+        s.key_prefix,
+        s.balance
+    );
+    let _ = writeln!(
+        out,
+        "  {:>5} {:>13} {:>9} {:>14} {:>12} {:>11}",
+        "shard", "slots", "documents", "redis index", "documents", "serves from"
+    );
+    for (i, p) in s.per_shard.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {:>5} {:>13} {:>9} {:>14} {:>12} {:>11}",
+            i,
+            format!("{}-{}", p.first_slot, p.last_slot),
+            p.documents,
+            mib(p.redis_index_bytes),
+            mib(p.document_bytes),
+            if p.serves_from_flat_buffer {
+                "flat buffer"
+            } else {
+                "index"
+            }
+        );
+    }
+    out
 }
 
 /// The production HNSW as an `--hnsw` spec: its M, EF_CONSTRUCTION and TYPE, swept over the
@@ -330,13 +414,15 @@ fn baseline_table(report: &CompareReport, a: &AssessedFacts) -> String {
 }
 
 /// FLAT (when asked or alone), then the HNSW specs (the production one from --facts when none
-/// is given), then the SVS specs.
+/// is given), then the SVS specs; with each spec its SHARD_K_RATIO sweep (taken out of the
+/// spec string; empty for none).
 fn build_specs(
     args: &Args,
     assessed: Option<&AssessedFacts>,
     mode: SpecMode,
-) -> Result<Vec<IndexSpec>> {
+) -> Result<(Vec<IndexSpec>, Vec<Vec<f64>>)> {
     let mut out = Vec::new();
+    let mut ratios = Vec::new();
     let mut hnsw = args.hnsw.clone();
     if let (true, Some(a)) = (hnsw.is_empty(), assessed) {
         hnsw.push(assessed_hnsw_spec(a));
@@ -345,20 +431,29 @@ fn build_specs(
         out.push(IndexSpec::Flat {
             element_type: args.flat_type,
         });
+        ratios.push(Vec::new());
     }
     for spec in &hnsw {
-        match mode {
-            SpecMode::OneEach => out.push(specs::hnsw(spec)?),
-            SpecMode::Grid => out.extend(specs::hnsw_grid(spec)?),
-        }
+        let (rest, r) = shard::split_shard_k_ratio(spec)
+            .with_context(|| format!("invalid --hnsw spec `{spec}`"))?;
+        let built = match mode {
+            SpecMode::OneEach => vec![specs::hnsw(&rest)?],
+            SpecMode::Grid => specs::hnsw_grid(&rest)?,
+        };
+        ratios.extend(std::iter::repeat_n(r, built.len()));
+        out.extend(built);
     }
     for spec in &args.svs {
-        match mode {
-            SpecMode::OneEach => out.push(specs::svs(spec, args.target)?),
-            SpecMode::Grid => out.extend(specs::svs_grid(spec, args.target)?),
-        }
+        let (rest, r) = shard::split_shard_k_ratio(spec)
+            .with_context(|| format!("invalid --svs spec `{spec}`"))?;
+        let built = match mode {
+            SpecMode::OneEach => vec![specs::svs(&rest, args.target)?],
+            SpecMode::Grid => specs::svs_grid(&rest, args.target)?,
+        };
+        ratios.extend(std::iter::repeat_n(r, built.len()));
+        out.extend(built);
     }
-    Ok(out)
+    Ok((out, ratios))
 }
 
 pub fn params_text(params: &Map<String, Value>) -> String {

@@ -6,3 +6,4 @@ pub mod exact;
 pub mod inspect;
 pub mod memory;
 pub mod sweep;
+pub mod plan;

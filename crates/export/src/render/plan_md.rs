@@ -86,6 +86,7 @@ pub fn plan_md(r: &Resolved<'_>) -> String {
     current(&mut s, r);
     chosen(&mut s, r);
     memory(&mut s, r);
+    cluster(&mut s, r);
     quality(&mut s, r);
     checklist(&mut s, r);
     risks(&mut s, r);
@@ -386,6 +387,93 @@ fn chosen(s: &mut String, r: &Resolved<'_>) {
         );
     }
     s.push('\n');
+}
+
+/// Only for a plan made for a Redis Cluster: what each shard holds and needs.
+fn cluster(s: &mut String, r: &Resolved<'_>) {
+    let Some(c) = &r.cluster else {
+        return;
+    };
+    let peak = &c.peak_per_shard;
+    let _ = writeln!(
+        s,
+        "## 4a. Redis Cluster: {} shards
+",
+        c.shards
+    );
+    let _ = writeln!(
+        s,
+        "Each master holds its own HNSW and SVS-VAMANA index over its own documents, and KNN fans out to every shard; the coordinator merges the per-shard results. Figures per shard (**model**) assume the slots are split evenly, so every shard holds about {} documents (N / shards, rounded up); `annlab compare --shards {}` measures the real spread of your keys.\n",
+        count(c.docs_per_shard),
+        c.shards
+    );
+    let _ = writeln!(s, "| Per shard | Bytes (model) |\n|---|---|");
+    let _ = writeln!(s, "| HNSW index | {} |", human_bytes(peak.hnsw_index));
+    let _ = writeln!(s, "| SVS-VAMANA index | {} |", human_bytes(peak.svs_index));
+    let _ = writeln!(
+        s,
+        "| Documents (vector blobs) | {} |",
+        human_bytes(peak.documents)
+    );
+    if peak.new_documents > 0 {
+        let _ = writeln!(
+            s,
+            "| Re-encoded copies | {} |",
+            human_bytes(peak.new_documents)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "| **Peak while both indexes exist** | **{}** |\n",
+        human_bytes(peak.total())
+    );
+    let _ = writeln!(
+        s,
+        "migrate.py checks `INFO memory` on every master against this need before it creates anything.\n"
+    );
+    match c.training_threshold {
+        Some(t) if c.below_threshold() => {
+            let _ = writeln!(
+                s,
+                "Training: each shard trains its compression on its own documents. With about {} per shard, below TRAINING_THRESHOLD {}, every shard still serves from its uncompressed flat buffer ({} per shard) until it alone holds {} vectors.\n",
+                count(c.docs_per_shard),
+                count(t),
+                human_bytes(c.flat_buffer_bytes_per_shard),
+                count(t)
+            );
+        }
+        Some(t) => {
+            let _ = writeln!(
+                s,
+                "Training: each shard trains its compression on its own documents; with about {} per shard every shard passes TRAINING_THRESHOLD {} and serves from its graph.\n",
+                count(c.docs_per_shard),
+                count(t)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "Training: no compression, so no shard waits for a training threshold.\n"
+            );
+        }
+    }
+    match c.shard_k_ratio {
+        Some(ratio) => {
+            let _ = writeln!(
+                s,
+                "SHARD_K_RATIO {}: each shard returns max(ceil(k / {}), ceil(k x {})) results to the coordinator (RediSearch `calculateEffectiveK`); migrate.py's validation queries carry it.\n",
+                py_float(ratio),
+                c.shards,
+                py_float(ratio)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "SHARD_K_RATIO: not set (1.0, every shard returns k results).\n"
+            );
+        }
+    }
 }
 
 fn memory(s: &mut String, r: &Resolved<'_>) {

@@ -229,6 +229,20 @@ pub fn config(r: &Resolved<'_>) -> Py {
         ("memory_headroom_factor", Py::Float(1.2)),
         ("min_search_module_version", Py::Int(80200)),
         ("seed", Py::Int(i128::from(svs.seed))),
+        (
+            "cluster",
+            r.cluster.map_or(Py::None, |c| {
+                Py::Dict(vec![
+                    ("shards", Py::Int(i128::from(c.shards))),
+                    ("shard_k_ratio", c.shard_k_ratio.map_or(Py::None, Py::Float)),
+                    ("docs_per_shard", Py::Int(i128::from(c.docs_per_shard))),
+                    (
+                        "per_shard_peak_bytes",
+                        Py::Int(i128::from(c.peak_per_shard.total())),
+                    ),
+                ])
+            }),
+        ),
     ])
 }
 

@@ -16,6 +16,11 @@ Usage:
   python3 migrate.py validate             the recall table only (read-only)
   python3 migrate.py rollback             point the alias back at the HNSW index
 
+Redis Cluster: detected with CLUSTER INFO. FT.* commands go to the node of --url (the
+query engine's coordinator fans them out); the memory check reads INFO memory on every master
+(CLUSTER NODES) against the per-shard need; validation keys are sampled from every master and
+read there; SVS validation queries carry the plan's SHARD_K_RATIO. A single node works as before.
+
 Queries never carry a SEARCH_BUFFER_CAPACITY below their SEARCH_WINDOW_SIZE: such a query
 aborts the Redis process (SIGABRT). A --buffer-capacity below a requested window is refused
 (exit 2) before anything is sent.
@@ -295,6 +300,14 @@ class Client:
     def __init__(self, r, dry_run):
         self.r = r
         self.dry_run = dry_run
+        # Redis Cluster: [(address, client)] of every master, None on a single node.
+        self.masters = None
+        # Which master holds a sampled key (keys are read where they live).
+        self.owner = {}
+        self.owner_address = {}
+
+    def client_for(self, key):
+        return self.owner.get(key, self.r)
 
     def read(self, *args):
         return self.r.execute_command(*args)
@@ -335,6 +348,120 @@ def connect(url):
     except redis.ResponseError as e:
         raise Failure(EXIT_CONNECTION, "the server refused the connection: %s" % e)
     return r
+
+
+# ---------------------------------------------------------------------------------------
+# Redis Cluster
+
+
+def cluster_enabled(c):
+    """True when CLUSTER INFO answers (cluster mode); a single node refuses it."""
+    try:
+        reply = c.read("CLUSTER", "INFO")
+    except redis.ResponseError:
+        return False
+    if isinstance(reply, dict):
+        return True
+    return "cluster_state" in _s(reply)
+
+
+def parse_cluster_nodes(reply):
+    """[(host, port)] of the masters that are not failing, from CLUSTER NODES."""
+    masters = []
+    if isinstance(reply, dict):
+        for address, node in reply.items():
+            flags = _s(node.get("flags", ""))
+            if "master" in flags and "fail" not in flags:
+                host, _, port = _s(address).split("@")[0].rpartition(":")
+                masters.append((host, int(port)))
+        return sorted(masters)
+    for line in _s(reply).splitlines():
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        flags = fields[2].split(",")
+        if "master" not in flags or "fail" in flags or "noaddr" in flags:
+            continue
+        host, _, port = fields[1].split("@")[0].split(",")[0].rpartition(":")
+        masters.append((host, int(port)))
+    return sorted(masters)
+
+
+def discover_cluster(c):
+    """Fills c.masters with a client per master when the server is in cluster mode."""
+    if not cluster_enabled(c):
+        return
+    masters = parse_cluster_nodes(c.read("CLUSTER", "NODES"))
+    if not masters:
+        raise Failure(EXIT_SERVER, "CLUSTER NODES lists no reachable master")
+    # Same credentials, TLS and timeouts as the --url connection, another address.
+    pool = c.r.connection_pool
+    base = dict(pool.connection_kwargs)
+    seed_host = base.get("host", "localhost")
+    out = []
+    for host, port in masters:
+        kwargs = dict(base)
+        kwargs["host"] = host or seed_host
+        kwargs["port"] = port
+        node = redis.Redis(connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs))
+        out.append(("%s:%d" % (kwargs["host"], port), node))
+    c.masters = out
+    plan = CONFIG["cluster"]
+    if plan is not None and plan["shards"] != len(out):
+        warn("the plan is for %d shards; this cluster has %d masters, so its per-shard figures "
+             "are off by that ratio" % (plan["shards"], len(out)))
+    say("cluster: %d masters (%s)" % (len(out), ", ".join(a for a, _ in out)))
+
+
+def check_cluster_memory(c, docs, new_exists, ignore):
+    """INFO memory on every master against what one shard needs for the SVS index."""
+    if new_exists:
+        say("memory: the SVS index exists already; no new headroom needed")
+        return
+    masters = c.masters
+    per_shard_docs = -(-docs // len(masters))
+    need = CONFIG["svs_index_bytes_per_vector"] * per_shard_docs
+    if CONFIG["reencode"] is not None and CONFIG["new_blob_bytes_per_vector"]:
+        need += CONFIG["new_blob_bytes_per_vector"] * per_shard_docs
+    need *= CONFIG["memory_headroom_factor"]
+    plan = CONFIG["cluster"]
+    if plan is not None:
+        say("memory: the plan's per-shard peak (both indexes and the documents) is %s"
+            % human_bytes(plan["per_shard_peak_bytes"]))
+    say("memory: each master needs about %s more for its SVS index over ~%d documents (x%.1f margin)"
+        % (human_bytes(need), per_shard_docs, CONFIG["memory_headroom_factor"]))
+    short = []
+    for address, r in masters:
+        mem = r.info("memory")
+        used = int(_num(mem.get("used_memory", 0)))
+        maxmemory = int(_num(mem.get("maxmemory", 0)))
+        if maxmemory == 0:
+            warn("master %s: used %s, no maxmemory set; make sure its host has %s free"
+                 % (address, human_bytes(used), human_bytes(need)))
+        elif used + need > maxmemory:
+            short.append("master %s: used %s + needed %s > maxmemory %s"
+                         % (address, human_bytes(used), human_bytes(need), human_bytes(maxmemory)))
+        else:
+            say("memory: master %s: used %s, %s free of maxmemory %s"
+                % (address, human_bytes(used), human_bytes(maxmemory - used), human_bytes(maxmemory)))
+    if short:
+        message = "not enough memory for both indexes on every shard:\n  - " + "\n  - ".join(short)
+        if ignore:
+            warn(message + "\ncontinuing because of --ignore-memory")
+            return
+        raise Failure(EXIT_MEMORY, message)
+
+
+def cluster_documents(c):
+    """Documents under the plan's prefixes, counted by SCAN on every master (FT.INFO is not
+    available before the query engine is checked)."""
+    key_type = "hash" if CONFIG["key_type"] == "HASH" else "ReJSON-RL"
+    total = 0
+    for _, r in c.masters:
+        for prefix in CONFIG["old_prefixes"]:
+            for _ in r.scan_iter(match=glob_escape(prefix) + b"*", count=1000, _type=key_type):
+                total += 1
+    return total
 
 
 # ---------------------------------------------------------------------------------------
@@ -381,6 +508,13 @@ def check_server(c):
     info = c.r.info("server")
     version = _s(info.get("redis_version", "0"))
     search = search_module_version(c)
+    if search == 0 and c.masters is not None:
+        raise Failure(
+            EXIT_SERVER,
+            "no query engine on this cluster (Redis %s, %d masters; MODULE LIST shows no search "
+            "module), so the FT.* steps cannot run. SVS-VAMANA needs Redis 8.2+ with its query "
+            "engine on every master." % (version, len(c.masters)),
+        )
     if search == 0:
         raise Failure(
             EXIT_SERVER,
@@ -556,8 +690,25 @@ def alias_target(c):
     return _s(info.get("index_name", ""))
 
 
+def cluster_preflight(c, args):
+    """What a cluster allows before the query engine is known: every master's memory and a
+    key sample from every shard."""
+    docs = cluster_documents(c)
+    say("documents under %s on all masters: %d" % (", ".join(cli_token(p) for p in CONFIG["old_prefixes"]), docs))
+    check_cluster_memory(c, docs or CONFIG["planned_document_count"], False, args.ignore_memory)
+    keys = sample_keys(c, CONFIG["old_prefixes"], args.sample or CONFIG["validation_queries"], args.seed)
+    per_master = {}
+    for key in keys:
+        per_master[c.owner_address.get(key)] = per_master.get(c.owner_address.get(key), 0) + 1
+    say("validation sample: %d keys from %d of %d masters (%s)"
+        % (len(keys), len(per_master), len(c.masters),
+           ", ".join("%s: %d" % (a, per_master.get(a, 0)) for a, _ in c.masters)))
+
+
 def preflight(c, args):
     say("== preflight")
+    if c.masters is not None:
+        cluster_preflight(c, args)
     check_server(c)
     old_info = check_old_index(c, args.ignore_field_mismatch)
     new_info = ft_info(c, CONFIG["new_index"])
@@ -566,7 +717,8 @@ def preflight(c, args):
         if problems:
             raise Failure(EXIT_NEW_INDEX, new_index_message(problems))
         say("SVS index %s exists with the planned attributes" % cli_token(CONFIG["new_index"]))
-    check_memory(c, old_info, new_info is not None, args.ignore_memory)
+    if c.masters is None:
+        check_memory(c, old_info, new_info is not None, args.ignore_memory)
     say(insertion_mode_message(*search_workers(c)))
     target = alias_target(c)
     if target is None:
@@ -828,27 +980,44 @@ def wait(c, args):
 # Validate
 
 
-def sample_keys(c, prefixes, count, seed):
-    key_type = "hash" if CONFIG["key_type"] == "HASH" else "ReJSON-RL"
-    wanted = max(count * 5, 1000)
+def _scan_sample(r, prefixes, wanted, key_type):
     keys = []
     for prefix in prefixes:
         cursor = 0
         while True:
-            cursor, batch = c.r.scan(cursor=cursor, match=glob_escape(prefix) + b"*", count=1000, _type=key_type)
+            cursor, batch = r.scan(cursor=cursor, match=glob_escape(prefix) + b"*", count=1000, _type=key_type)
             keys.extend(batch)
             if cursor == 0 or len(keys) >= wanted:
                 break
-    keys = sorted(set(keys))
-    random.Random(seed).shuffle(keys)
-    return keys[:count]
+    return sorted(set(keys))
+
+
+def sample_keys(c, prefixes, count, seed):
+    """`count` keys under `prefixes`, seeded; on a cluster an equal share from every master
+    (each key remembered with its master, where it is read)."""
+    key_type = "hash" if CONFIG["key_type"] == "HASH" else "ReJSON-RL"
+    if c.masters is None:
+        keys = _scan_sample(c.r, prefixes, max(count * 5, 1000), key_type)
+        random.Random(seed).shuffle(keys)
+        return keys[:count]
+    share = -(-count // len(c.masters))
+    out = []
+    for address, r in c.masters:
+        keys = _scan_sample(r, prefixes, max(share * 5, 1000), key_type)
+        random.Random(seed).shuffle(keys)
+        for key in keys[:share]:
+            c.owner[key] = r
+            c.owner_address[key] = address
+            out.append(key)
+    random.Random(seed).shuffle(out)
+    return out[:count]
 
 
 def read_vector(c, key):
     if CONFIG["key_type"] == "HASH":
-        blob = c.r.hget(key, _b(CONFIG["vector_field"]))
+        blob = c.client_for(key).hget(key, _b(CONFIG["vector_field"]))
         return decode_vector(blob, CONFIG["new_type"] if CONFIG["reencode"] else CONFIG["old_type"], CONFIG["dim"])
-    raw = c.read("JSON.GET", key, CONFIG["vector_path"])
+    raw = c.client_for(key).execute_command("JSON.GET", key, CONFIG["vector_path"])
     if raw is None:
         return None
     value = json.loads(_s(raw))
@@ -909,11 +1078,23 @@ def runtime_request(args):
     return chosen, windows, capacity
 
 
-def svs_query(k, field, window, capacity):
+def svs_query(k, field, window, capacity, shard_k_ratio=None):
     query = "*=>[KNN %d %s $vec SEARCH_WINDOW_SIZE %d" % (k, field, window)
     if capacity is not None:
         query += " SEARCH_BUFFER_CAPACITY %d" % capacity
-    return query + "]"
+    query += "]"
+    if shard_k_ratio is not None:
+        # Each shard returns max(ceil(k/N), ceil(k * ratio)) candidates to the coordinator.
+        query += "=>{$SHARD_K_RATIO: %s}" % shard_k_ratio
+    return query
+
+
+def plan_shard_k_ratio(c):
+    """The plan's SHARD_K_RATIO, sent only to a cluster (a single node has no shards)."""
+    plan = CONFIG["cluster"]
+    if c.masters is None or plan is None:
+        return None
+    return plan["shard_k_ratio"]
 
 
 def validate(c, args):
@@ -947,8 +1128,11 @@ def validate(c, args):
         hnsw_times.append(elapsed)
     chosen, windows, capacity = runtime_request(args)
     rows = []
+    ratio = plan_shard_k_ratio(c)
+    if ratio is not None:
+        say("SVS queries carry SHARD_K_RATIO %s (the plan's)" % ratio)
     for w in windows:
-        query = svs_query(k, field, w, capacity)
+        query = svs_query(k, field, w, capacity, ratio)
         recalls, times = [], []
         for v, truth in zip(vectors, hnsw_results):
             ids, elapsed = knn(c, CONFIG["new_index"], query, encode_vector(v, CONFIG["new_type"]), k)
@@ -1080,6 +1264,7 @@ def main(argv=None):
             print_plan()
         c = Client(connect(url), args.dry_run)
         say("connected to %s" % redact(url))
+        discover_cluster(c)
         if args.step == "rollback":
             rollback(c)
             return EXIT_OK

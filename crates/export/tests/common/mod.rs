@@ -487,11 +487,22 @@ pub fn lvq4x8_384_decision() -> PlanInput {
     input
 }
 
+/// LVQ4x8 on 384-d cosine, planned for a 3-shard Redis Cluster queried with SHARD_K_RATIO 0.5.
+pub fn cluster_3_shards() -> PlanInput {
+    let mut input = lvq4x8_384_cosine();
+    input.production.cluster = Some(annlab_export::ClusterFacts {
+        shards: 3,
+        shard_k_ratio: Some(0.5),
+    });
+    input
+}
+
 /// The snapshot configurations by directory name.
 pub fn configurations() -> Vec<(&'static str, PlanInput)> {
     vec![
         ("lvq4x8-384-cosine", lvq4x8_384_cosine()),
         ("lvq4x8-384-decision", lvq4x8_384_decision()),
+        ("cluster-3-shards", cluster_3_shards()),
         ("leanvec4x8-1536-fp16", leanvec4x8_1536_fp16()),
         ("fp32-l2-none", fp32_l2_none()),
         ("lvq8-768-generic", lvq8_768_generic()),
