@@ -133,6 +133,18 @@ pub struct ProductionFacts {
     pub recall_threshold: f64,
     /// Days to keep the HNSW index after the switch.
     pub rollback_window_days: u32,
+    /// The production index's own recall, measured on the live server by `annlab assess`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured_baseline: Option<MeasuredBaseline>,
+}
+
+/// Recall@k of the production HNSW index at its EF_RUNTIME, measured by `annlab assess` on the
+/// live server within its sample (an upper-bound proxy of production recall).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredBaseline {
+    pub k: usize,
+    pub ef_runtime: Option<usize>,
+    pub recall_at_k: f64,
 }
 
 impl Default for ProductionFacts {
@@ -159,6 +171,7 @@ impl Default for ProductionFacts {
             validation_queries: 200,
             recall_threshold: 0.90,
             rollback_window_days: 7,
+            measured_baseline: None,
         }
     }
 }

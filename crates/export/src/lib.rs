@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ExportError;
 pub use facts::{plan_input, FactError, FactsInput, Measured, PlanInputError};
-pub use input::{HnswFacts, KeyType, OtherField, OtherFieldKind, PlanInput, ProductionFacts};
+pub use input::{
+    HnswFacts, KeyType, MeasuredBaseline, OtherField, OtherFieldKind, PlanInput, ProductionFacts,
+};
 
 /// One file of the bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

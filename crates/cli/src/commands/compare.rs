@@ -2,10 +2,11 @@
 //! speed and memory (the orchestration is `annlab_protocol::compare`).
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use annlab_core::svs::Target;
 use annlab_core::{ElementType, Metric};
+use annlab_export::facts::{read_assess, AssessFiles, AssessedFacts};
 use annlab_protocol::compare::{self as orchestration, CompareRequest};
 use annlab_protocol::prepare::{prepare, DroppedRows, PrepareInput, Queries};
 use annlab_protocol::report::{Algorithm, CompareReport, RunReport};
@@ -13,7 +14,6 @@ use annlab_protocol::runner::{GroundTruth, IndexSpec};
 use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 
-use crate::commands::assess::{self, AssessedFacts};
 use crate::export::{self, ExportContext, FactsArgs};
 use crate::progress::{InstantClock, Progress};
 use crate::{io, specs};
@@ -97,7 +97,7 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<()> {
     let assessed = match &args.facts_file {
-        Some(path) => Some(assess::read_assessed(path)?),
+        Some(path) => Some(read_assessed(path, None)?),
         None => None,
     };
     let metric = match (args.metric, &assessed) {
@@ -117,6 +117,10 @@ pub fn run(args: &Args) -> Result<()> {
     let index_specs = build_specs(args, assessed.as_ref())?;
     let base = io::read_raw_matrix(&base_path, "base")?;
     let base_rows = base.rows();
+    if let (Some(path), None) = (&args.facts_file, &args.base) {
+        // The assess output's own vectors: check the three files fit together, as the app does.
+        read_assessed(path, Some((base_rows, base.dim())))?;
+    }
     let holdout = args
         .holdout
         .unwrap_or_else(|| orchestration::default_holdout(base_rows));
@@ -195,6 +199,29 @@ pub struct CompareJson<'a> {
     #[serde(flatten)]
     pub report: &'a CompareReport,
     pub dropped_rows: &'a DroppedRows,
+}
+
+/// Reads an assess `facts.json` with the shared reader; with `vectors` (the shape of the
+/// vectors.npy beside it), the meta.json beside it is read and both are checked against it.
+fn read_assessed(path: &Path, vectors: Option<(usize, usize)>) -> Result<AssessedFacts> {
+    let facts =
+        std::fs::read(path).with_context(|| format!("cannot read --facts {}", path.display()))?;
+    let meta_path = path.with_file_name("meta.json");
+    let meta = match vectors {
+        Some(_) if meta_path.exists() => Some(
+            std::fs::read(&meta_path)
+                .with_context(|| format!("cannot read {}", meta_path.display()))?,
+        ),
+        _ => None,
+    };
+    let files = AssessFiles {
+        facts_json: Some(&facts),
+        meta_json: meta.as_deref(),
+        vectors,
+    };
+    read_assess(&files)
+        .map(|a| a.facts)
+        .with_context(|| format!("--facts {}", path.display()))
 }
 
 /// The production HNSW as an `--hnsw` spec: its M, EF_CONSTRUCTION and TYPE, swept over the
