@@ -22,6 +22,14 @@ pub fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+/// `crossOriginIsolated` of the page (`None` where the browser does not say).
+pub fn cross_origin_isolated() -> Option<bool> {
+    let window = web_sys::window()?;
+    js_sys::Reflect::get(&window, &JsValue::from_str("crossOriginIsolated"))
+        .ok()?
+        .as_bool()
+}
+
 /// The bytes of a picked or dropped file.
 pub async fn read_file(file: &File) -> Result<ArrayBuffer, String> {
     let value = JsFuture::from(file.array_buffer())

@@ -13,6 +13,7 @@
 )]
 
 pub mod app;
+pub mod assess_drop;
 pub mod browser_io;
 pub mod components;
 pub mod explore;

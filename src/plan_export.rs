@@ -24,6 +24,7 @@ pub const RECALL_THRESHOLD: f64 = DEFAULT_RECALL_THRESHOLD;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductionForm {
     pub index_name: String,
+    /// Key prefixes, comma-separated.
     pub prefix: String,
     pub vector_field: String,
     /// Empty = the number of indexed vectors.
@@ -32,6 +33,9 @@ pub struct ProductionForm {
     pub maxmemory: String,
     /// `None` = follow the target the SVS index was measured for.
     pub intel_build: Option<bool>,
+    /// Facts read from a live index by `annlab assess` (key type, vector path, other fields,
+    /// the measured baseline): the plan takes them as they are; the typed fields above win.
+    pub assessed: Option<ProductionFacts>,
 }
 
 impl Default for ProductionForm {
@@ -44,6 +48,7 @@ impl Default for ProductionForm {
             doc_count: String::new(),
             maxmemory: String::new(),
             intel_build: None,
+            assessed: None,
         }
     }
 }
@@ -154,6 +159,19 @@ pub enum PlanError {
 }
 
 impl ProductionForm {
+    /// The form prefilled from an assessed index's production facts.
+    pub fn from_assessed(p: &ProductionFacts) -> Self {
+        Self {
+            index_name: p.index_name.clone(),
+            prefix: p.prefixes.join(", "),
+            vector_field: p.vector_field.clone(),
+            doc_count: p.document_count.to_string(),
+            maxmemory: p.maxmemory_bytes.map_or(String::new(), |b| b.to_string()),
+            intel_build: None,
+            assessed: Some(p.clone()),
+        }
+    }
+
     /// The typed facts as the exporter takes them, or every message about what does not parse.
     pub fn facts(&self) -> Result<FactsInput, Vec<String>> {
         let mut errors = Vec::new();
@@ -172,15 +190,19 @@ impl ProductionForm {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let base = self
+            .assessed
+            .as_ref()
+            .map_or_else(FactsInput::default, FactsInput::from_production);
         Ok(FactsInput {
             index_name: self.index_name.clone(),
-            prefixes: vec![self.prefix.clone()],
+            prefixes: self.prefix.split(',').map(str::to_string).collect(),
             vector_field: self.vector_field.clone(),
             document_count,
             maxmemory_bytes,
             recall_threshold: RECALL_THRESHOLD,
             intel_build: self.intel_build,
-            ..FactsInput::default()
+            ..base
         })
     }
 }
@@ -346,5 +368,38 @@ mod tests {
         let input = plan_input(&report, &built, &ok).unwrap();
         assert_eq!(input.production.document_count, 2000);
         assert_eq!(input.production.maxmemory_bytes, Some(16 << 30));
+    }
+
+    #[test]
+    fn an_assessed_form_names_the_index_as_facts_json_says() {
+        use annlab_export::{KeyType, MeasuredBaseline};
+        let (report, built) = fixture();
+        let assessed = ProductionFacts {
+            index_name: "prod_idx".into(),
+            prefixes: vec!["item:".into(), "x:".into()],
+            key_type: KeyType::Json,
+            vector_field: "emb".into(),
+            vector_path: Some("$.emb".into()),
+            document_count: 300,
+            measured_baseline: Some(MeasuredBaseline {
+                k: 10,
+                ef_runtime: Some(10),
+                recall_at_k: 0.8123,
+            }),
+            ..ProductionFacts::default()
+        };
+        let form = ProductionForm::from_assessed(&assessed);
+        assert_eq!(form.prefix, "item:, x:");
+        let input = plan_input(&report, &built, &form).unwrap();
+        let p = &input.production;
+        assert_eq!(p.prefixes, vec!["item:".to_string(), "x:".to_string()]);
+        assert_eq!(
+            (p.key_type, p.vector_path.as_deref()),
+            (KeyType::Json, Some("$.emb"))
+        );
+        assert_eq!(p.document_count, 300);
+        let plan = annlab_export::build_bundle(&input).unwrap();
+        let md = &plan.file("PLAN.md").unwrap().contents;
+        assert!(md.contains("| 0.812 at EF_RUNTIME 10 |"), "{md}");
     }
 }

@@ -416,6 +416,16 @@ pub struct DataModel {
     pub loading: RwSignal<Option<Progress>>,
     /// Whether the queries and ground truth of the current inputs are ready.
     pub truth_status: RwSignal<TruthStatus>,
+    /// The `annlab assess` output the base came from (its facts and measured baseline).
+    pub assessed: RwSignal<Option<Arc<AssessedSample>>>,
+}
+
+/// An `annlab assess` output loaded as the base: shown while the base is its vectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssessedSample {
+    pub facts: annlab_export::facts::AssessedFacts,
+    /// The name the vectors were loaded under (the base's [`DatasetView::name`]).
+    pub base_name: String,
 }
 
 impl DataModel {
@@ -426,7 +436,14 @@ impl DataModel {
             truth_file: RwSignal::new(None),
             loading: RwSignal::new(None),
             truth_status: RwSignal::new(TruthStatus::NotPrepared),
+            assessed: RwSignal::new(None),
         }
+    }
+
+    /// The assess output of the current base, if it came from one (tracked).
+    pub fn assessed_base(&self) -> Option<Arc<AssessedSample>> {
+        let name = self.dataset.with(|d| d.as_ref().map(|d| d.name.clone()))?;
+        self.assessed.get().filter(|a| a.base_name == name)
     }
 
     /// A new base: the query and ground-truth files and the preparation that belonged to
@@ -467,6 +484,34 @@ impl FormsModel {
             svs: RwSignal::new(SvsForm::default()),
             production: RwSignal::new(Default::default()),
         }
+    }
+
+    /// Prefills every form from an `annlab assess` facts.json: the metric, k and TYPE, the
+    /// HNSW panel (M, EF_CONSTRUCTION, EF_RUNTIME, the measured EF_RUNTIMEs as the sweep) and
+    /// the production facts.
+    pub fn prefill_assessed(&self, facts: &annlab_export::facts::AssessedFacts) {
+        let p = &facts.production;
+        self.common.update(|c| {
+            c.metric = p.metric;
+            c.metric_chosen = true;
+            c.k = facts.baseline.k.to_string();
+            c.element_type = p.vector_type;
+        });
+        let sweep = facts.runtime_sweep();
+        self.hnsw.update(|h| {
+            h.m = p.current_hnsw.m.to_string();
+            h.ef_construction = p.current_hnsw.ef_construction.to_string();
+            h.ef_runtime = p.current_hnsw.ef_runtime.to_string();
+            if !sweep.is_empty() {
+                h.sweep = sweep
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join("/");
+            }
+        });
+        self.production
+            .set(crate::plan_export::ProductionForm::from_assessed(p));
     }
 
     /// The data's metric, unless the user picked one.

@@ -397,6 +397,21 @@ impl WorkerBridge {
         });
     }
 
+    /// Parses bytes read elsewhere (an `annlab assess` output) as the base, with row titles.
+    pub fn load_base_bytes(
+        self,
+        name: String,
+        bytes: ArrayBuffer,
+        titles: Option<Arc<Vec<String>>>,
+    ) {
+        self.dispatch(Event::LoadFile {
+            name,
+            role: FileRole::Base,
+            bytes: Buf(bytes),
+            titles,
+        });
+    }
+
     /// Fetches a sample (same origin) and parses it like an upload.
     pub fn load_sample(self, id: &str) {
         let Some(sample) = SAMPLES.iter().find(|s| s.id == id).copied() else {

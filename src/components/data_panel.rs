@@ -2,15 +2,37 @@
 
 use annlab_protocol::worker::FileRole;
 use leptos::prelude::*;
-use web_sys::{DragEvent, File, HtmlInputElement, HtmlSelectElement};
+use web_sys::{DragEvent, File, FileList, HtmlInputElement, HtmlSelectElement};
 
-use crate::state::{data_warnings, format_seconds, AppState, TruthStatus};
+use crate::assess_drop;
+use crate::state::{
+    data_warnings, format_seconds, runtime_value, AppState, IndexKind, TruthStatus,
+};
 use crate::worker_bridge::{WorkerBridge, SAMPLES};
 
 const ACCEPT: &str = ".npy,.fvecs,.bvecs,.ivecs,.json,.csv,.tsv,.txt";
+/// The base picker also takes an `annlab assess` output (its three files, or a zip of them).
+const ACCEPT_BASE: &str = ".npy,.fvecs,.bvecs,.ivecs,.json,.csv,.tsv,.txt,.zip";
 
 fn first_file(input: &HtmlInputElement) -> Option<File> {
     input.files().and_then(|f| f.get(0))
+}
+
+fn all_files(list: Option<FileList>) -> Vec<File> {
+    list.map_or_else(Vec::new, |l| {
+        (0..l.length()).filter_map(|i| l.get(i)).collect()
+    })
+}
+
+/// Dropped or picked base files: an assess output goes through [`assess_drop`], one vector
+/// file is parsed as the base.
+fn take_base(state: AppState, bridge: WorkerBridge, files: Vec<File>) {
+    let names: Vec<String> = files.iter().map(File::name).collect();
+    if assess_drop::is_assess_drop(&names) {
+        assess_drop::load(state, bridge, files);
+    } else if let Some(file) = files.into_iter().next() {
+        bridge.load_file(file, FileRole::Base);
+    }
 }
 
 /// The data panel.
@@ -32,13 +54,16 @@ pub fn DataPanel() -> impl IntoView {
     let on_drop = move |ev: DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        if let Some(file) = ev
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
-            bridge.load_file(file, FileRole::Base);
-        }
+        take_base(
+            state,
+            bridge,
+            all_files(ev.data_transfer().and_then(|d| d.files())),
+        );
+    };
+    let pick_base = move |ev: leptos::ev::Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        take_base(state, bridge, all_files(input.files()));
+        input.set_value("");
     };
     let on_sample = move |ev: leptos::ev::Event| {
         let select: HtmlSelectElement = event_target(&ev);
@@ -67,11 +92,16 @@ pub fn DataPanel() -> impl IntoView {
                     id="upload-input"
                     class="visually-hidden"
                     type="file"
-                    accept=ACCEPT
+                    multiple=true
+                    accept=ACCEPT_BASE
                     data-testid="upload-input"
-                    on:change=pick(FileRole::Base)
+                    on:change=pick_base
                 />
                 <p class="formats">".npy · .fvecs · .bvecs · .json · .csv · .tsv — parsed in a worker"</p>
+                <p class="formats">
+                    "or an "<code>"annlab assess"</code>" output: vectors.npy, meta.json and \
+                     facts.json together, or a zip of them (stored, zip -0)"
+                </p>
             </div>
             <div class="field">
                 <label for="sample-select">"…or pick a bundled sample"</label>
@@ -95,6 +125,7 @@ pub fn DataPanel() -> impl IntoView {
                     })
             }}
             <Summary/>
+            <AssessedBaseline/>
             <details class="extra-files">
                 <summary>"Queries and ground truth (optional)"</summary>
                 <p class="help">
@@ -240,6 +271,84 @@ fn TruthLine() -> impl IntoView {
             <ul class="warnings" data-testid="dropped-rows">
                 {dropped.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
             </ul>
+        })
+    }
+}
+
+/// The production index an `annlab assess` output came from, and its baseline recall measured
+/// on the live server beside annlab's HNSW recall at the same EF_RUNTIME.
+#[component]
+fn AssessedBaseline() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let a = state.data.assessed_base()?;
+        let p = &a.facts.production;
+        let b = &a.facts.baseline;
+        let ours = state.outcome(IndexKind::Hnsw).get();
+        let default_recall = a.facts.default_point().map(|d| d.recall_at_k);
+        let param = b.runtime_param.clone().unwrap_or_else(|| "runtime".into());
+        let rows = b
+            .points
+            .iter()
+            .map(|pt| {
+                let annlab = ours.as_ref().and_then(|o| {
+                    o.report
+                        .search
+                        .iter()
+                        .find(|s| {
+                            pt.runtime.is_some() && runtime_value(s, "ef_runtime") == pt.runtime
+                        })
+                        .map(|s| format!("{:.4}", s.recall_at_k))
+                });
+                view! {
+                    <tr data-testid="assess-baseline-row" data-runtime=pt.runtime.unwrap_or(0)>
+                        <td>
+                            {pt.runtime.map_or("-".into(), |r| r.to_string())}
+                            {if pt.is_index_default { " (index default)" } else { "" }}
+                        </td>
+                        <td data-value=pt.recall_at_k>{format!("{:.4}", pt.recall_at_k)}</td>
+                        <td>{annlab.unwrap_or_else(|| "build to compare".into())}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <div class="assessed" data-testid="assess-baseline">
+                <p class="help">
+                    {format!(
+                        "From annlab assess: index {} ({} on {}), field {}, {} documents. \
+                         The forms below are prefilled from its facts.json.",
+                        p.index_name,
+                        p.key_type.redis_name(),
+                        p.prefixes.join(", "),
+                        p.vector_field,
+                        p.document_count
+                    )}
+                </p>
+                <p>
+                    "Production baseline recall@" {b.k} ": "
+                    <strong
+                        data-testid="assess-baseline-recall"
+                        data-value=default_recall.unwrap_or(f64::NAN)
+                    >
+                        {default_recall.map_or("-".into(), |r| format!("{r:.4}"))}
+                    </strong>
+                    {format!(" at {param} {}", p.current_hnsw.ef_runtime)}
+                </p>
+                <div class="table-wrap">
+                    <table class="sweep">
+                        <thead>
+                            <tr>
+                                <th scope="col">{param.clone()}</th>
+                                <th scope="col">{format!("Redis recall@{}", b.k)}</th>
+                                <th scope="col">"annlab HNSW recall@k"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+                <p class="help">{b.note.clone()}</p>
+            </div>
         })
     }
 }

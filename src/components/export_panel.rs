@@ -109,12 +109,37 @@ pub fn ExportPanel() -> impl IntoView {
                     }
                 })
             }}
+            {move || {
+                form.with(|f| {
+                    f.assessed.as_ref().map(|a| {
+                        let baseline = a.measured_baseline.map_or(String::new(), |b| {
+                            format!(
+                                " PLAN.md records its measured recall@{}: {:.4}{} (annlab assess, within the sample).",
+                                b.k,
+                                b.recall_at_k,
+                                b.ef_runtime.map_or(String::new(), |e| format!(" at EF_RUNTIME {e}"))
+                            )
+                        });
+                        view! {
+                            <p class="help" data-testid="export-assessed">
+                                {format!(
+                                    "Prefilled from annlab assess: {} index {}, vector field {}{}.{baseline}",
+                                    a.key_type.redis_name(),
+                                    a.index_name,
+                                    a.vector_field,
+                                    a.vector_path.as_ref().map_or(String::new(), |p| format!(" at {p}")),
+                                )}
+                            </p>
+                        }
+                    })
+                })
+            }}
             <fieldset class="facts">
                 <legend>"Production facts"</legend>
                 <div class="facts-grid">
                     <FactField id="fact-index" label="Index name" get=|f| &f.index_name
                         set=|f, v| f.index_name = v placeholder="idx".to_string()/>
-                    <FactField id="fact-prefix" label="Key prefix" get=|f| &f.prefix
+                    <FactField id="fact-prefix" label="Key prefixes (comma-separated)" get=|f| &f.prefix
                         set=|f, v| f.prefix = v placeholder="doc:".to_string()/>
                     <FactField id="fact-field" label="Vector field" get=|f| &f.vector_field
                         set=|f, v| f.vector_field = v placeholder="embedding".to_string()/>

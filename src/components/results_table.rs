@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use annlab_protocol::runner::RunOutcome;
+use annlab_protocol::report::Latency;
+use annlab_protocol::runner::{RunOutcome, BATCH_TICKS};
 use leptos::prelude::*;
 
 use crate::state::{
@@ -85,6 +86,16 @@ pub fn ResultsTable() -> impl IntoView {
                         </tbody>
                     </table>
                 </div>
+                {move || {
+                    let latency = IndexKind::BOTH.into_iter().find_map(|kind| {
+                        state
+                            .outcome(kind)
+                            .get()
+                            .and_then(|o| o.report.search.first().map(|p| p.latency_us))
+                    })?;
+                    timer_note(&latency, crate::browser_io::cross_origin_isolated())
+                        .map(|note| view! { <p class="help" data-testid="timer-note">{note}</p> })
+                }}
             </Show>
         </section>
     }
@@ -106,15 +117,78 @@ fn sweep_rows(kind: IndexKind, outcome: &RunOutcome) -> Vec<AnyView> {
                     <td>{format!("{:.3}", p.recall_at_k)}</td>
                     <td>{p.recall_vs_hnsw.map_or("—".to_string(), |r| format!("{r:.3}"))}</td>
                     <td title=timed_title(p.timed_queries)>{format!("{:.0}", p.qps)}</td>
-                    <td>{format!("{:.0}", p.latency_us.p50)}</td>
-                    <td>{format!("{:.0}", p.latency_us.p95)}</td>
-                    <td>{format!("{:.0}", p.latency_us.p99)}</td>
+                    <td title=latency_title(&p.latency_us)>{latency_cell(p.latency_us.p50, &p.latency_us)}</td>
+                    <td title=latency_title(&p.latency_us)>{latency_cell(p.latency_us.p95, &p.latency_us)}</td>
+                    <td title=latency_title(&p.latency_us)>{latency_cell(p.latency_us.p99, &p.latency_us)}</td>
                     <td>{format!("{:.0}", p.distance_computations_mean)}</td>
                 </tr>
             }
             .into_any()
         })
         .collect()
+}
+
+/// A latency figure (µs) as the timer can back it: never "0": a figure below the timer's
+/// step reads "< step" (the query was faster than the timer can show).
+pub fn latency_cell(us: f64, latency: &Latency) -> String {
+    let step = latency.resolution_us;
+    if us <= 0.0 || (!latency.is_batched() && step > 0.0 && us < step) {
+        if step >= 1.0 {
+            format!("< {step:.0}")
+        } else {
+            "< 1".to_string()
+        }
+    } else if us < 10.0 {
+        format!("{us:.1}")
+    } else {
+        format!("{us:.0}")
+    }
+}
+
+/// Hover text of a latency cell: how it was timed.
+fn latency_title(latency: &Latency) -> String {
+    if latency.is_batched() {
+        format!(
+            "percentile of the mean latency of batches of {} consecutive queries ({:.0} µs timer)",
+            latency.batch, latency.resolution_us
+        )
+    } else if latency.resolution_us > 0.0 {
+        format!(
+            "each query timed alone ({:.0} µs timer)",
+            latency.resolution_us
+        )
+    } else {
+        "each query timed alone".to_string()
+    }
+}
+
+/// Which timer the latency figures rest on, said under the sweep table.
+pub fn timer_note(latency: &Latency, isolated: Option<bool>) -> Option<String> {
+    let step = latency.resolution_us;
+    if step <= 0.0 {
+        return None;
+    }
+    let why = match isolated {
+        Some(false) => {
+            " (this page is not cross-origin isolated, so the browser coarsens performance.now())"
+        }
+        Some(true) => " (cross-origin isolated page)",
+        None => "",
+    };
+    Some(if latency.is_batched() {
+        format!(
+            "Latencies rest on a {step:.0} µs timer{why}. One query is faster than the timer can \
+             resolve, so p50/p95/p99 are percentiles of the mean latency of batches of \
+             consecutive queries, each batch at least {BATCH_TICKS:.0} timer steps long (hover a \
+             cell for its batch size); tails of single queries are not resolved. Serve the app \
+             with COOP/COEP headers (scripts/serve.sh) for per-query percentiles."
+        )
+    } else {
+        format!(
+            "Latencies rest on a {step:.0} µs timer{why}; each query is timed alone; figures below \
+             one timer step read \"< {step:.0}\"."
+        )
+    })
 }
 
 /// Hover text for a QPS figure: how many timed searches it comes from.
@@ -180,5 +254,31 @@ fn card_body(state: &AppState, kind: IndexKind, o: Arc<RunOutcome>) -> impl Into
         </dl>
         {effective.map(|e| view! { <p class="note">{e}</p> })}
         <ul class="notes">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_cells_never_read_zero() {
+        let coarse = Latency {
+            resolution_us: 100.0,
+            ..Latency::default()
+        };
+        assert_eq!(latency_cell(0.0, &coarse), "< 100");
+        assert_eq!(latency_cell(60.0, &coarse), "< 100");
+        assert_eq!(latency_cell(300.0, &coarse), "300");
+        let batched = Latency {
+            batch: 50,
+            ..coarse
+        };
+        assert_eq!(latency_cell(41.6, &batched), "42");
+        assert_eq!(latency_cell(0.0, &Latency::default()), "< 1");
+        assert_eq!(latency_cell(3.25, &Latency::default()), "3.2");
+        assert!(timer_note(&Latency::default(), None).is_none());
+        let note = timer_note(&batched, Some(false)).unwrap();
+        assert!(note.contains("100 µs timer") && note.contains("not cross-origin isolated"));
     }
 }

@@ -118,18 +118,11 @@ impl FactsArgs {
         // Facts read from a live index (`compare --facts`) win over the flags' defaults.
         if let Some(a) = &self.assessed {
             return FactsInput {
-                index_name: a.index_name.clone(),
-                prefixes: a.prefixes.clone(),
-                key_type: a.key_type,
-                vector_field: a.vector_field.clone(),
-                vector_path: a.vector_path.clone(),
-                other_fields: a.other_fields.clone(),
-                document_count: Some(a.document_count),
-                maxmemory_bytes: a.maxmemory_bytes,
                 hnsw_ef_runtime: self.hnsw_ef_runtime.or(Some(a.current_hnsw.ef_runtime)),
                 recall_threshold: self.recall_threshold,
                 intel_build: None,
                 export_point: self.export_point,
+                ..FactsInput::from_production(a)
             };
         }
         FactsInput {

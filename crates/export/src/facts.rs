@@ -1,6 +1,8 @@
 //! Production facts as the user gives them (the CLI's flags, the app's form) turned into the
 //! exporter's [`PlanInput`]: the one assembly, and the one byte-size and count parser, that
-//! `annlab compare --export` and the app's export panel both call.
+//! `annlab compare --export` and the app's export panel both call; and the one reader of an
+//! `annlab assess` output (`facts.json`, `meta.json`, the shape of `vectors.npy`) that
+//! `annlab compare --facts` and the app's drop zone both call.
 
 use annlab_core::svs::Target;
 use annlab_core::Metric;
@@ -8,7 +10,7 @@ use annlab_protocol::report::CompareReport;
 use annlab_protocol::runner::IndexSpec;
 
 use crate::choose;
-use crate::input::{HnswFacts, KeyType, OtherField, PlanInput, ProductionFacts};
+use crate::input::{HnswFacts, KeyType, MeasuredBaseline, OtherField, PlanInput, ProductionFacts};
 
 /// The recall against HNSW the exported SVS point must reach unless the user says otherwise.
 pub const DEFAULT_RECALL_THRESHOLD: f64 = 0.90;
@@ -86,6 +88,8 @@ pub struct FactsInput {
     pub intel_build: Option<bool>,
     /// `(run, point)`, both 1-based among the SVS runs; `None`: [`choose::choose_svs_point`].
     pub export_point: Option<(usize, usize)>,
+    /// The production recall `annlab assess` measured, shown in PLAN.md.
+    pub measured_baseline: Option<MeasuredBaseline>,
 }
 
 impl Default for FactsInput {
@@ -104,8 +108,224 @@ impl Default for FactsInput {
             recall_threshold: DEFAULT_RECALL_THRESHOLD,
             intel_build: None,
             export_point: None,
+            measured_baseline: None,
         }
     }
+}
+
+impl FactsInput {
+    /// The facts of an assessed index: names, prefixes, field, key type, documents and
+    /// maxmemory exactly as `facts.json` says, its EF_RUNTIME and its measured baseline.
+    pub fn from_production(p: &ProductionFacts) -> Self {
+        Self {
+            index_name: p.index_name.clone(),
+            prefixes: p.prefixes.clone(),
+            key_type: p.key_type,
+            vector_field: p.vector_field.clone(),
+            vector_path: p.vector_path.clone(),
+            other_fields: p.other_fields.clone(),
+            document_count: Some(p.document_count),
+            maxmemory_bytes: p.maxmemory_bytes,
+            hnsw_ef_runtime: Some(p.current_hnsw.ef_runtime),
+            measured_baseline: p.measured_baseline,
+            ..Self::default()
+        }
+    }
+}
+
+/// The `format` tag of an `annlab assess` facts.json.
+pub const ASSESS_FORMAT: &str = "annlab-assess";
+
+/// The parts of an `annlab assess` facts.json that compare and the app use.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct AssessedFacts {
+    pub production: ProductionFacts,
+    pub baseline: AssessedBaseline,
+}
+
+/// The KNN baseline measured on the live server.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct AssessedBaseline {
+    pub k: usize,
+    /// `EF_RUNTIME` (HNSW) or `SEARCH_WINDOW_SIZE` (SVS-VAMANA).
+    pub runtime_param: Option<String>,
+    pub points: Vec<AssessedPoint>,
+    /// What the recall means (within the sample, self-queries).
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+pub struct AssessedPoint {
+    pub runtime: Option<usize>,
+    #[serde(default)]
+    pub is_index_default: bool,
+    pub recall_at_k: f64,
+}
+
+impl AssessedFacts {
+    /// The baseline point at the index's own runtime setting (else the first point).
+    pub fn default_point(&self) -> Option<&AssessedPoint> {
+        let points = &self.baseline.points;
+        points
+            .iter()
+            .find(|p| p.is_index_default)
+            .or_else(|| points.first())
+    }
+
+    /// The recall the production index gives at its EF_RUNTIME, for the plan.
+    pub fn measured_baseline(&self) -> Option<MeasuredBaseline> {
+        self.default_point().map(|p| MeasuredBaseline {
+            k: self.baseline.k,
+            ef_runtime: p.runtime,
+            recall_at_k: p.recall_at_k,
+        })
+    }
+
+    /// The measured runtime values, the index default first (an EF_RUNTIME sweep).
+    pub fn runtime_sweep(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .default_point()
+            .and_then(|p| p.runtime)
+            .into_iter()
+            .collect();
+        for r in self.baseline.points.iter().filter_map(|p| p.runtime) {
+            if !out.contains(&r) {
+                out.push(r);
+            }
+        }
+        out
+    }
+}
+
+/// The key names and metadata field names of an assess `meta.json`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct AssessedMeta {
+    pub ids: Vec<String>,
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Written by newer assess versions; checked against the vectors when present.
+    #[serde(default)]
+    pub dim: Option<usize>,
+}
+
+/// An assess output that does not fit together. Messages are shown to users as they are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AssessError {
+    #[error(
+        "{file} is missing: an `annlab assess` output is vectors.npy, meta.json and facts.json"
+    )]
+    Missing { file: &'static str },
+    #[error("{file} is not JSON: {detail}")]
+    NotJson { file: &'static str, detail: String },
+    #[error(
+        "facts.json is not an `annlab assess` facts.json (no \"format\": \"{ASSESS_FORMAT}\")"
+    )]
+    NotAssess,
+    #[error("{file}: unexpected contents: {detail}")]
+    Contents { file: &'static str, detail: String },
+    #[error("{file} says DIM {said}, but vectors.npy holds {found}-dimensional vectors")]
+    DimMismatch {
+        file: &'static str,
+        said: usize,
+        found: usize,
+    },
+    #[error("meta.json names {ids} documents, but vectors.npy holds {rows} rows")]
+    RowMismatch { ids: usize, rows: usize },
+}
+
+/// The three files of an assess output, as bytes; `vectors` is the shape of vectors.npy
+/// (rows, dim) as its reader found it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AssessFiles<'a> {
+    pub facts_json: Option<&'a [u8]>,
+    pub meta_json: Option<&'a [u8]>,
+    pub vectors: Option<(usize, usize)>,
+}
+
+/// A checked assess output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessed {
+    pub facts: AssessedFacts,
+    pub meta: Option<AssessedMeta>,
+}
+
+/// Which assess file a name is (by its last path component): `vectors.npy`, `meta.json`,
+/// `facts.json`.
+pub fn assess_file_role(name: &str) -> Option<&'static str> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    ["vectors.npy", "meta.json", "facts.json"]
+        .into_iter()
+        .find(|f| *f == base)
+}
+
+fn json_of(file: &'static str, bytes: &[u8]) -> Result<serde_json::Value, AssessError> {
+    serde_json::from_slice(bytes).map_err(|e| AssessError::NotJson {
+        file,
+        detail: e.to_string(),
+    })
+}
+
+/// Parses an assess `facts.json`.
+pub fn parse_assessed_facts(bytes: &[u8]) -> Result<AssessedFacts, AssessError> {
+    let value = json_of("facts.json", bytes)?;
+    if value.get("format").and_then(serde_json::Value::as_str) != Some(ASSESS_FORMAT) {
+        return Err(AssessError::NotAssess);
+    }
+    let mut facts: AssessedFacts =
+        serde_json::from_value(value).map_err(|e| AssessError::Contents {
+            file: "facts.json",
+            detail: e.to_string(),
+        })?;
+    // The plan carries the baseline with the other production facts.
+    facts.production.measured_baseline = facts.measured_baseline();
+    Ok(facts)
+}
+
+/// Reads and cross-checks an assess output: facts.json is required; meta.json and the
+/// vectors' shape are checked when given (facts DIM = vectors dim = meta DIM, one id per row).
+pub fn read_assess(files: &AssessFiles<'_>) -> Result<Assessed, AssessError> {
+    let facts = parse_assessed_facts(
+        files
+            .facts_json
+            .ok_or(AssessError::Missing { file: "facts.json" })?,
+    )?;
+    let meta = match files.meta_json {
+        Some(bytes) => Some(
+            serde_json::from_value::<AssessedMeta>(json_of("meta.json", bytes)?).map_err(|e| {
+                AssessError::Contents {
+                    file: "meta.json",
+                    detail: e.to_string(),
+                }
+            })?,
+        ),
+        None => None,
+    };
+    if let Some((rows, dim)) = files.vectors {
+        if facts.production.dim != dim {
+            return Err(AssessError::DimMismatch {
+                file: "facts.json",
+                said: facts.production.dim,
+                found: dim,
+            });
+        }
+        if let Some(m) = &meta {
+            if let Some(said) = m.dim.filter(|&d| d != dim) {
+                return Err(AssessError::DimMismatch {
+                    file: "meta.json",
+                    said,
+                    found: dim,
+                });
+            }
+            if m.ids.len() != rows {
+                return Err(AssessError::RowMismatch {
+                    ids: m.ids.len(),
+                    rows,
+                });
+            }
+        }
+    }
+    Ok(Assessed { facts, meta })
 }
 
 /// What was measured: the report and how its runs were built.
@@ -228,6 +448,7 @@ pub fn plan_input(
             .unwrap_or_else(|| default_intel_build(measured.target)),
         maxmemory_bytes: facts.maxmemory_bytes.filter(|&b| b > 0),
         recall_threshold: facts.recall_threshold,
+        measured_baseline: facts.measured_baseline,
         ..ProductionFacts::default()
     };
     Ok(PlanInput {
@@ -358,5 +579,91 @@ mod tests {
             plan_input(&measured, &FactsInput::default()),
             Err(PlanInputError::NeedsHnswAndSvs)
         );
+    }
+
+    const FACTS: &str = r#"{"format":"annlab-assess","version":1,
+        "production":{"index_name":"prod_idx","prefixes":["item:","x:"],"key_type":"json",
+          "vector_field":"emb","vector_path":"$.emb","vector_type":"float32","dim":4,
+          "metric":"l2","current_hnsw":{"m":12,"ef_construction":100,"ef_runtime":10,"epsilon":0.01},
+          "document_count":300,"maxmemory_bytes":1048576},
+        "baseline":{"k":5,"runtime_param":"EF_RUNTIME","points":[
+          {"runtime":10,"is_index_default":true,"recall_at_k":0.82},
+          {"runtime":50,"is_index_default":false,"recall_at_k":0.97}],"note":"within the sample"}}"#;
+    const META: &str = r#"{"ids":["item:1","item:2","x:3"],"fields":["genre"],"metadata":{}}"#;
+
+    #[test]
+    fn reads_an_assess_output_and_checks_it_fits_together() {
+        let files = AssessFiles {
+            facts_json: Some(FACTS.as_bytes()),
+            meta_json: Some(META.as_bytes()),
+            vectors: Some((3, 4)),
+        };
+        let a = read_assess(&files).unwrap();
+        let p = &a.facts.production;
+        assert_eq!(
+            (p.index_name.as_str(), p.dim, p.metric),
+            ("prod_idx", 4, Metric::L2)
+        );
+        assert_eq!(p.current_hnsw.m, 12);
+        assert_eq!(a.facts.runtime_sweep(), vec![10, 50]);
+        assert_eq!(
+            a.facts.measured_baseline(),
+            Some(MeasuredBaseline {
+                k: 5,
+                ef_runtime: Some(10),
+                recall_at_k: 0.82
+            })
+        );
+        assert_eq!(a.meta.as_ref().map(|m| m.ids.len()), Some(3));
+        let input = FactsInput::from_production(&a.facts.production);
+        assert_eq!(input.measured_baseline, a.facts.measured_baseline());
+        assert_eq!(input.prefixes, vec!["item:".to_string(), "x:".to_string()]);
+        assert_eq!(input.key_type, KeyType::Json);
+        assert_eq!(input.document_count, Some(300));
+        assert_eq!(input.hnsw_ef_runtime, Some(10));
+
+        let err = |files: AssessFiles<'_>| read_assess(&files).unwrap_err().to_string();
+        assert_eq!(
+            err(AssessFiles {
+                vectors: Some((3, 8)),
+                ..files
+            }),
+            "facts.json says DIM 4, but vectors.npy holds 8-dimensional vectors"
+        );
+        assert_eq!(
+            err(AssessFiles {
+                vectors: Some((2, 4)),
+                ..files
+            }),
+            "meta.json names 3 documents, but vectors.npy holds 2 rows"
+        );
+        let meta_dim = r#"{"ids":["a","b","c"],"dim":5}"#;
+        assert_eq!(
+            err(AssessFiles {
+                meta_json: Some(meta_dim.as_bytes()),
+                ..files
+            }),
+            "meta.json says DIM 5, but vectors.npy holds 4-dimensional vectors"
+        );
+        assert!(err(AssessFiles {
+            facts_json: Some(b"{not json"),
+            ..files
+        })
+        .starts_with("facts.json is not JSON"));
+        assert_eq!(
+            err(AssessFiles {
+                facts_json: Some(br#"{"format":"other"}"#),
+                ..files
+            }),
+            "facts.json is not an `annlab assess` facts.json (no \"format\": \"annlab-assess\")"
+        );
+        assert!(err(AssessFiles {
+            facts_json: None,
+            ..files
+        })
+        .starts_with("facts.json is missing"));
+        assert_eq!(assess_file_role("out/facts.json"), Some("facts.json"));
+        assert_eq!(assess_file_role("vectors.npy"), Some("vectors.npy"));
+        assert_eq!(assess_file_role("other.npy"), None);
     }
 }

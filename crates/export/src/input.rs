@@ -140,6 +140,9 @@ pub struct ProductionFacts {
     /// The plan is for a Redis Cluster (PLAN.md then has a cluster section).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterFacts>,
+    /// The production index's own recall, measured on the live server by `annlab assess`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured_baseline: Option<MeasuredBaseline>,
 }
 
 /// A Redis Cluster deployment.
@@ -150,6 +153,15 @@ pub struct ClusterFacts {
     /// SHARD_K_RATIO the application queries with (`None` = the default 1.0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard_k_ratio: Option<f64>,
+}
+
+/// Recall@k of the production HNSW index at its EF_RUNTIME, measured by `annlab assess` on the
+/// live server within its sample (an upper-bound proxy of production recall).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredBaseline {
+    pub k: usize,
+    pub ef_runtime: Option<usize>,
+    pub recall_at_k: f64,
 }
 
 impl Default for ProductionFacts {
@@ -177,6 +189,7 @@ impl Default for ProductionFacts {
             recall_threshold: 0.90,
             rollback_window_days: 7,
             cluster: None,
+            measured_baseline: None,
         }
     }
 }

@@ -30,7 +30,8 @@ use serde::{Deserialize, Serialize};
 pub use error::ExportError;
 pub use facts::{plan_input, FactError, FactsInput, Measured, PlanInputError};
 pub use input::{
-    ClusterFacts, HnswFacts, KeyType, OtherField, OtherFieldKind, PlanInput, ProductionFacts,
+    ClusterFacts, HnswFacts, KeyType, MeasuredBaseline, OtherField, OtherFieldKind, PlanInput,
+    ProductionFacts,
 };
 
 /// One file of the bundle.

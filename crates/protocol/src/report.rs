@@ -122,12 +122,36 @@ pub struct SearchPoint {
     pub recall_vs_hnsw: Option<f64>,
 }
 
-/// Per-query latency percentiles in microseconds.
+/// Latency percentiles in microseconds, and the timer they rest on.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Latency {
     pub p50: f64,
     pub p95: f64,
     pub p99: f64,
+    /// Resolution of the clock behind the figures, in µs (0: finer than the figures need, as
+    /// natively; omitted from the JSON then).
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    pub resolution_us: f64,
+    /// Queries per timed batch. 0 or 1: each query was timed alone (per-query percentiles).
+    /// More: the clock was too coarse for one query, so the percentiles are of batch means
+    /// (each batch many clock ticks long); tails of single queries are then not resolved.
+    #[serde(default, skip_serializing_if = "at_most_one")]
+    pub batch: usize,
+}
+
+impl Latency {
+    /// Whether the percentiles are of batch means rather than of single queries.
+    pub fn is_batched(&self) -> bool {
+        self.batch > 1
+    }
+}
+
+fn is_zero_f64(x: &f64) -> bool {
+    *x == 0.0
+}
+
+fn at_most_one(n: &usize) -> bool {
+    *n <= 1
 }
 
 /// What an index really ran as.

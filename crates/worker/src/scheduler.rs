@@ -1695,6 +1695,7 @@ mod tests {
                     p50: 1.0,
                     p95: 1.0,
                     p99: 1.0,
+                    ..Latency::default()
                 },
                 distance_computations_mean: 1.0,
                 timed_queries: 3,

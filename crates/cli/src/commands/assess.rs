@@ -545,39 +545,3 @@ fn print_summary(
         eprintln!("note: {n}");
     }
 }
-
-/// The parts of an assess `facts.json` that `annlab compare --facts` uses.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct AssessedFacts {
-    pub production: ProductionFacts,
-    pub baseline: AssessedBaseline,
-}
-
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct AssessedBaseline {
-    pub k: usize,
-    pub runtime_param: Option<String>,
-    pub points: Vec<AssessedPoint>,
-}
-
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct AssessedPoint {
-    pub runtime: Option<usize>,
-    pub recall_at_k: f64,
-}
-
-/// Reads an assess `facts.json`.
-pub fn read_assessed(path: &Path) -> Result<AssessedFacts> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read --facts {}", path.display()))?;
-    let value: Value = serde_json::from_str(&text)
-        .with_context(|| format!("--facts {} is not JSON", path.display()))?;
-    if value.get("format").and_then(Value::as_str) != Some("annlab-assess") {
-        bail!(
-            "--facts {} is not an `annlab assess` facts.json (no \"format\": \"annlab-assess\")",
-            path.display()
-        );
-    }
-    serde_json::from_value(value)
-        .with_context(|| format!("--facts {}: unexpected contents", path.display()))
-}

@@ -2,10 +2,11 @@
 //! speed and memory (the orchestration is `annlab_protocol::compare`).
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use annlab_core::svs::Target;
 use annlab_core::{BuildControl, ElementType, Metric};
+use annlab_export::facts::{read_assess, AssessFiles, AssessedFacts};
 use annlab_protocol::compare::{self as orchestration, CompareRequest};
 use annlab_protocol::prepare::{prepare, DroppedRows, PrepareInput, Queries};
 use annlab_protocol::report::{Algorithm, CompareReport, RunReport};
@@ -14,7 +15,6 @@ use annlab_protocol::shard::{self, ShardReport, Sharding};
 use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 
-use crate::commands::assess::{self, AssessedFacts};
 use crate::export::{self, DecisionRequest, ExportContext, FactsArgs};
 use crate::progress::{InstantClock, Progress};
 use crate::{io, specs};
@@ -200,7 +200,7 @@ pub fn finish(
 /// Reads the data, prepares it, builds and measures every run (progress to `control`).
 pub fn measure(args: &Args, mode: SpecMode, control: &mut dyn ProgressSink) -> Result<Measured> {
     let assessed = match &args.facts_file {
-        Some(path) => Some(assess::read_assessed(path)?),
+        Some(path) => Some(read_assessed(path, None)?),
         None => None,
     };
     let metric = match (args.metric, &assessed) {
@@ -224,6 +224,10 @@ pub fn measure(args: &Args, mode: SpecMode, control: &mut dyn ProgressSink) -> R
     control.planned(&index_specs);
     let base = io::read_raw_matrix(&base_path, "base")?;
     let base_rows = base.rows();
+    if let (Some(path), None) = (&args.facts_file, &args.base) {
+        // The assess output's own vectors: check the three files fit together, as the app does.
+        read_assessed(path, Some((base_rows, base.dim())))?;
+    }
     let holdout = args
         .holdout
         .unwrap_or_else(|| orchestration::default_holdout(base_rows));
@@ -361,6 +365,29 @@ fn shard_table(run: &RunReport, s: &ShardReport) -> String {
         );
     }
     out
+}
+
+/// Reads an assess `facts.json` with the shared reader; with `vectors` (the shape of the
+/// vectors.npy beside it), the meta.json beside it is read and both are checked against it.
+fn read_assessed(path: &Path, vectors: Option<(usize, usize)>) -> Result<AssessedFacts> {
+    let facts =
+        std::fs::read(path).with_context(|| format!("cannot read --facts {}", path.display()))?;
+    let meta_path = path.with_file_name("meta.json");
+    let meta = match vectors {
+        Some(_) if meta_path.exists() => Some(
+            std::fs::read(&meta_path)
+                .with_context(|| format!("cannot read {}", meta_path.display()))?,
+        ),
+        _ => None,
+    };
+    let files = AssessFiles {
+        facts_json: Some(&facts),
+        meta_json: meta.as_deref(),
+        vectors,
+    };
+    read_assess(&files)
+        .map(|a| a.facts)
+        .with_context(|| format!("--facts {}", path.display()))
 }
 
 /// The production HNSW as an `--hnsw` spec: its M, EF_CONSTRUCTION and TYPE, swept over the

@@ -227,6 +227,16 @@ fn current(s: &mut String, r: &Resolved<'_>) {
     let _ = writeln!(s, "| EF_CONSTRUCTION | {} |", h.ef_construction);
     let _ = writeln!(s, "| EF_RUNTIME (queries) | {} |", h.ef_runtime);
     let _ = writeln!(s, "| EPSILON | {} |", py_float(h.epsilon));
+    if let Some(b) = &p.measured_baseline {
+        let _ = writeln!(
+            s,
+            "| Measured recall@{} (annlab assess, within the sample: an upper bound) | {}{} |",
+            b.k,
+            recall(b.recall_at_k),
+            b.ef_runtime
+                .map_or(String::new(), |ef| format!(" at EF_RUNTIME {ef}"))
+        );
+    }
     let _ = writeln!(s, "| Documents | {} |", count(p.document_count));
     let _ = writeln!(
         s,

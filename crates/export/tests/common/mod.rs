@@ -33,6 +33,7 @@ fn point(runtime: Value, recall: f64, vs_hnsw: Option<f64>, p50: f64) -> SearchP
             p50,
             p95: round1(p50 * 1.6),
             p99: round1(p50 * 2.1),
+            ..Latency::default()
         },
         distance_computations_mean: p50 * 9.0,
         timed_queries: 0,

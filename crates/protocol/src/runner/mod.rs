@@ -121,7 +121,23 @@ pub fn measure_spec(
 /// A monotonic clock in seconds (`Instant` natively, `performance.now()` in a worker).
 pub trait Clock {
     fn now_seconds(&self) -> f64;
+
+    /// The smallest step the clock can show, in seconds (0: finer than a microsecond). A page
+    /// that is not cross-origin isolated gets `performance.now()` coarsened to 100 µs.
+    fn resolution_seconds(&self) -> f64 {
+        0.0
+    }
 }
+
+/// A clock at most this coarse times each query alone (cross-origin isolated Chromium: 5 µs).
+pub const FINE_CLOCK_SECONDS: f64 = 5e-6;
+
+/// With a coarser clock, queries are timed in batches at least this many clock steps long,
+/// so one batch's reading is within 1/[`BATCH_TICKS`] (5 %) of its true duration.
+pub const BATCH_TICKS: f64 = 20.0;
+
+/// Batches timed at least (percentiles of fewer means say little).
+pub const MIN_BATCHES: usize = 20;
 
 /// Errors a run can end with. Messages are shown to users as they are.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -294,11 +310,12 @@ pub const MIN_MEASURE_SECONDS: f64 = 0.2;
 /// At most this many passes over the query set per point.
 pub const MAX_MEASURE_PASSES: usize = 200;
 
-/// Runs every query through `search` (one at a time, timed individually) and scores the
-/// results; repeats the query set, timing only, while the timed passes total less than
-/// [`MIN_MEASURE_SECONDS`]. Recall and distance counts come from the first pass (a search is
-/// deterministic); QPS and latency percentiles cover every timed query. Returns the measured
-/// point and the result ids per query (for cross-index recall).
+/// Runs every query through `search` (one at a time) and scores the results. With a fine
+/// clock ([`FINE_CLOCK_SECONDS`]) each query is timed alone, and the query set is repeated,
+/// timing only, while the timed passes total less than [`MIN_MEASURE_SECONDS`]. With a coarse
+/// clock see [`time_in_batches`]. Recall and distance counts come from the first pass (a
+/// search is deterministic); QPS and latency percentiles cover every timed query. Returns the
+/// measured point and the result ids per query (for cross-index recall).
 pub fn measure_search<F>(
     eval: &EvalSet,
     clock: &dyn Clock,
@@ -309,26 +326,18 @@ where
     F: FnMut(&[f32]) -> Result<SearchOutput, RunError>,
 {
     let nq = eval.queries.rows();
-    let mut latencies = Vec::with_capacity(nq);
-    let mut outputs = Vec::with_capacity(nq);
-    // Search first, score afterwards, so QPS covers only the searches (wall time of the whole
-    // loop: robust to coarse browser clocks, where single queries may read as 0 µs).
-    let mut wall = 0.0;
-    let mut passes = 0;
-    while passes == 0 || (wall < MIN_MEASURE_SECONDS && passes < MAX_MEASURE_PASSES) {
-        let started = clock.now_seconds();
-        for q in 0..nq {
-            let t0 = clock.now_seconds();
-            let out = search(eval.queries.row(q))?;
-            latencies.push((clock.now_seconds() - t0) * 1e6);
-            if passes == 0 {
-                outputs.push(out);
-            }
-        }
-        wall += clock.now_seconds() - started;
-        passes += 1;
-    }
-    let timed = latencies.len();
+    let resolution = clock.resolution_seconds();
+    let (outputs, timing) = if resolution <= FINE_CLOCK_SECONDS {
+        time_each(eval, clock, &mut search)?
+    } else {
+        time_in_batches(eval, clock, resolution, &mut search)?
+    };
+    let Timing {
+        mut samples,
+        wall,
+        timed,
+        batch,
+    } = timing;
     let qps = if wall > 0.0 { timed as f64 / wall } else { 0.0 };
     let mut recall_sum = 0.0;
     let mut tie_sum = 0.0;
@@ -346,12 +355,133 @@ where
         recall_at_k: recall_sum / nq as f64,
         tie_aware_recall_at_k: tie_sum / nq as f64,
         qps,
-        latency_us: latency_percentiles(&mut latencies),
+        latency_us: Latency {
+            resolution_us: resolution * 1e6,
+            batch,
+            ..latency_percentiles(&mut samples)
+        },
         distance_computations_mean: dist_sum as f64 / nq as f64,
         timed_queries: timed,
         recall_vs_hnsw: None,
     };
     Ok((point, results))
+}
+
+/// Latency samples (µs) and what they cover.
+struct Timing {
+    samples: Vec<f64>,
+    /// Seconds of the timed searches.
+    wall: f64,
+    timed: usize,
+    /// Queries per sample (1: per query).
+    batch: usize,
+}
+
+type Outputs = Vec<SearchOutput>;
+
+/// Each query timed alone; passes repeat while they total less than [`MIN_MEASURE_SECONDS`].
+fn time_each<F>(
+    eval: &EvalSet,
+    clock: &dyn Clock,
+    search: &mut F,
+) -> Result<(Outputs, Timing), RunError>
+where
+    F: FnMut(&[f32]) -> Result<SearchOutput, RunError>,
+{
+    let nq = eval.queries.rows();
+    let mut samples = Vec::with_capacity(nq);
+    let mut outputs = Vec::with_capacity(nq);
+    // Search first, score afterwards, so QPS covers only the searches (wall time of the whole
+    // loop).
+    let mut wall = 0.0;
+    let mut passes = 0;
+    while passes == 0 || (wall < MIN_MEASURE_SECONDS && passes < MAX_MEASURE_PASSES) {
+        let started = clock.now_seconds();
+        for q in 0..nq {
+            let t0 = clock.now_seconds();
+            let out = search(eval.queries.row(q))?;
+            samples.push((clock.now_seconds() - t0) * 1e6);
+            if passes == 0 {
+                outputs.push(out);
+            }
+        }
+        wall += clock.now_seconds() - started;
+        passes += 1;
+    }
+    let timed = samples.len();
+    Ok((
+        outputs,
+        Timing {
+            samples,
+            wall,
+            timed,
+            batch: 1,
+        },
+    ))
+}
+
+/// A clock too coarse for one query (a page that is not cross-origin isolated): the first
+/// pass is timed whole and gives the mean query time; then batches of consecutive queries
+/// (cycling through the query set), each about [`BATCH_TICKS`] clock steps long, are timed
+/// and their means are the samples. A batch that read 0 was too short: the batch doubles.
+fn time_in_batches<F>(
+    eval: &EvalSet,
+    clock: &dyn Clock,
+    resolution: f64,
+    search: &mut F,
+) -> Result<(Outputs, Timing), RunError>
+where
+    F: FnMut(&[f32]) -> Result<SearchOutput, RunError>,
+{
+    let nq = eval.queries.rows();
+    let mut outputs = Vec::with_capacity(nq);
+    let started = clock.now_seconds();
+    for q in 0..nq {
+        outputs.push(search(eval.queries.row(q))?);
+    }
+    let mut wall = clock.now_seconds() - started;
+    let mut timed = nq;
+    if nq == 0 {
+        return Ok((
+            outputs,
+            Timing {
+                samples: Vec::new(),
+                wall,
+                timed,
+                batch: 1,
+            },
+        ));
+    }
+    // A pass that read 0 took under one step: assume one step for the whole pass.
+    let per_query = wall.max(resolution) / nq as f64;
+    let cap = (MAX_MEASURE_PASSES * nq).max(1);
+    let mut batch = ((BATCH_TICKS * resolution / per_query).ceil() as usize).clamp(2, cap);
+    let mut samples = Vec::new();
+    let mut next = 0usize;
+    while timed < cap && (samples.len() < MIN_BATCHES || wall < MIN_MEASURE_SECONDS) {
+        let t0 = clock.now_seconds();
+        for j in 0..batch {
+            search(eval.queries.row((next + j) % nq))?;
+        }
+        let dt = clock.now_seconds() - t0;
+        next = (next + batch) % nq;
+        timed += batch;
+        wall += dt;
+        if dt > 0.0 {
+            samples.push(dt * 1e6 / batch as f64);
+        } else {
+            batch = (batch * 2).min(cap);
+        }
+    }
+    Ok((
+        outputs,
+        Timing {
+            samples,
+            wall,
+            timed,
+            batch,
+        },
+    ))
 }
 
 /// p50/p95/p99 by the nearest-rank method.
@@ -368,6 +498,7 @@ pub fn latency_percentiles(samples: &mut [f64]) -> Latency {
         p50: pick(50.0),
         p95: pick(95.0),
         p99: pick(99.0),
+        ..Latency::default()
     }
 }
 
@@ -487,6 +618,79 @@ mod tests {
         let (capped, _, searches) = measure(1e-9);
         assert_eq!(searches, 10 * MAX_MEASURE_PASSES);
         assert_eq!(capped.timed_queries, 10 * MAX_MEASURE_PASSES);
+    }
+
+    /// A browser clock that is not cross-origin isolated: true time advances only as the
+    /// searches run; readings are floored to `step`; `reported` is what it says its
+    /// resolution is.
+    struct CoarseClock {
+        now: std::cell::Cell<f64>,
+        step: f64,
+        reported: f64,
+    }
+
+    impl Clock for CoarseClock {
+        fn now_seconds(&self) -> f64 {
+            (self.now.get() / self.step).floor() * self.step
+        }
+        fn resolution_seconds(&self) -> f64 {
+            self.reported
+        }
+    }
+
+    #[test]
+    fn a_100_us_clock_never_yields_a_0_us_percentile() {
+        let eval = test_support::synthetic_eval(annlab_core::Metric::L2, 3, 50, 200, 4);
+        let measure = |reported: f64| {
+            let clock = CoarseClock {
+                now: std::cell::Cell::new(0.0),
+                step: 100e-6,
+                reported,
+            };
+            let mut n = 0usize;
+            let (point, _) = measure_search(&eval, &clock, Map::new(), |_| {
+                // 20 to 59 µs per query, 39.5 µs on average.
+                clock.now.set(clock.now.get() + (20 + n % 40) as f64 * 1e-6);
+                n += 1;
+                Ok(SearchOutput::default())
+            })
+            .unwrap();
+            point
+        };
+        // Timed one by one, most queries read 0 µs: what the sweep table showed.
+        let per_query = measure(0.0);
+        assert_eq!(per_query.latency_us.p50, 0.0);
+        assert!(!per_query.latency_us.is_batched());
+
+        let p = measure(100e-6);
+        let l = p.latency_us;
+        assert_eq!(l.resolution_us, 100.0, "the resolution is carried");
+        assert!(l.is_batched());
+        // Each batch spans at least BATCH_TICKS steps (2 ms).
+        assert!(
+            l.batch as f64 * 39.5e-6 >= BATCH_TICKS * 100e-6 * 0.9,
+            "{l:?}"
+        );
+        for v in [l.p50, l.p95, l.p99] {
+            assert!(v > 0.0, "{l:?}");
+            assert!(
+                (v - 39.5).abs() < 39.5 * 0.15,
+                "batch means within 15 %: {l:?}"
+            );
+        }
+        assert!(p.timed_queries >= MIN_BATCHES * l.batch);
+        assert!(
+            (p.qps - 1e6 / 39.5).abs() < 1e6 / 39.5 * 0.1,
+            "qps {}",
+            p.qps
+        );
+        // The JSON carries it; a native point (fine clock) keeps its old shape.
+        let json = serde_json::to_value(l).unwrap();
+        assert_eq!(json["resolution_us"], 100.0);
+        assert!(serde_json::to_value(Latency::default())
+            .unwrap()
+            .get("resolution_us")
+            .is_none());
     }
 
     #[test]
