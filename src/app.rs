@@ -17,6 +17,7 @@ use crate::components::{
     pareto_chart::ParetoChart,
     query_explorer::QueryExplorer,
     results_table::ResultsTable,
+    share_link::ShareLink,
     sweep_plot::SweepPlot,
 };
 use crate::state::AppState;
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
                 <strong>"Your vectors never leave the browser."</strong>
             </p>
         </header>
+        <ShareLink/>
         <ErrorBanner/>
         <main class="layout">
             <DataPanel/>

@@ -418,6 +418,8 @@ pub struct DataModel {
     pub truth_status: RwSignal<TruthStatus>,
     /// The `annlab assess` output the base came from (its facts and measured baseline).
     pub assessed: RwSignal<Option<Arc<AssessedSample>>>,
+    /// The uploaded base's name and content hash (for a shareable link's fingerprint).
+    pub upload_hash: RwSignal<Option<(String, u64)>>,
 }
 
 /// An `annlab assess` output loaded as the base: shown while the base is its vectors.
@@ -437,6 +439,7 @@ impl DataModel {
             loading: RwSignal::new(None),
             truth_status: RwSignal::new(TruthStatus::NotPrepared),
             assessed: RwSignal::new(None),
+            upload_hash: RwSignal::new(None),
         }
     }
 
@@ -514,6 +517,52 @@ impl FormsModel {
             .set(crate::plan_export::ProductionForm::from_assessed(p));
     }
 
+    /// The forms as a link carries them (tracked). A field that is not a whole number as typed
+    /// is left out: a link holds only what the form could build.
+    pub fn shared(&self) -> annlab_worker::share_link::SharedSetup {
+        use annlab_worker::share_link::SharedSetup;
+        let n = |t: &str| t.trim().parse::<usize>().ok();
+        let sweep = |t: &str| {
+            let mut errors = Vec::new();
+            let v = parse_sweep(t, "sweep", &mut errors);
+            (errors.is_empty() && !v.is_empty()).then_some(v)
+        };
+        let c = self.common.get();
+        let h = self.hnsw.get();
+        let s = self.svs.get();
+        SharedSetup {
+            dataset: None,
+            metric: Some(c.metric),
+            k: n(&c.k),
+            element_type: Some(c.element_type),
+            queries: n(&c.queries),
+            seed: c.seed.trim().parse().ok(),
+            target: Some(s.target),
+            m: n(&h.m),
+            ef_construction: n(&h.ef_construction),
+            ef_runtime: n(&h.ef_runtime),
+            ef_sweep: sweep(&h.sweep),
+            graph_max_degree: n(&s.graph_max_degree),
+            construction_window_size: n(&s.construction_window_size),
+            search_window_size: n(&s.search_window_size),
+            compression: Some(s.compression),
+            training_threshold: n(&s.training_threshold),
+            reduce: n(&s.reduce),
+            window_sweep: sweep(&s.sweep),
+            insertion: Some(s.insertion),
+            panel: None,
+        }
+    }
+
+    /// Restores the forms from a link: each setting it carries replaces the form's value; the
+    /// others take their defaults, so the link alone defines the setup.
+    pub fn apply_shared(&self, link: &annlab_worker::share_link::SharedSetup) {
+        let (c, h, s) = apply_shared_forms(link);
+        self.common.set(c);
+        self.hnsw.set(h);
+        self.svs.set(s);
+    }
+
     /// The data's metric, unless the user picked one.
     pub fn suggest_metric(&self, suggested: Metric) {
         self.common.update(|c| {
@@ -542,6 +591,49 @@ impl FormsModel {
                 .collect()),
         }
     }
+}
+
+/// The three forms a link describes (see [`FormsModel::apply_shared`]).
+pub fn apply_shared_forms(
+    link: &annlab_worker::share_link::SharedSetup,
+) -> (CommonForm, HnswForm, SvsForm) {
+    let text = |v: Option<usize>, default: String| v.map_or(default, |v| v.to_string());
+    let sweep = |v: &Option<Vec<usize>>, default: String| {
+        v.as_ref().map_or(default, |v| {
+            v.iter().map(usize::to_string).collect::<Vec<_>>().join("/")
+        })
+    };
+    let (dc, dh, ds) = (
+        CommonForm::default(),
+        HnswForm::default(),
+        SvsForm::default(),
+    );
+    let common = CommonForm {
+        metric: link.metric.unwrap_or(dc.metric),
+        metric_chosen: link.metric.is_some(),
+        k: text(link.k, dc.k),
+        element_type: link.element_type.unwrap_or(dc.element_type),
+        queries: text(link.queries, dc.queries),
+        seed: link.seed.map_or(dc.seed, |s| s.to_string()),
+    };
+    let hnsw = HnswForm {
+        m: text(link.m, dh.m),
+        ef_construction: text(link.ef_construction, dh.ef_construction),
+        ef_runtime: text(link.ef_runtime, dh.ef_runtime),
+        sweep: sweep(&link.ef_sweep, dh.sweep),
+    };
+    let svs = SvsForm {
+        graph_max_degree: text(link.graph_max_degree, ds.graph_max_degree),
+        construction_window_size: text(link.construction_window_size, ds.construction_window_size),
+        search_window_size: text(link.search_window_size, ds.search_window_size),
+        compression: link.compression.unwrap_or(ds.compression),
+        training_threshold: text(link.training_threshold, ds.training_threshold),
+        reduce: text(link.reduce, ds.reduce),
+        sweep: sweep(&link.window_sweep, ds.sweep),
+        target: link.target.unwrap_or(ds.target),
+        insertion: link.insertion.unwrap_or(ds.insertion),
+    };
+    (common, hnsw, svs)
 }
 
 /// The runs of the last build and what was measured about it.
@@ -866,6 +958,24 @@ mod tests {
             hnsw_errors("1"),
             vec![one.validate().unwrap_err().to_string()]
         );
+    }
+
+    #[test]
+    fn a_link_restores_the_forms_it_was_made_from() {
+        use annlab_worker::share_link::{decode, encode, SharedSetup};
+        let link = SharedSetup {
+            m: Some(32),
+            ef_sweep: Some(vec![20, 40]),
+            compression: Some(Some(Compression::Lvq8)),
+            training_threshold: Some(2048),
+            ..SharedSetup::default()
+        };
+        let (c, h, s) = apply_shared_forms(&decode(&encode(&link)).setup);
+        assert_eq!((h.m.as_str(), h.sweep.as_str()), ("32", "20/40"));
+        assert_eq!(s.compression, Some(Compression::Lvq8));
+        assert_eq!(s.training_threshold, "2048");
+        assert_eq!(c, CommonForm::default());
+        assert_eq!(h.ef_construction, HnswForm::default().ef_construction);
     }
 
     #[test]

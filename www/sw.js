@@ -3,7 +3,7 @@
 // What to cache comes from the build: scripts/sw-manifest.sh (a Trunk post_build hook) replaces
 // BUILD with a hash of every file in dist/ and FILES with their paths, so the file names Trunk
 // hashes are known here, and any change to any file gives a new sw.js, hence a new version.
-// Without the hook (BUILD stays 'dev') the worker caches what the page fetches, and the page
+// Without the hook (BUILD keeps its placeholder) the worker caches what the page fetches, and the page
 // posts the URLs it loaded before the worker took control (see index.html).
 const BUILD = '__ANNLAB_BUILD__';
 const FILES = [/*__ANNLAB_FILES__*/];

@@ -31,6 +31,7 @@ fn take_base(state: AppState, bridge: WorkerBridge, files: Vec<File>) {
     if assess_drop::is_assess_drop(&names) {
         assess_drop::load(state, bridge, files);
     } else if let Some(file) = files.into_iter().next() {
+        crate::components::share_link::hash_upload(state, &file);
         bridge.load_file(file, FileRole::Base);
     }
 }

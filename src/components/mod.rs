@@ -16,4 +16,5 @@ pub mod params_svs;
 pub mod pareto_chart;
 pub mod query_explorer;
 pub mod results_table;
+pub mod share_link;
 pub mod sweep_plot;
