@@ -5,5 +5,5 @@ pub mod compare;
 pub mod exact;
 pub mod inspect;
 pub mod memory;
-pub mod sweep;
 pub mod plan;
+pub mod sweep;
