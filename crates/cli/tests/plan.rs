@@ -209,6 +209,38 @@ fn compare_shards_reports_per_shard_figures_and_exports_a_cluster_plan() {
     assert!(plan.contains("## 4a. Redis Cluster: 3 shards"), "{plan}");
     let migrate = std::fs::read_to_string(export.join("migrate.py")).unwrap();
     assert!(migrate.contains("\"shards\": 3,"));
+    // The same report's runs as `annlab plan` candidates.
+    let report = export.join("compare.json");
+    let planned = annlab(&[
+        "plan",
+        "--report",
+        report.to_str().unwrap(),
+        "--doc-count",
+        "100000",
+        "--horizon",
+        "1",
+        "--json",
+    ]);
+    assert!(
+        planned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&planned.stderr)
+    );
+    let plan_doc: Value = serde_json::from_slice(&planned.stdout).unwrap();
+    let names: Vec<&str> = plan_doc["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names[0].starts_with("HNSW ") && names[0].contains("m=8"),
+        "{names:?}"
+    );
+    assert!(
+        names[1].starts_with("SVS-VAMANA ") && names[1].contains("graph_max_degree=16"),
+        "{names:?}"
+    );
 
     let refused = annlab(&[
         "compare",

@@ -60,6 +60,7 @@ fn point(rng: &mut SplitMix, key: &str, value: u64) -> SearchPoint {
             p50: p95 / 2.0,
             p95,
             p99: p95 * 2.0,
+            ..Latency::default()
         },
         distance_computations_mean: 0.0,
         timed_queries: 0,

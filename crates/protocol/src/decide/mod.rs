@@ -118,6 +118,7 @@ pub(crate) mod test_support {
                 p50: p95 / 2.0,
                 p95,
                 p99: p95 * 1.5,
+                ..Latency::default()
             },
             distance_computations_mean: 0.0,
             timed_queries: 0,
