@@ -128,7 +128,7 @@ pub fn ShareLink() -> impl IntoView {
         let base = page_url().map(|(b, _)| b).unwrap_or_default();
         format!("{base}#{}", fragment.get())
     };
-    let on_copy = move |_| {
+    let on_copy = move |_: leptos::ev::MouseEvent| {
         let text = url();
         leptos::task::spawn_local(async move {
             copied.set(Some(match copy_text(&text).await {
