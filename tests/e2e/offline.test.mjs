@@ -31,6 +31,8 @@ test('offline after the first load: reload, sample, build, export', async () => 
     assert.ok(caches.urls.some((u) => want.test(u)), `cached: ${want}`);
   }
 
+  const failed = [];
+  page.on('requestfailed', (r) => failed.push(r.url()));
   await context.setOffline(true);
   await page.reload();
   await page.getByTestId('build-button').waitFor({ timeout: 60_000 });
@@ -43,6 +45,7 @@ test('offline after the first load: reload, sample, build, export', async () => 
   await page.getByTestId('export-button').click();
   assert.equal((await download).suggestedFilename(), 'annlab-migration-plan.zip');
   await shot(page, 'offline-built');
+  console.log(`# failed offline: ${failed.join(', ')}`);
   assert.deepEqual(consoleErrors, []);
   assertLocalOnly(requests);
   await context.close();

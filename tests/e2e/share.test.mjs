@@ -74,12 +74,19 @@ test('a link made with an uploaded file asks for it and refuses another', async 
   const hash = fnv1a(await readFile(sift));
   const { context, page } = await openAt(`v=1&data=file:2000x128:${hash}&m=20`);
   assert.match(await page.getByTestId('share-expects-file').innerText(), /2000 rows × 128 dims/);
-  await page.getByTestId('upload-input').setInputFiles(other);
+  // Renamed: a file named as a bundled sample is taken for that sample.
+  const upload = async (path, name) =>
+    page.getByTestId('upload-input').setInputFiles({
+      name,
+      mimeType: 'application/octet-stream',
+      buffer: await readFile(path),
+    });
+  await upload(other, 'mine.npy');
   const error = page.getByTestId('error-message');
   await error.filter({ hasText: 'not the file the link was made with' }).waitFor({ timeout: 60_000 });
   console.log(`# refused: ${(await error.innerText()).split('\n')[0]}`);
   await shot(page, 'share-refused');
-  await page.getByTestId('upload-input').setInputFiles(sift);
+  await upload(sift, 'mine.bvecs');
   await page.getByTestId('share-expects-file').waitFor({ state: 'detached', timeout: 60_000 });
   assert.equal(await input(page, 'hnsw-m'), '20');
   assert.match(await page.getByTestId('share-url').inputValue(), new RegExp(`data=file:2000x128:${hash}`));
