@@ -95,6 +95,9 @@ pub struct SweepDocument {
     pub pareto: Vec<PointRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimizer: Option<optimizer::OptimizerResult>,
+    /// The measured compression advisor, when the sweep has SVS-VAMANA runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisor: Option<advisor::AdvisorReport>,
 }
 
 #[cfg(test)]
