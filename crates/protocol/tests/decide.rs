@@ -296,6 +296,18 @@ fn frontier_points_are_non_dominated_and_the_rest_dominated() {
     }
 }
 
+/// (dims, priority, compression, datatype, reduce, graph_max_degree, construction window, W).
+type RedisVlCase = (
+    usize,
+    &'static str,
+    Compression,
+    &'static str,
+    Option<usize>,
+    usize,
+    usize,
+    usize,
+);
+
 #[test]
 fn redisvl_rule_reproduces_what_redisvl_printed() {
     // The migration notebook (redis-developer/redis-ai-resources,
@@ -314,16 +326,7 @@ fn redisvl_rule_reproduces_what_redisvl_printed() {
     }
     // redis/redis-vl-python tests/unit/test_compression_advisor.py: (dims, priority) →
     // (compression, datatype, reduce, graph_max_degree, construction_window_size, W).
-    let cases: [(
-        usize,
-        &str,
-        Compression,
-        &str,
-        Option<usize>,
-        usize,
-        usize,
-        usize,
-    ); 8] = [
+    let cases: [RedisVlCase; 8] = [
         (
             1536,
             "memory",

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use annlab_core::BuildControl;
 use annlab_export::facts;
+use annlab_protocol::decide::advisor::{self, AdviseOptions, AdvisorReport};
 use annlab_protocol::decide::grid::spec_key;
 use annlab_protocol::decide::optimizer::{self, Assessed, Budgets, Outcome};
 use annlab_protocol::decide::pareto::{self, MemoryAt, Objective, ParetoEntry};
@@ -127,6 +128,21 @@ pub fn run(args: &Args) -> Result<()> {
     let memory = MemoryAt { doc_count };
     let front = pareto::frontier(report, Objective::QpsHigher, &memory);
     let optimizer = budgets.map(|b| optimizer::optimize(report, &b));
+    let advice = report
+        .runs
+        .iter()
+        .any(|r| r.algorithm == Algorithm::SvsVamana)
+        .then(|| {
+            advisor::advise_with(
+                report,
+                &AdviseOptions {
+                    doc_count,
+                    target: args.compare.target,
+                    recall_floor: budgets
+                        .map_or(advisor::DEFAULT_ADVISOR_RECALL_FLOOR, |b| b.recall_floor),
+                },
+            )
+        });
     eprintln!(
         "sweep: {} builds measured in {:.1} s",
         report.runs.len(),
@@ -138,6 +154,7 @@ pub fn run(args: &Args) -> Result<()> {
             dropped_rows: measured.dropped.clone(),
             pareto: front.iter().map(ParetoEntry::point_ref).collect(),
             optimizer: optimizer.clone(),
+            advisor: advice.clone(),
         };
         println!("{}", serde_json::to_string(&doc)?);
     } else {
@@ -146,6 +163,9 @@ pub fn run(args: &Args) -> Result<()> {
         print!("{}", frontier_table(report, &front, &mem_front, doc_count));
         if let Some(o) = &optimizer {
             print!("{}", optimizer_text(report, o));
+        }
+        if let Some(a) = &advice {
+            print!("{}", advisor_text(a));
         }
     }
     // The plan exports the optimizer's SVS choice (as RUN:POINT among the SVS runs).
@@ -330,6 +350,84 @@ fn optimizer_text(report: &CompareReport, o: &optimizer::OptimizerResult) -> Str
     outcome_text(&mut out, report, "overall", &o.overall);
     for a in &o.per_algorithm {
         outcome_text(&mut out, report, a.algorithm.redis_name(), &a.outcome);
+    }
+    out
+}
+
+fn advisor_text(a: &AdvisorReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\ncompression advisor (measured; recall and QPS at SEARCH_WINDOW_SIZE {}, memory at {} documents):",
+        a.matched_window.map_or("-".to_string(), |w| w.to_string()),
+        a.options.doc_count
+    );
+    let _ = writeln!(
+        out,
+        "  {:>4} {:<11} {:<14} {:>6} {:>8} {:>8} {:>9} {:>10} {:>11} {:>9} {:>15}",
+        "run",
+        "requested",
+        "stored",
+        "degree",
+        "code B",
+        "graph B",
+        "recall",
+        "qps",
+        "total MiB",
+        "saving",
+        "generic stores"
+    );
+    for r in &a.rows {
+        let (recall, qps) = r
+            .at_matched
+            .map_or(("-".to_string(), "-".to_string()), |p| {
+                (format!("{:.4}", p.recall), format!("{:.0}", p.qps))
+            });
+        let _ = writeln!(
+            out,
+            "  {:>4} {:<11} {:<14} {:>6} {:>8} {:>8} {:>9} {:>10} {:>11.1} {:>9} {:>15}",
+            r.run,
+            r.requested,
+            r.effective,
+            r.graph_max_degree,
+            r.code_bytes_per_vector,
+            r.graph_bytes_per_vector,
+            recall,
+            qps,
+            r.total_bytes as f64 / (1024.0 * 1024.0),
+            r.measured_total_saving
+                .map_or("-".to_string(), |s| format!("{:.1} %", 100.0 * s)),
+            r.generic_fallback
+                .as_ref()
+                .map_or("-".to_string(), |g| format!(
+                    "{} {:.0} MiB",
+                    g.stores,
+                    g.total_bytes as f64 / (1024.0 * 1024.0)
+                ))
+        );
+    }
+    if let Some(b) = &a.saving_baseline {
+        let _ = writeln!(out, "  saving: total memory against {b}");
+    }
+    for rec in &a.recommendations {
+        let _ = writeln!(out, "  {}: {}", rec.priority.name(), rec.reason);
+        let v = &rec.redisvl;
+        let _ = writeln!(
+            out,
+            "    RedisVL CompressionAdvisor (\"{}\"): {}{} (its estimate_memory_savings: {:.1} % of the vector codes){}",
+            v.priority,
+            v.compression.redis_name(),
+            v.reduce.map_or(String::new(), |r| format!(", REDUCE {r}")),
+            v.estimated_memory_savings_pct,
+            rec.redisvl_row.map_or(" - not built in this sweep".to_string(), |i| a
+                .rows
+                .get(i)
+                .and_then(|r| r.measured_total_saving)
+                .map_or(String::new(), |s| format!("; measured total saving {:.1} %", 100.0 * s)))
+        );
+    }
+    for note in &a.notes {
+        let _ = writeln!(out, "  note: {note}");
     }
     out
 }
