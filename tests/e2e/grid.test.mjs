@@ -9,6 +9,7 @@ import {
   artifacts,
   assertLocalOnly,
   BUILD_TIMEOUT,
+  data,
   open,
   pickSample,
   shot,
