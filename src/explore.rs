@@ -369,6 +369,7 @@ impl Explored {
                 .map(|e| e.point_ref())
                 .collect(),
             optimizer: budgets.map(|b| decide::optimizer::optimize(&self.report, b)),
+            advisor: None,
         }
     }
 

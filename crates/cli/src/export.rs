@@ -15,6 +15,8 @@ use annlab_core::svs::Target;
 use annlab_core::Metric;
 use annlab_export::facts::{self, DEFAULT_RECALL_THRESHOLD};
 use annlab_export::{FactsInput, KeyType, Measured, PlanInputError, ProductionFacts};
+use annlab_protocol::decide::go_no_go::Thresholds;
+use annlab_protocol::decide::optimizer::OptimizerResult;
 use annlab_protocol::runner::IndexSpec;
 use anyhow::{Context, Result};
 
@@ -98,6 +100,14 @@ pub struct ExportContext<'a> {
     pub target: Target,
     /// Rows of the base file (before any held-out queries).
     pub base_rows: usize,
+    /// `sweep`: record the decision in PLAN.md (optimizer outcome, frontier, go/no-go).
+    pub decision: Option<DecisionRequest<'a>>,
+}
+
+/// What `sweep --export` adds to the plan.
+#[derive(Clone, Copy)]
+pub struct DecisionRequest<'a> {
+    pub optimizer: Option<&'a OptimizerResult>,
 }
 
 impl FactsArgs {
@@ -152,7 +162,7 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
         target: ctx.target,
         default_document_count: ctx.base_rows as u64,
     };
-    let input = match annlab_export::plan_input(&measured, &facts.input()) {
+    let mut input = match annlab_export::plan_input(&measured, &facts.input()) {
         Ok(input) => input,
         Err(PlanInputError::NeedsHnswAndSvs) => {
             eprintln!("note: no migration plan exported: it needs an --hnsw and an --svs run");
@@ -160,6 +170,12 @@ pub fn write_export(dir: &Path, ctx: &ExportContext<'_>, facts: &FactsArgs) -> R
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some(req) = ctx.decision {
+        input.decision = Some(
+            annlab_export::decision::decide(&input, req.optimizer, &Thresholds::default())
+                .context("cannot record the decision in the plan")?,
+        );
+    }
     let bundle = annlab_export::build_bundle(&input).context("cannot build the migration plan")?;
     for file in &bundle.files {
         io::write(&dir.join(&file.name), file.contents.as_bytes())?;

@@ -1,5 +1,5 @@
-//! `annlab`: inspect vector files, compute exact ground truth, and compare FLAT, HNSW and
-//! SVS-VAMANA indexes on your own data.
+//! `annlab`: inspect vector files, compute exact ground truth, compare FLAT, HNSW and
+//! SVS-VAMANA indexes on your own data, and sweep grids of them to a decision.
 //!
 //! Errors go to stderr with their cause chain and a non-zero exit status; `--json` output is
 //! the only thing written to stdout.
@@ -29,6 +29,7 @@ enum Command {
     Compare(Box<commands::compare::Args>),
     Memory(commands::memory::Args),
     Assess(Box<commands::assess::Args>),
+    Sweep(Box<commands::sweep::Args>),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::run(&args),
         Command::Memory(args) => commands::memory::run(&args),
         Command::Assess(args) => commands::assess::run(&args),
+        Command::Sweep(args) => commands::sweep::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

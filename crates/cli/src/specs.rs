@@ -2,6 +2,7 @@
 //! runner in annlab-protocol).
 
 use annlab_core::svs::Target;
+use annlab_protocol::decide::grid;
 use annlab_protocol::runner::hnsw::parse_hnsw_spec;
 use annlab_protocol::runner::svs::parse_svs_spec;
 use annlab_protocol::runner::IndexSpec;
@@ -24,6 +25,17 @@ pub fn svs(spec: &str, target: Target) -> Result<IndexSpec> {
         target,
         runtime_sweep,
     })
+}
+
+/// Expands one `--hnsw` grid spec (`sweep`): a `/` list on a build parameter makes one run
+/// per value ([`annlab_protocol::decide::grid`]).
+pub fn hnsw_grid(spec: &str) -> Result<Vec<IndexSpec>> {
+    grid::expand_hnsw(spec).with_context(|| format!("invalid --hnsw spec `{spec}`"))
+}
+
+/// Expands one `--svs` grid spec (`sweep`), each run built as `target` would.
+pub fn svs_grid(spec: &str, target: Target) -> Result<Vec<IndexSpec>> {
+    grid::expand_svs(spec, target).with_context(|| format!("invalid --svs spec `{spec}`"))
 }
 
 #[cfg(test)]

@@ -238,6 +238,7 @@ pub fn plan_input(
         production,
         svs,
         target: measured.target,
+        decision: None,
     })
 }
 

@@ -23,6 +23,10 @@ pub struct PlanInput {
     pub svs: SvsParams,
     /// The target the SVS run was measured for.
     pub target: Target,
+    /// What a sweep decided (optimizer, frontier, go/no-go); PLAN.md gets a decision section
+    /// only when it is set. Absent from older inputs and not written when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<crate::decision::Decision>,
 }
 
 /// How documents are stored.

@@ -11,6 +11,7 @@
 )]
 
 pub mod choose;
+pub mod decision;
 pub mod error;
 pub mod facts;
 pub mod input;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use annlab_core::svs::Target;
-use annlab_core::{ElementType, Metric};
+use annlab_core::{BuildControl, ElementType, Metric};
 use annlab_protocol::compare::{self as orchestration, CompareRequest};
 use annlab_protocol::prepare::{prepare, DroppedRows, PrepareInput, Queries};
 use annlab_protocol::report::{Algorithm, CompareReport, RunReport};
@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 
 use crate::commands::assess::{self, AssessedFacts};
-use crate::export::{self, ExportContext, FactsArgs};
+use crate::export::{self, DecisionRequest, ExportContext, FactsArgs};
 use crate::progress::{InstantClock, Progress};
 use crate::{io, specs};
 
@@ -41,61 +41,144 @@ pub struct Args {
     /// Base vectors (.npy, .fvecs, .bvecs, .json, .csv, .tsv) [default with --facts: the
     /// vectors.npy next to it].
     #[arg(long, required_unless_present = "facts_file")]
-    base: Option<PathBuf>,
+    pub(crate) base: Option<PathBuf>,
     /// Query vectors [default: hold out a seeded sample of the base].
     #[arg(long)]
-    queries: Option<PathBuf>,
+    pub(crate) queries: Option<PathBuf>,
     /// Ground-truth ids (.ivecs or integer .npy), rows of --base nearest first; needs --queries.
     #[arg(long, requires = "queries")]
-    ground_truth: Option<PathBuf>,
+    pub(crate) ground_truth: Option<PathBuf>,
     /// Distance metric: l2, ip or cosine [default with --facts: the index's].
     #[arg(long, required_unless_present = "facts_file")]
-    metric: Option<Metric>,
+    pub(crate) metric: Option<Metric>,
     /// Neighbours per query [default: 10, or the k of the --facts baseline].
     #[arg(long)]
-    k: Option<usize>,
+    pub(crate) k: Option<usize>,
     /// An `annlab assess` facts.json: the production index, its HNSW parameters (the default
     /// --hnsw run), its metric and k, and its measured baseline printed beside annlab's. The
     /// exported plan takes the index name, prefixes, field, key type, document count and
     /// maxmemory from it (the --index-name ... --maxmemory flags are then ignored).
     #[arg(long = "facts", value_name = "FACTS_JSON")]
-    facts_file: Option<PathBuf>,
+    pub(crate) facts_file: Option<PathBuf>,
     /// Seed of the held-out query sample.
     #[arg(long, default_value_t = orchestration::DEFAULT_SEED)]
-    seed: u64,
+    pub(crate) seed: u64,
     /// Queries to hold out without --queries [default: min(200, rows / 10), at least 1].
     #[arg(long)]
-    holdout: Option<usize>,
+    pub(crate) holdout: Option<usize>,
     /// An HNSW run (repeatable).
     #[arg(long = "hnsw", value_name = "SPEC")]
-    hnsw: Vec<String>,
+    pub(crate) hnsw: Vec<String>,
     /// An SVS-VAMANA run (repeatable).
     #[arg(long = "svs", value_name = "SPEC")]
-    svs: Vec<String>,
+    pub(crate) svs: Vec<String>,
     /// Also run FLAT when --hnsw/--svs are given (it always runs when neither is).
     #[arg(long)]
-    flat: bool,
+    pub(crate) flat: bool,
     /// Vector type of the FLAT run.
     #[arg(long, default_value = "float32")]
-    flat_type: ElementType,
+    pub(crate) flat_type: ElementType,
     /// Hardware to model: intel (LVQ/LeanVec real) or generic (every compression becomes
     /// GlobalSQ8).
     #[arg(long, default_value = "intel")]
-    target: Target,
+    pub(crate) target: Target,
     /// Print exactly one JSON document on stdout.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// Write compare.json and, with an --hnsw and an --svs run, the HNSW -> SVS migration plan
     /// (PLAN.md, migrate.redis, ..., plan.zip) into this directory. The exported SVS config is
     /// the fastest point whose recall_vs_hnsw reaches --recall-threshold (else the closest to
     /// HNSW), unless --export-point names one.
     #[arg(long, value_name = "DIR")]
-    export: Option<PathBuf>,
+    pub(crate) export: Option<PathBuf>,
     #[command(flatten)]
-    facts: FactsArgs,
+    pub(crate) facts: FactsArgs,
+}
+
+/// How `--hnsw` / `--svs` strings become runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecMode {
+    /// One run per spec (`compare`): a `/` list on a build parameter is an error.
+    OneEach,
+    /// A `/` list on a build parameter makes a grid of runs (`sweep`).
+    Grid,
+}
+
+/// A finished comparison and what the output and the export need besides the report.
+pub struct Measured {
+    pub report: CompareReport,
+    pub dropped: DroppedRows,
+    /// The specs, in the order of the report's runs.
+    pub specs: Vec<IndexSpec>,
+    pub metric: Metric,
+    /// Rows of the base file (before any held-out queries).
+    pub base_rows: usize,
+    pub assessed: Option<AssessedFacts>,
+}
+
+impl Measured {
+    pub fn document(&self) -> CompareJson<'_> {
+        CompareJson {
+            report: &self.report,
+            dropped_rows: &self.dropped,
+        }
+    }
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    let measured = measure(args, SpecMode::OneEach, &mut Progress::stderr())?;
+    let document = measured.document();
+    if args.json {
+        println!("{}", serde_json::to_string(&document)?);
+    } else {
+        print!("{}", table(&measured.report));
+    }
+    finish(args, &measured, &document, ExportExtras::default())
+}
+
+/// What `sweep` adds to the export.
+#[derive(Default, Clone, Copy)]
+pub struct ExportExtras<'a> {
+    pub decision: Option<DecisionRequest<'a>>,
+    /// Exported SVS point (1-based `RUN:POINT` among the SVS runs) when `--export-point` is
+    /// not given.
+    pub export_point: Option<(usize, usize)>,
+    /// Production document count when `--doc-count` is not given (the optimizer's).
+    pub doc_count: Option<u64>,
+}
+
+/// Prints the production baseline beside annlab's (with `--facts`) and writes the export
+/// (with `--export`): what `compare` and `sweep` do after their own output.
+pub fn finish(
+    args: &Args,
+    measured: &Measured,
+    document: &CompareJson<'_>,
+    extras: ExportExtras<'_>,
+) -> Result<()> {
+    if let Some(a) = &measured.assessed {
+        eprint!("{}", baseline_table(&measured.report, a));
+    }
+    if let Some(dir) = &args.export {
+        let ctx = ExportContext {
+            document,
+            specs: &measured.specs,
+            metric: measured.metric,
+            target: args.target,
+            base_rows: measured.base_rows,
+            decision: extras.decision,
+        };
+        let mut facts = args.facts.clone();
+        facts.export_point = facts.export_point.or(extras.export_point);
+        facts.doc_count = facts.doc_count.or(extras.doc_count);
+        facts.assessed = measured.assessed.as_ref().map(|a| a.production.clone());
+        let written = export::write_export(dir, &ctx, &facts)?;
+        eprintln!("exported to {}: {}", dir.display(), written.join(", "));
+    }
+    Ok(())
+}
+
+/// Reads the data, prepares it, builds and measures every run (progress to `control`).
+pub fn measure(args: &Args, mode: SpecMode, control: &mut dyn ProgressSink) -> Result<Measured> {
     let assessed = match &args.facts_file {
         Some(path) => Some(assess::read_assessed(path)?),
         None => None,
@@ -114,7 +197,8 @@ pub fn run(args: &Args) -> Result<()> {
         (None, Some(f)) => f.with_file_name("vectors.npy"),
         (None, None) => bail!("--base is required without --facts"),
     };
-    let index_specs = build_specs(args, assessed.as_ref())?;
+    let index_specs = build_specs(args, assessed.as_ref(), mode)?;
+    control.planned(&index_specs);
     let base = io::read_raw_matrix(&base_path, "base")?;
     let base_rows = base.rows();
     let holdout = args
@@ -148,44 +232,42 @@ pub fn run(args: &Args) -> Result<()> {
         k,
     };
     let clock = InstantClock::new();
-    let mut progress = Progress::stderr();
-    let prepared = prepare(input, &clock, &mut progress);
-    progress.finish();
+    let prepared = prepare(input, &clock, control.as_control());
+    control.finish();
     let prepared = prepared.context("cannot set up the comparison")?;
     for line in prepared.dropped.summary() {
         eprintln!("note: {line}");
     }
 
-    let result = orchestration::run_compare(&prepared.eval, &request, &clock, &mut progress);
-    progress.finish();
+    let result = orchestration::run_compare(&prepared.eval, &request, &clock, control.as_control());
+    control.finish();
     let (report, _outcomes) = result?;
-    let document = CompareJson {
-        report: &report,
-        dropped_rows: &prepared.dropped,
-    };
+    Ok(Measured {
+        report,
+        dropped: prepared.dropped,
+        specs: request.specs,
+        metric,
+        base_rows,
+        assessed,
+    })
+}
 
-    if args.json {
-        println!("{}", serde_json::to_string(&document)?);
-    } else {
-        print!("{}", table(&report));
+/// A build-progress sink that can also end its current line.
+pub trait ProgressSink {
+    fn as_control(&mut self) -> &mut dyn BuildControl;
+    fn finish(&mut self);
+    /// The runs about to be built, once the specs are known.
+    fn planned(&mut self, _specs: &[IndexSpec]) {}
+}
+
+impl ProgressSink for Progress {
+    fn as_control(&mut self) -> &mut dyn BuildControl {
+        self
     }
-    if let Some(a) = &assessed {
-        eprint!("{}", baseline_table(&report, a));
+
+    fn finish(&mut self) {
+        Progress::finish(self);
     }
-    if let Some(dir) = &args.export {
-        let ctx = ExportContext {
-            document: &document,
-            specs: &request.specs,
-            metric,
-            target: args.target,
-            base_rows,
-        };
-        let mut facts = args.facts.clone();
-        facts.assessed = assessed.as_ref().map(|a| a.production.clone());
-        let written = export::write_export(dir, &ctx, &facts)?;
-        eprintln!("exported to {}: {}", dir.display(), written.join(", "));
-    }
-    Ok(())
 }
 
 /// The `--json` document: the report, plus the base rows the shared preparation dropped
@@ -249,7 +331,11 @@ fn baseline_table(report: &CompareReport, a: &AssessedFacts) -> String {
 
 /// FLAT (when asked or alone), then the HNSW specs (the production one from --facts when none
 /// is given), then the SVS specs.
-fn build_specs(args: &Args, assessed: Option<&AssessedFacts>) -> Result<Vec<IndexSpec>> {
+fn build_specs(
+    args: &Args,
+    assessed: Option<&AssessedFacts>,
+    mode: SpecMode,
+) -> Result<Vec<IndexSpec>> {
     let mut out = Vec::new();
     let mut hnsw = args.hnsw.clone();
     if let (true, Some(a)) = (hnsw.is_empty(), assessed) {
@@ -261,15 +347,21 @@ fn build_specs(args: &Args, assessed: Option<&AssessedFacts>) -> Result<Vec<Inde
         });
     }
     for spec in &hnsw {
-        out.push(specs::hnsw(spec)?);
+        match mode {
+            SpecMode::OneEach => out.push(specs::hnsw(spec)?),
+            SpecMode::Grid => out.extend(specs::hnsw_grid(spec)?),
+        }
     }
     for spec in &args.svs {
-        out.push(specs::svs(spec, args.target)?);
+        match mode {
+            SpecMode::OneEach => out.push(specs::svs(spec, args.target)?),
+            SpecMode::Grid => out.extend(specs::svs_grid(spec, args.target)?),
+        }
     }
     Ok(out)
 }
 
-fn params_text(params: &Map<String, Value>) -> String {
+pub fn params_text(params: &Map<String, Value>) -> String {
     params
         .iter()
         .map(|(k, v)| match v {
@@ -285,7 +377,7 @@ fn mib(bytes: u64) -> String {
 }
 
 /// The human-readable report.
-fn table(report: &CompareReport) -> String {
+pub fn table(report: &CompareReport) -> String {
     let d = &report.dataset;
     let mut out = String::new();
     let _ = writeln!(

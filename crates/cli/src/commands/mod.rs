@@ -5,3 +5,4 @@ pub mod compare;
 pub mod exact;
 pub mod inspect;
 pub mod memory;
+pub mod sweep;

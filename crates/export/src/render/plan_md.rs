@@ -82,6 +82,7 @@ pub fn plan_md(r: &Resolved<'_>) -> String {
     let mut s = String::new();
     header(&mut s, r);
     summary(&mut s, r);
+    crate::render::decision_md::decision_section(&mut s, r);
     current(&mut s, r);
     chosen(&mut s, r);
     memory(&mut s, r);

@@ -175,6 +175,7 @@ pub fn lvq4x8_384_cosine() -> PlanInput {
             insertion: Default::default(),
         },
         target: Target::Intel,
+        decision: None,
     }
 }
 
@@ -273,6 +274,7 @@ pub fn leanvec4x8_1536_fp16() -> PlanInput {
             insertion: Default::default(),
         },
         target: Target::Intel,
+        decision: None,
     }
 }
 
@@ -357,6 +359,7 @@ pub fn fp32_l2_none() -> PlanInput {
             insertion: Default::default(),
         },
         target: Target::Generic,
+        decision: None,
     }
 }
 
@@ -452,6 +455,7 @@ pub fn lvq8_768_generic() -> PlanInput {
             ..SvsParams::default()
         },
         target: Target::Generic,
+        decision: None,
     }
 }
 
@@ -472,10 +476,45 @@ pub fn hostile() -> PlanInput {
     input
 }
 
+/// `lvq4x8_384_cosine` as a sweep exports it: with the optimizer's choice under budgets, the
+/// Pareto front and the go/no-go (the decision section of PLAN.md).
+pub fn lvq4x8_384_decision() -> PlanInput {
+    use annlab_protocol::decide::go_no_go::Thresholds;
+    use annlab_protocol::decide::optimizer::{optimize, Budgets};
+    let mut input = lvq4x8_384_cosine();
+    let budgets = Budgets {
+        recall_floor: 0.9,
+        p95_us: Some(2000.0),
+        memory_bytes: Some(8 << 30),
+        build_seconds: None,
+        doc_count: input.production.document_count,
+    };
+    let result = optimize(&input.report, &budgets);
+    // As `annlab sweep --export` does: the plan exports the optimizer's SVS choice.
+    let svs = result
+        .per_algorithm
+        .iter()
+        .find(|a| a.algorithm == Algorithm::SvsVamana)
+        .and_then(|a| a.outcome.chosen())
+        .expect("an SVS point qualifies")
+        .best
+        .metrics;
+    input.svs_run = svs.run;
+    input.svs_point = svs.point;
+    input.svs.search_window_size =
+        annlab_export::choose::point_window(&input.report, svs.run, svs.point).expect("window");
+    input.decision = Some(
+        annlab_export::decision::decide(&input, Some(&result), &Thresholds::default())
+            .expect("decision"),
+    );
+    input
+}
+
 /// The snapshot configurations by directory name.
 pub fn configurations() -> Vec<(&'static str, PlanInput)> {
     vec![
         ("lvq4x8-384-cosine", lvq4x8_384_cosine()),
+        ("lvq4x8-384-decision", lvq4x8_384_decision()),
         ("leanvec4x8-1536-fp16", leanvec4x8_1536_fp16()),
         ("fp32-l2-none", fp32_l2_none()),
         ("lvq8-768-generic", lvq8_768_generic()),

@@ -118,8 +118,10 @@ fn hnsw_at(params: &Map<String, Value>, dim: usize, n: u64) -> Option<(u64, u64,
 }
 
 /// The SVS build parameters of a run, read back from its `params` map (as written by
-/// `runner::svs::params_map`) with the spec parser. `None` when the map does not parse.
+/// `runner::svs::params_map`) with the spec parser. `None` when the map has no
+/// `graph_max_degree` (not a run's shape) or does not parse.
 pub fn svs_params(params: &Map<String, Value>) -> Option<SvsParams> {
+    params.get("graph_max_degree")?;
     let spec: Vec<String> = params
         .iter()
         .map(|(k, v)| match v {

@@ -2,19 +2,19 @@
 //! measured compression advisor and the go/no-go (issue #17). Platform-free: the CLI's
 //! `annlab sweep`, the app and the exported PLAN.md call these same functions.
 //!
-//! - [`grid`]: `/` lists on build parameters expand to a cartesian grid of [`IndexSpec`]s
+//! - [`grid`] — `/` lists on build parameters expand to a cartesian grid of [`IndexSpec`]s
 //!   ([`grid::expand_hnsw`], [`grid::expand_svs`]); `/` lists on runtime parameters stay each
 //!   build's runtime sweep. [`grid::spec_key`] names a build config (don't rebuild it).
-//! - [`memory`]: [`memory_at`], the Redis memory model of one run at the production document
+//! - [`memory`] — [`memory_at`], the Redis memory model of one run at the production document
 //!   count (index + documents + flat buffer), the one formula behind every memory figure here.
-//! - [`pareto`]: [`pareto::frontier`] and [`pareto::classify`]: non-dominated points on
+//! - [`pareto`] — [`pareto::frontier`] and [`pareto::classify`]: non-dominated points on
 //!   recall@k against QPS or against memory at the production count.
-//! - [`optimizer`]: [`optimizer::optimize`] picks the fastest point under a recall floor and
+//! - [`optimizer`] — [`optimizer::optimize`] picks the fastest point under a recall floor and
 //!   p95 / memory / build-time budgets, per algorithm and overall, with each constraint's
 //!   slack; when nothing qualifies it names the binding constraint(s) and the nearest points.
-//! - [`advisor`]: [`advisor::redisvl_rule`] (RedisVL's CompressionAdvisor rule, reproduced)
+//! - [`advisor`] — [`advisor::redisvl_rule`] (RedisVL's CompressionAdvisor rule, reproduced)
 //!   and [`advisor::advise`], the measured compression comparison and recommendation.
-//! - [`go_no_go`]: [`go_no_go::evaluate`], the migration notebook's decision framework applied
+//! - [`go_no_go`] — [`go_no_go::evaluate`], the migration notebook's decision framework applied
 //!   to a measured HNSW baseline and SVS candidate.
 //!
 //! Points are addressed as [`PointRef`] `{run, point}`: indexes into `CompareReport::runs` and
@@ -95,6 +95,9 @@ pub struct SweepDocument {
     pub pareto: Vec<PointRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimizer: Option<optimizer::OptimizerResult>,
+    /// The measured compression advisor, when the sweep has SVS-VAMANA runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisor: Option<advisor::AdvisorReport>,
 }
 
 #[cfg(test)]
