@@ -369,6 +369,7 @@ impl Explored {
                 .map(|e| e.point_ref())
                 .collect(),
             optimizer: budgets.map(|b| decide::optimizer::optimize(&self.report, b)),
+            advisor: None,
         }
     }
 
@@ -703,34 +704,16 @@ impl ExploreModel {
         let dataset: RwSignal<Option<DatasetInfo>> = RwSignal::new(None);
         let imported: RwSignal<Option<(String, CompareReport)>> = RwSignal::new(None);
         let show_import = RwSignal::new(false);
-        // Only finished configurations count: a memo over their outcomes' identities.
-        let finished = Memo::new_with_compare(
-            move |_| {
-                rows.with(|r| {
-                    r.iter()
-                        .filter_map(|x| x.state.outcome())
-                        .collect::<Vec<_>>()
-                })
-            },
-            |old: Option<&Vec<Arc<RunOutcome>>>, new: Option<&Vec<Arc<RunOutcome>>>| match (
-                old, new,
-            ) {
-                (Some(a), Some(b)) => {
-                    a.len() != b.len() || a.iter().zip(b).any(|(x, y)| !Arc::ptr_eq(x, y))
-                }
-                _ => true,
-            },
-        );
         let explored = Memo::new(move |_| {
             if show_import.get() {
                 return imported
                     .get()
                     .map(|(name, r)| Arc::new(Explored::from_import(&name, r)));
             }
-            finished.track();
+            // Recomputed on progress too; views below compare the result and repaint only
+            // when a configuration finished.
             let dataset = dataset.get()?;
-            rows.with_untracked(|r| Explored::from_grid(r, dataset))
-                .map(Arc::new)
+            rows.with(|r| Explored::from_grid(r, dataset)).map(Arc::new)
         });
         let budgets = RwSignal::new(BudgetsForm::default());
         let selected = RwSignal::new(None);

@@ -41,6 +41,8 @@ fn FormField<T: Clone + Send + Sync + 'static>(
 fn value_text(c: Constraint, v: f64) -> String {
     match c {
         Constraint::RecallFloor => format!("{v:.3}"),
+        // A budget below 1 µs keeps its digits: never print "0 µs".
+        Constraint::P95Us if v.abs() < 1.0 => format!("{v:.3} µs"),
         Constraint::P95Us => format!("{v:.0} µs"),
         Constraint::MemoryBytes => format_bytes(v.max(0.0) as u64),
         Constraint::BuildSeconds => format_seconds(v),

@@ -207,7 +207,7 @@ fn GridProgressView() -> impl IntoView {
                 String::new()
             };
             view! {
-                <div class="progress-row" data-testid="grid-progress" data-running=p.running data-ended=p.ended() data-total=p.total data-wall=p.wall_seconds>
+                <div class="progress-row" data-testid="grid-progress" data-running=if p.running { "true" } else { "false" } data-ended=p.ended() data-total=p.total data-wall=p.wall_seconds>
                     <span class="name">"Grid"</span>
                     <progress max=p.total value=p.ended()></progress>
                     <span class="status" role="status">

@@ -120,7 +120,7 @@ pub fn GridTable() -> impl IntoView {
                                             );
                                             view! {
                                                 <tr
-                                                    class=format!("{}", if r.algorithm == annlab_protocol::report::Algorithm::Hnsw { "hnsw" } else { "svs" })
+                                                    class=if r.algorithm == annlab_protocol::report::Algorithm::Hnsw { "hnsw" } else { "svs" }
                                                     class:selected=selected
                                                     data-run=at.run
                                                     data-point=at.point

@@ -74,6 +74,13 @@ pub fn QueryExplorer() -> impl IntoView {
                         </div>
                     }
                 };
+                // The configuration selected in the grid's table or charts, when this tab ran it.
+                let selected = state.explore.selected.get().and_then(|at| {
+                    let e = state.explore.explored.get()?;
+                    let o = e.outcomes.get(at.run)?.clone()?;
+                    let ids = o.results.get(at.point)?.get(q).cloned()?;
+                    Some((e.label(at), ids))
+                });
                 let ids_of = |kind: IndexKind| {
                     state.outcome(kind).get().and_then(|o| {
                         let p = headline_point(&o.report, default_runtime(&state, kind))?;
@@ -103,6 +110,12 @@ pub fn QueryExplorer() -> impl IntoView {
                         {column("Exact", Some(exact.clone()), true)}
                         {column("HNSW", ids_of(IndexKind::Hnsw), false)}
                         {column("SVS-VAMANA", ids_of(IndexKind::Svs), false)}
+                        {selected.map(|(name, ids)| view! {
+                            <div class="selected-config" data-testid="explorer-selected">
+                                <p class="muted">{format!("Selected in the grid: {name}")}</p>
+                                {column("Selected", Some(ids), false)}
+                            </div>
+                        })}
                     </div>
                 }
                 .into_any()
