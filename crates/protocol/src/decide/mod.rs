@@ -12,7 +12,7 @@
 //! - [`optimizer`]: [`optimizer::optimize`] picks the fastest point under a recall floor and
 //!   p95 / memory / build-time budgets, per algorithm and overall, with each constraint's
 //!   slack; when nothing qualifies it names the binding constraint(s) and the nearest points.
-//! - [`advisor`]: [`advisor::redisvl_rule`] (RedisVL's CompressionAdvisor rule, reproduced)
+//! - [`advisor`] - [`advisor::redisvl_rule`] (RedisVL's CompressionAdvisor rule, reproduced)
 //!   and [`advisor::advise`], the measured compression comparison and recommendation.
 //! - [`go_no_go`]: [`go_no_go::evaluate`], the migration notebook's decision framework applied
 //!   to a measured HNSW baseline and SVS candidate.
