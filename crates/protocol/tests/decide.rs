@@ -314,6 +314,7 @@ fn redisvl_rule_reproduces_what_redisvl_printed() {
     }
     // redis/redis-vl-python tests/unit/test_compression_advisor.py: (dims, priority) →
     // (compression, datatype, reduce, graph_max_degree, construction_window_size, W).
+    #[allow(clippy::type_complexity)] // one row of the upstream table, as written there
     let cases: [(
         usize,
         &str,

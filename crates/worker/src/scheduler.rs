@@ -2484,7 +2484,7 @@ mod tests {
                 ViewUpdate::Grid(p) => Some(p.clone()),
                 _ => None,
             })
-            .last()
+            .next_back()
             .unwrap();
         assert_eq!(last.built, 2);
         // Two of four ended: the other two take as long again.
