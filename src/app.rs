@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::components::{
     build_panel::BuildPanel,
+    capacity_panel::CapacityPanel,
     common_params::CommonParams,
     data_panel::DataPanel,
     decide_panel::{AdvisorPanel, GoNoGoPanel, OptimizerPanel},
@@ -101,6 +102,9 @@ pub fn App() -> impl IntoView {
                 <GoNoGoPanel/>
                 <AdvisorPanel/>
                 <ExportPanel/>
+            </section>
+            <section class="planning-section" aria-label="Production planning">
+                <CapacityPanel/>
             </section>
         </main>
         <footer class="foot">

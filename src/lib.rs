@@ -18,6 +18,7 @@ pub mod browser_io;
 pub mod components;
 pub mod explore;
 pub mod plan_export;
+pub mod planning;
 pub mod state;
 pub mod worker_bridge;
 pub mod worker_codec;

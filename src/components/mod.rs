@@ -2,6 +2,7 @@
 //! [`crate::worker_bridge`] for anything that leaves the UI thread.
 
 pub mod build_panel;
+pub mod capacity_panel;
 pub mod common_params;
 pub mod data_panel;
 pub mod decide_panel;

@@ -1,0 +1,241 @@
+//! Production planning: memory per shard over a growth horizon (chart) and the cost table
+//! with editable rates, from `annlab_export::capacity::project` (never re-derived here).
+
+use annlab_export::capacity::{self, CapacityPlan, Rates, ILLUSTRATIVE_LABEL};
+use leptos::prelude::*;
+
+use crate::planning::{self, Planned, PlanningForm};
+use crate::state::{format_bytes, AppState};
+use crate::worker_bridge;
+
+const W: f64 = 560.0;
+const H: f64 = 220.0;
+const PAD: f64 = 48.0;
+
+/// A text input bound to one field of the planning form.
+#[component]
+fn PlanField(
+    form: RwSignal<PlanningForm>,
+    id: &'static str,
+    label: &'static str,
+    get: fn(&PlanningForm) -> String,
+    set: fn(&mut PlanningForm, String),
+    #[prop(into)] placeholder: String,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id data-testid=id type="text" autocomplete="off" spellcheck="false"
+                placeholder=placeholder
+                prop:value=move || form.with(get)
+                on:change=move |ev| form.update(|f| set(f, event_target_value(&ev)))
+            />
+        </div>
+    }
+}
+
+/// One editable rate.
+#[component]
+fn RateField(
+    form: RwSignal<PlanningForm>,
+    id: &'static str,
+    label: &'static str,
+    get: fn(&Rates) -> f64,
+    set: fn(&mut Rates, f64),
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id data-testid=id type="number" min="0" step="any"
+                prop:value=move || form.with(|f| get(&f.rates).to_string())
+                on:change=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).trim().parse::<f64>() {
+                        if v.is_finite() && v >= 0.0 {
+                            form.update(|f| set(&mut f.rates, v));
+                        }
+                    }
+                }
+            />
+        </div>
+    }
+}
+
+/// What one shard must hold in a month: the migration peak when migrating, else steady.
+fn need(m: &capacity::MonthRow) -> u64 {
+    m.peak_per_shard.map_or(m.steady_bytes_per_shard, |p| {
+        p.total().max(m.steady_bytes_per_shard)
+    })
+}
+
+fn chart(plan: &CapacityPlan, limit: Option<u64>) -> impl IntoView {
+    let months = plan
+        .candidates
+        .first()
+        .map_or(1, |c| c.months.len().max(2) - 1) as f64;
+    let top = plan
+        .candidates
+        .iter()
+        .flat_map(|c| c.months.iter().map(need))
+        .chain(limit)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64
+        * 1.1;
+    let x = move |m: u32| PAD + (W - PAD - 10.0) * m as f64 / months;
+    let y = move |b: u64| H - 24.0 - (H - 34.0) * b as f64 / top;
+    let lines = plan
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let pts = c
+                .months
+                .iter()
+                .map(|m| format!("{:.1},{:.1}", x(m.month), y(need(m))))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let class = if i == 0 { "line hnsw" } else { "line svs" };
+            view! { <polyline class=class points=pts fill="none"><title>{c.name.clone()}</title></polyline> }
+        })
+        .collect_view();
+    let limit_line = limit.map(|l| {
+        view! {
+            <line class="limit" x1=PAD x2=W - 10.0 y1=y(l) y2=y(l)></line>
+            <text class="axis" x=W - 12.0 y=y(l) - 4.0 text-anchor="end">
+                {format!("limit {}", format_bytes(l))}
+            </text>
+        }
+    });
+    let last = months as u32;
+    view! {
+        <svg class="capacity-chart" data-testid="capacity-chart" viewBox=format!("0 0 {W} {H}")
+            role="img" aria-label="Memory per shard over the horizon">
+            <line class="axis-line" x1=PAD x2=W - 10.0 y1=H - 24.0 y2=H - 24.0></line>
+            <line class="axis-line" x1=PAD x2=PAD y1=10.0 y2=H - 24.0></line>
+            <text class="axis" x=PAD y=H - 8.0>"month 0"</text>
+            <text class="axis" x=W - 10.0 y=H - 8.0 text-anchor="end">{format!("month {last}")}</text>
+            <text class="axis" x=4.0 y=18.0>{format_bytes(top as u64)}</text>
+            {limit_line}
+            {lines}
+        </svg>
+        <p class="legend">
+            <span class="swatch hnsw"></span>"HNSW "
+            <span class="swatch svs"></span>"SVS-VAMANA (per shard; peak while both indexes exist)"
+        </p>
+    }
+}
+
+fn cost_table(plan: &CapacityPlan) -> impl IntoView {
+    let rows = plan
+        .candidates
+        .iter()
+        .map(|c| {
+            let first = c.months.get(1).or(c.months.first());
+            let last = c.months.last();
+            view! {
+                <tr>
+                    <td>{c.name.clone()}</td>
+                    <td class="num">{first.map_or(String::new(), |m| format!("{:.2}", m.cost))}</td>
+                    <td class="num">{last.map_or(String::new(), |m| format!("{:.2}", m.cost))}</td>
+                    <td class="num">{format!("{:.2}", c.horizon_cost)}</td>
+                    <td class="num">{last.map_or(String::new(), |m| format_bytes(need(m)))}</td>
+                    <td class="num">{c.shards_at_horizon}</td>
+                    <td>{c.limit_crossed_month.map_or("not crossed".to_string(), |m| format!("month {m}"))}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let diff = plan
+        .horizon_difference_vs_baseline
+        .iter()
+        .map(|(name, d)| {
+            let word = if *d < 0.0 { "cheaper" } else { "dearer" };
+            view! {
+                <p data-testid="cost-difference">
+                    {format!("{name} vs HNSW over the horizon: {:.2} {word} ({:+.2})", d.abs(), d)}
+                </p>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="cost-table" data-testid="cost-table">
+            <thead><tr>
+                <th>"Candidate"</th><th>"Month 1 cost"</th><th>"Last month cost"</th>
+                <th>"Horizon cost"</th><th>"Per-shard need (last month)"</th>
+                <th>"Shards needed"</th><th>"Limit crossed"</th>
+            </tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+        {diff}
+    }
+}
+
+/// The capacity and cost panel.
+#[component]
+pub fn CapacityPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let form = RwSignal::new(PlanningForm::default());
+    let planned = Memo::new(move |_| planning::planned(&state, &form.get()));
+    let download_csv = move |_| {
+        if let Planned::Ready { plan, .. } = planned.get_untracked() {
+            let csv = capacity::to_csv(&plan);
+            worker_bridge::download(state, "annlab-capacity.csv", csv.as_bytes(), "text/csv");
+        }
+    };
+    let illustrative = move || {
+        form.with(|f| f.rates == Rates::ILLUSTRATIVE)
+            .then(|| view! { <p class="help" data-testid="rates-label">{ILLUSTRATIVE_LABEL}</p> })
+    };
+    view! {
+        <section class="panel planning" aria-labelledby="planning-h" data-testid="planning-panel">
+            <h3 id="planning-h">"Production planning: capacity and cost"</h3>
+            <div class="fields">
+                <PlanField form id="plan-docs" label="Documents now" get=|f| f.documents_now.clone()
+                    set=|f, v| f.documents_now = v placeholder="export form / indexed vectors"/>
+                <PlanField form id="plan-growth" label="Growth per month (5% or 100000)"
+                    get=|f| f.growth.clone() set=|f, v| f.growth = v placeholder="5%"/>
+                <PlanField form id="plan-horizon" label="Horizon (months)" get=|f| f.horizon_months.clone()
+                    set=|f, v| f.horizon_months = v placeholder="24"/>
+                <PlanField form id="plan-shards" label="Shards" get=|f| f.shards.clone()
+                    set=|f, v| f.shards = v placeholder="1"/>
+                <PlanField form id="plan-limit" label="Memory limit per shard" get=|f| f.shard_memory.clone()
+                    set=|f, v| f.shard_memory = v placeholder="none (e.g. 8gb)"/>
+                <PlanField form id="plan-reads" label="Queries per month" get=|f| f.reads_per_month.clone()
+                    set=|f, v| f.reads_per_month = v placeholder="10000000"/>
+            </div>
+            <fieldset class="rates">
+                <legend>"Rates (your unit per item)"</legend>
+                <div class="fields">
+                    <RateField form id="rate-ram" label="per GiB-month of RAM" get=|r| r.ram_gb_month
+                        set=|r, v| r.ram_gb_month = v/>
+                    <RateField form id="rate-shard" label="per shard-month" get=|r| r.shard_month
+                        set=|r, v| r.shard_month = v/>
+                    <RateField form id="rate-reads" label="per million reads" get=|r| r.reads_per_million
+                        set=|r, v| r.reads_per_million = v/>
+                    <RateField form id="rate-writes" label="per million writes" get=|r| r.writes_per_million
+                        set=|r, v| r.writes_per_million = v/>
+                </div>
+                {illustrative}
+                <button type="button" class="secondary"
+                    on:click=move |_| form.update(|f| f.rates = Rates::ILLUSTRATIVE)>
+                    "Illustrative preset"
+                </button>
+            </fieldset>
+            {move || match planned.get() {
+                Planned::Unavailable(why) => view! { <p class="empty">{why}</p> }.into_any(),
+                Planned::Invalid(e) => {
+                    view! { <p class="field-error" role="alert" data-testid="plan-error">{e}</p> }.into_any()
+                }
+                Planned::Ready { plan, source, limit } => view! {
+                    <p class="help">{format!("Configuration: {source}. Formulas: annlab_export::capacity (as `annlab plan`).")}</p>
+                    {chart(&plan, limit)}
+                    {cost_table(&plan)}
+                    <button type="button" class="secondary" data-testid="capacity-csv" on:click=download_csv>
+                        "Download CSV"
+                    </button>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}
