@@ -17,6 +17,7 @@ import {
   pickSample,
   shot,
   assertNoHorizontalOverflow,
+  uploadNetflix,
 } from './harness.mjs';
 
 test('sample → build both → recall, memory, QPS; UI responsive while building', async () => {
@@ -115,17 +116,7 @@ test('mobile 390×844: sample, build, layout holds', async () => {
 
 test('netflix .npy upload (8,575 × 384 + query file): both indexes with Redis defaults', async () => {
   const { context, page, requests } = await open();
-  await page
-    .getByTestId('upload-input')
-    .setInputFiles(join(data, 'netflix-minilm', 'netflix_minilm384_base.npy'));
-  await page.waitForFunction(
-    () => document.querySelector('[data-testid="dataset-n"]')?.dataset.value === '8575',
-    null,
-    { timeout: 60_000 },
-  );
-  await page
-    .getByTestId('query-upload-input')
-    .setInputFiles(join(data, 'netflix-minilm', 'netflix_minilm384_query.npy'));
+  await uploadNetflix(page);
   await page.locator('.loaded').first().waitFor({ state: 'attached', timeout: 60_000 });
   // Queries and exact ground truth are prepared while the user would set parameters; the
   // build timing starts at the click.

@@ -9,10 +9,10 @@ import {
   artifacts,
   assertLocalOnly,
   BUILD_TIMEOUT,
-  data,
   open,
   pickSample,
   shot,
+  uploadNetflix,
 } from './harness.mjs';
 
 async function setField(page, id, text) {
@@ -193,17 +193,7 @@ test('grid on the 2k sample → table, Pareto charts, optimizer, go/no-go, advis
 // ANNLAB_GRID_NETFLIX=1.
 test('netflix 12 + 12 grid in the tab', { skip: !process.env.ANNLAB_GRID_NETFLIX }, async () => {
   const { context, page } = await open({ width: 1280, height: 900 });
-  await page
-    .getByTestId('upload-input')
-    .setInputFiles(join(data, 'netflix-minilm', 'netflix_minilm384_base.npy'));
-  await page.waitForFunction(
-    () => document.querySelector('[data-testid="dataset-n"]')?.dataset.value === '8575',
-    null,
-    { timeout: 60_000 },
-  );
-  await page
-    .getByTestId('query-upload-input')
-    .setInputFiles(join(data, 'netflix-minilm', 'netflix_minilm384_query.npy'));
+  await uploadNetflix(page);
   await page.locator('[data-testid="truth-status"][data-state="ready"]').waitFor({ timeout: 120_000 });
   const run = page.getByTestId('grid-run');
   assert.match(await run.innerText(), /24 builds/);

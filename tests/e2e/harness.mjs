@@ -115,3 +115,18 @@ export async function assertNoHorizontalOverflow(page, label) {
   );
 }
 
+
+/** Uploads the netflix base (8,575 × 384) and its query file, as a user would. */
+export async function uploadNetflix(page) {
+  await page
+    .getByTestId('upload-input')
+    .setInputFiles(join(data, 'netflix-minilm', 'netflix_minilm384_base.npy'));
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="dataset-n"]')?.dataset.value === '8575',
+    null,
+    { timeout: 60_000 },
+  );
+  await page
+    .getByTestId('query-upload-input')
+    .setInputFiles(join(data, 'netflix-minilm', 'netflix_minilm384_query.npy'));
+}

@@ -9,12 +9,11 @@ use std::process::{Command, Output};
 use annlab_formats::{detect, parse_neighbors, parse_vectors, write_npy, ParseOptions};
 use serde_json::Value;
 
-fn annlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_annlab"))
-        .args(args)
-        .output()
-        .expect("run annlab")
-}
+mod common;
+
+use common::{annlab, scratch};
+
+const SUITE: &str = "cli";
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -25,13 +24,6 @@ fn stderr(o: &Output) -> String {
 }
 
 /// A fresh scratch directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("annlab-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// `$ANNLAB_DATA`, `../shared/data` next to the repo, or the machine's `/work/shared/data`.
 fn data_dir() -> Option<PathBuf> {
     let candidates = [
@@ -78,7 +70,7 @@ fn synthetic(rows: usize, dim: usize, seed: u64) -> Vec<f32> {
 
 #[test]
 fn inspect_reports_shape_norms_and_problems() {
-    let dir = scratch("inspect");
+    let dir = scratch(SUITE, "inspect");
     let file = dir.join("v.npy");
     let mut data = vec![
         0.6f32,
@@ -169,7 +161,7 @@ fn sift_tie_aware_recall(
 #[test]
 fn exact_reproduces_siftsmall_ground_truth() {
     let Some(data) = data_dir() else { return };
-    let dir = scratch("sift");
+    let dir = scratch(SUITE, "sift");
     let (base_path, query_path) = (
         data.join("siftsmall/siftsmall_base.fvecs"),
         data.join("siftsmall/siftsmall_query.fvecs"),
@@ -222,7 +214,7 @@ fn exact_reproduces_siftsmall_ground_truth() {
 #[test]
 fn exact_reproduces_netflix_top100() {
     let Some(data) = data_dir() else { return };
-    let dir = scratch("netflix");
+    let dir = scratch(SUITE, "netflix");
     let nf = data.join("netflix-minilm");
     let (base_path, query_path) = (
         nf.join("netflix_minilm384_base.npy"),
@@ -329,7 +321,7 @@ fn check_contract(v: &Value) {
 
 #[test]
 fn compare_json_is_one_document_with_the_contract_fields() {
-    let dir = scratch("compare");
+    let dir = scratch(SUITE, "compare");
     let (rows, dim) = (1000, 16);
     let base = dir.join("base.npy");
     write_f32_npy(&base, rows, dim, &synthetic(rows, dim, 42));
@@ -452,7 +444,7 @@ fn assert_fails(args: &[&str], needle: &str) {
 
 #[test]
 fn errors_exit_non_zero_with_a_message_on_stderr() {
-    let dir = scratch("errors");
+    let dir = scratch(SUITE, "errors");
     let base = dir.join("base.npy");
     write_f32_npy(&base, 50, 8, &synthetic(50, 8, 1));
     let narrow = dir.join("narrow.npy");
@@ -613,7 +605,7 @@ fn errors_exit_non_zero_with_a_message_on_stderr() {
 
 #[test]
 fn compare_hnsw_and_svs_fills_recall_vs_hnsw_and_exports_a_plan() {
-    let dir = scratch("plan");
+    let dir = scratch(SUITE, "plan");
     let (rows, dim) = (2000, 16);
     let base = dir.join("base.npy");
     write_f32_npy(&base, rows, dim, &synthetic(rows, dim, 5));
@@ -703,7 +695,7 @@ fn rows_with_unusable(dir: &Path) -> PathBuf {
 #[test]
 fn compare_drops_unusable_rows_as_the_app_does_and_reports_them() {
     use annlab_protocol::prepare::{prepare, PrepareInput, Queries};
-    let dir = scratch("dropped");
+    let dir = scratch(SUITE, "dropped");
     let base = rows_with_unusable(&dir);
     let args = |metric: &'static str| {
         [

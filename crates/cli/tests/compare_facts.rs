@@ -6,19 +6,11 @@ use std::process::{Command, Output};
 
 use annlab_formats::write_npy;
 
-fn annlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_annlab"))
-        .args(args)
-        .output()
-        .expect("run annlab")
-}
+mod common;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("annlab-facts-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{annlab, scratch};
+
+const SUITE: &str = "facts";
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
@@ -76,7 +68,7 @@ fn assess_folder(dir: &Path) -> PathBuf {
 
 #[test]
 fn compare_facts_prefills_the_run_and_the_plan() {
-    let dir = scratch("prefill");
+    let dir = scratch(SUITE, "prefill");
     let facts = assess_folder(&dir);
     let plan = dir.join("plan");
     let out = annlab(&[
@@ -122,7 +114,7 @@ fn compare_facts_prefills_the_run_and_the_plan() {
 
 #[test]
 fn compare_facts_refuses_other_json() {
-    let dir = scratch("other");
+    let dir = scratch(SUITE, "other");
     let path = dir.join("facts.json");
     std::fs::write(&path, r#"{"production": {}}"#).unwrap();
     let out = annlab(&["compare", "--facts", p(&path)]);
@@ -137,7 +129,7 @@ fn compare_facts_refuses_other_json() {
 
 #[test]
 fn assess_unreachable_writes_nothing() {
-    let dir = scratch("unreachable");
+    let dir = scratch(SUITE, "unreachable");
     let out_dir = dir.join("out");
     let out = annlab(&[
         "assess",

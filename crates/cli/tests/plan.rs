@@ -10,18 +10,15 @@ use annlab_export::KeyType;
 use annlab_protocol::runner::IndexSpec;
 use serde_json::Value;
 
-fn annlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_annlab"))
-        .args(args)
-        .output()
-        .expect("run annlab")
-}
+mod common;
+
+use common::{annlab, annlab_ok};
 
 /// The CLI prints exactly what the library's one formula gives for the same inputs (the app
 /// calls the same `capacity::project`).
 #[test]
 fn plan_json_is_the_library_projection() {
-    let out = annlab(&[
+    let out = annlab_ok(&[
         "plan",
         "--hnsw",
         "m=16",
@@ -45,11 +42,6 @@ fn plan_json_is_the_library_projection() {
         "illustrative",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let got: Value = serde_json::from_slice(&out.stdout).unwrap();
     let input = CapacityInput {
         documents_now: 2_000_000,
@@ -162,7 +154,7 @@ fn compare_shards_reports_per_shard_figures_and_exports_a_cluster_plan() {
     )
     .unwrap();
     let export = dir.join("plan");
-    let out = annlab(&[
+    let out = annlab_ok(&[
         "compare",
         "--base",
         base.to_str().unwrap(),
@@ -182,11 +174,6 @@ fn compare_shards_reports_per_shard_figures_and_exports_a_cluster_plan() {
         "--recall-threshold",
         "0.5",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let shards = doc["shards"].as_array().unwrap();
     assert_eq!(shards.len(), 2);

@@ -9,19 +9,11 @@ use annlab_protocol::decide::optimizer::Outcome;
 use annlab_protocol::decide::pareto::{classify, MemoryAt, Objective};
 use annlab_protocol::decide::SweepDocument;
 
-fn annlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_annlab"))
-        .args(args)
-        .output()
-        .expect("run annlab")
-}
+mod common;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("annlab-sweep-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{annlab, scratch};
+
+const SUITE: &str = "sweep";
 
 fn base(dir: &Path) -> String {
     let (rows, dim) = (800, 8);
@@ -52,7 +44,7 @@ fn sweep(base: &str, optimize: &str, extra: &[&str]) -> Output {
 
 #[test]
 fn sweep_json_has_one_run_per_build_a_valid_front_and_the_optimizer() {
-    let dir = scratch("json");
+    let dir = scratch(SUITE, "json");
     let base = base(&dir);
     let out = sweep(&base, "recall_floor=0.5,doc_count=100000", &["--json"]);
     assert!(
@@ -89,7 +81,7 @@ fn sweep_json_has_one_run_per_build_a_valid_front_and_the_optimizer() {
 
 #[test]
 fn impossible_budgets_name_the_binding_constraint_and_export_the_decision() {
-    let dir = scratch("infeasible");
+    let dir = scratch(SUITE, "infeasible");
     let base = base(&dir);
     let plan = dir.join("plan");
     let out = sweep(
@@ -116,7 +108,7 @@ fn impossible_budgets_name_the_binding_constraint_and_export_the_decision() {
 
 #[test]
 fn bad_budgets_and_grids_fail_with_a_message() {
-    let dir = scratch("bad");
+    let dir = scratch(SUITE, "bad");
     let base = base(&dir);
     let out = sweep(&base, "p95_us=100", &[]);
     assert!(!out.status.success());

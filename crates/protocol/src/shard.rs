@@ -576,20 +576,7 @@ mod tests {
     }
 
     fn specs() -> Vec<IndexSpec> {
-        vec![
-            IndexSpec::Flat {
-                element_type: ElementType::Float32,
-            },
-            IndexSpec::Hnsw {
-                params: annlab_core::hnsw::HnswParams::default(),
-                ef_sweep: vec![10, 40],
-            },
-            IndexSpec::Svs {
-                params: annlab_core::svs::SvsParams::default(),
-                target: annlab_core::svs::Target::Intel,
-                runtime_sweep: vec![SvsRuntime::default()],
-            },
-        ]
+        crate::runner::test_support::default_specs()
     }
 
     #[test]

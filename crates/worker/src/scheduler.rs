@@ -1792,28 +1792,7 @@ mod tests {
                 builds,
             });
             let prepare = only_job(&cmds, WorkerId::Data);
-            let event = WorkerEvent::Prepared {
-                base: MatrixRef {
-                    rows: 17,
-                    dim: 4,
-                    slot: 0,
-                },
-                queries: MatrixRef {
-                    rows: 3,
-                    dim: 4,
-                    slot: 1,
-                },
-                truth: IdsRef {
-                    rows: 3,
-                    k: 2,
-                    slot: 2,
-                },
-                query_rows: Some(vec![0, 1, 2]),
-                base_rows: (3..20).collect(),
-                dropped_rows: Default::default(),
-                ground_truth_seconds: 0.1,
-            };
-            let buffers = vec![Buf(vec![]), Buf(vec![]), Buf(vec![0, 1, 1, 2, 2, 3])];
+            let (event, buffers) = prepared_reply();
             let cmds = page.reply_with(WorkerId::Data, prepare, event, buffers);
             (page, cmds)
         }
@@ -1829,6 +1808,34 @@ mod tests {
     }
 
     /// The one job posted to `to` (warm-ups aside).
+    /// The data worker's reply to a prepare: 17 base rows (rows 3..20), 3 queries (rows 0..3),
+    /// their 2-NN ground truth.
+    fn prepared_reply() -> (WorkerEvent, Vec<Buf>) {
+        let event = WorkerEvent::Prepared {
+            base: MatrixRef {
+                rows: 17,
+                dim: 4,
+                slot: 0,
+            },
+            queries: MatrixRef {
+                rows: 3,
+                dim: 4,
+                slot: 1,
+            },
+            truth: IdsRef {
+                rows: 3,
+                k: 2,
+                slot: 2,
+            },
+            query_rows: Some(vec![0, 1, 2]),
+            base_rows: (3..20).collect(),
+            dropped_rows: Default::default(),
+            ground_truth_seconds: 0.1,
+        };
+        let buffers = vec![Buf(vec![]), Buf(vec![]), Buf(vec![0, 1, 1, 2, 2, 3])];
+        (event, buffers)
+    }
+
     fn only_job(cmds: &Cmds, to: WorkerId) -> JobId {
         let jobs: Vec<JobId> = posts(cmds)
             .into_iter()
@@ -2280,28 +2287,7 @@ mod tests {
         else {
             return all;
         };
-        let event = WorkerEvent::Prepared {
-            base: MatrixRef {
-                rows: 17,
-                dim: 4,
-                slot: 0,
-            },
-            queries: MatrixRef {
-                rows: 3,
-                dim: 4,
-                slot: 1,
-            },
-            truth: IdsRef {
-                rows: 3,
-                k: 2,
-                slot: 2,
-            },
-            query_rows: Some(vec![0, 1, 2]),
-            base_rows: (3..20).collect(),
-            dropped_rows: Default::default(),
-            ground_truth_seconds: 0.1,
-        };
-        let buffers = vec![Buf(vec![]), Buf(vec![]), Buf(vec![0, 1, 1, 2, 2, 3])];
+        let (event, buffers) = prepared_reply();
         all.extend(page.reply_with(WorkerId::Data, prepare, event, buffers));
         all
     }

@@ -510,6 +510,25 @@ pub fn recall_against(results: &[Vec<u32>], baseline: &[Vec<u32>], k: usize) -> 
 /// Fixtures shared by the runner and compare tests.
 #[cfg(test)]
 pub(crate) mod test_support {
+    use super::IndexSpec;
+
+    /// FLAT, HNSW (EF_RUNTIME 10 and 40) and SVS-VAMANA with Redis defaults.
+    pub fn default_specs() -> Vec<IndexSpec> {
+        vec![
+            IndexSpec::Flat {
+                element_type: annlab_core::ElementType::Float32,
+            },
+            IndexSpec::Hnsw {
+                params: annlab_core::hnsw::HnswParams::default(),
+                ef_sweep: vec![10, 40],
+            },
+            IndexSpec::Svs {
+                params: annlab_core::svs::SvsParams::default(),
+                target: annlab_core::svs::Target::Intel,
+                runtime_sweep: vec![annlab_core::svs::SvsRuntime::default()],
+            },
+        ]
+    }
     use std::cell::Cell;
 
     use annlab_core::{Matrix, Metric};
@@ -695,23 +714,9 @@ mod tests {
 
     #[test]
     fn build_then_measure_matches_run_spec() {
-        use test_support::{synthetic_eval, TickClock};
+        use test_support::{default_specs, synthetic_eval, TickClock};
         let eval = synthetic_eval(annlab_core::Metric::L2, 5, 300, 12, 4);
-        let specs = [
-            IndexSpec::Flat {
-                element_type: annlab_core::ElementType::Float32,
-            },
-            IndexSpec::Hnsw {
-                params: annlab_core::hnsw::HnswParams::default(),
-                ef_sweep: vec![10, 40],
-            },
-            IndexSpec::Svs {
-                params: annlab_core::svs::SvsParams::default(),
-                target: annlab_core::svs::Target::Intel,
-                runtime_sweep: vec![annlab_core::svs::SvsRuntime::default()],
-            },
-        ];
-        for spec in &specs {
+        for spec in &default_specs() {
             let whole = run_spec(
                 &eval,
                 spec,
