@@ -158,6 +158,7 @@ fn cost_table(plan: &CapacityPlan) -> impl IntoView {
         })
         .collect_view();
     view! {
+        <div class="table-wrap">
         <table class="cost-table" data-testid="cost-table">
             <thead><tr>
                 <th>"Candidate"</th><th>"Month 1 cost"</th><th>"Last month cost"</th>
@@ -166,6 +167,7 @@ fn cost_table(plan: &CapacityPlan) -> impl IntoView {
             </tr></thead>
             <tbody>{rows}</tbody>
         </table>
+        </div>
         {diff}
     }
 }

@@ -2,7 +2,6 @@
 //! assess's refusals that need no server. The live-server tests are tests/redis_stack/assess.py.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use annlab_formats::write_npy;
 

@@ -1,7 +1,5 @@
 //! `annlab plan` and `annlab compare --shards`, end to end.
 
-use std::process::{Command, Output};
-
 use annlab_core::hnsw::HnswParams;
 use annlab_core::svs::{Compression, SvsParams, Target};
 use annlab_core::ElementType;

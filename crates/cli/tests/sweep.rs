@@ -1,8 +1,8 @@
 //! End-to-end tests of `annlab sweep` on a small synthetic base (the real data sets are
 //! swept by hand; see the issue #17 report).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use annlab_formats::write_npy;
 use annlab_protocol::decide::optimizer::Outcome;

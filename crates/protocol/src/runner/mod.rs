@@ -716,7 +716,8 @@ mod tests {
     fn build_then_measure_matches_run_spec() {
         use test_support::{default_specs, synthetic_eval, TickClock};
         let eval = synthetic_eval(annlab_core::Metric::L2, 5, 300, 12, 4);
-        for spec in &default_specs() {
+        let specs = default_specs();
+        for spec in &specs {
             let whole = run_spec(
                 &eval,
                 spec,
