@@ -7,9 +7,13 @@ use annlab_core::svs::{SvsParams, Target};
 use annlab_core::Metric;
 use annlab_export::facts::{parse_byte_size, parse_document_count, DEFAULT_RECALL_THRESHOLD};
 use annlab_export::{Bundle, FactsInput, Measured, PlanInput, PlanInputError, ProductionFacts};
+use annlab_protocol::decide::go_no_go::Thresholds;
+use annlab_protocol::decide::optimizer::OptimizerResult;
 use annlab_protocol::report::{Algorithm, CompareReport, DatasetInfo};
 use annlab_protocol::runner::IndexSpec;
 use leptos::prelude::{Get, With};
+
+use crate::explore::{PlanPick, ThresholdsForm};
 
 use crate::state::{AppState, IndexKind};
 
@@ -125,7 +129,30 @@ pub fn plan_state(state: &AppState) -> PlanState {
     let metric = state.forms.common.with(|c| c.metric);
     if let Some((report, built, svs_point, _)) = state.explore.plan_pair(metric) {
         let form = state.forms.production.get();
-        return match plan_input_with(&report, &built, &form, Some((1, svs_point + 1))) {
+        let input = plan_input_with(&report, &built, &form, Some((1, svs_point + 1)));
+        let explored = state.explore.explored.get();
+        let decision = state.explore.decision.get();
+        let input = match (input, explored, decision.as_ref().and_then(|d| d.pick)) {
+            (Ok(mut input), Some(e), Some(pick)) => {
+                let thresholds = state.explore.thresholds.with(ThresholdsForm::thresholds);
+                let optimizer = decision.as_ref().and_then(|d| d.result.as_ref().ok());
+                match thresholds {
+                    Ok(thresholds) => attach_decision(
+                        &mut input,
+                        &GridDecision {
+                            grid: &e.report,
+                            pick,
+                            optimizer,
+                            thresholds: &thresholds,
+                        },
+                    )
+                    .map(|()| input),
+                    Err(why) => Err(PlanError::Invalid(vec![sentence(&why)])),
+                }
+            }
+            (input, _, _) => input,
+        };
+        return match input {
             Ok(input) => match annlab_export::build_bundle(&input) {
                 Ok(bundle) => PlanState::Ready(bundle),
                 Err(e) => PlanState::Invalid(vec![e.to_string()]),
@@ -267,6 +294,46 @@ pub fn plan_input_with(
     })
 }
 
+/// What a grid decided, for the plan made from the grid's choice.
+pub struct GridDecision<'a> {
+    /// The whole grid's report (the plan's frontier is the grid's, as `annlab sweep`'s).
+    pub grid: &'a CompareReport,
+    /// The runs and points of `grid` the plan input was made from.
+    pub pick: PlanPick,
+    /// The optimizer's result the decide panel shows (when its budgets parse).
+    pub optimizer: Option<&'a OptimizerResult>,
+    /// The go/no-go thresholds as typed in the decide panel.
+    pub thresholds: &'a Thresholds,
+}
+
+/// Puts the grid's decision into `input` (made from the picked pair, run 0 HNSW and run 1
+/// SVS): its report becomes the whole grid, with the picked runs as the pair carries them
+/// (recall against that HNSW run), so the optimizer's run indices and the frontier name the
+/// grid's runs, as `annlab sweep --export` records them.
+pub fn attach_decision(input: &mut PlanInput, d: &GridDecision<'_>) -> Result<(), PlanError> {
+    let mut report = d.grid.clone();
+    for (from, to) in [
+        (input.hnsw_run, d.pick.hnsw.run),
+        (input.svs_run, d.pick.svs.run),
+    ] {
+        match (input.report.runs.get(from), report.runs.get_mut(to)) {
+            (Some(run), Some(slot)) => *slot = run.clone(),
+            _ => {
+                return Err(PlanError::Unavailable(
+                    "The grid's choice is not among its runs.".into(),
+                ))
+            }
+        }
+    }
+    input.report = report;
+    input.hnsw_run = d.pick.hnsw.run;
+    input.svs_run = d.pick.svs.run;
+    let decision = annlab_export::decision::decide(input, d.optimizer, d.thresholds)
+        .map_err(|e| PlanError::Invalid(vec![sentence(&e.to_string())]))?;
+    input.decision = Some(decision);
+    Ok(())
+}
+
 /// A message as a sentence: capitalised, with a full stop.
 fn sentence(text: &str) -> String {
     let mut chars = text.chars();
@@ -334,6 +401,80 @@ mod tests {
             metric: Metric::Cosine,
         };
         (report, built)
+    }
+
+    #[test]
+    fn a_plan_from_a_grid_carries_the_decision_on_the_grids_runs() {
+        use annlab_protocol::decide::optimizer::{optimize, Budgets};
+        use annlab_protocol::decide::PointRef;
+        let (pair, built) = fixture();
+        // The grid: a second HNSW run before the picked pair, a second SVS run after it.
+        let grid = CompareReport {
+            dataset: pair.dataset.clone(),
+            runs: vec![
+                run(Algorithm::Hnsw, "ef_runtime", &[(0.9, 1500.0, 10)]),
+                pair.runs[0].clone(),
+                pair.runs[1].clone(),
+                run(
+                    Algorithm::SvsVamana,
+                    "search_window_size",
+                    &[(0.5, 9000.0, 10)],
+                ),
+            ],
+        };
+        let budgets = Budgets {
+            recall_floor: 0.9,
+            p95_us: None,
+            memory_bytes: None,
+            build_seconds: None,
+            doc_count: 1000,
+        };
+        let result = optimize(&grid, &budgets);
+        let pick = PlanPick {
+            hnsw: PointRef { run: 1, point: 0 },
+            svs: PointRef { run: 2, point: 1 },
+        };
+        let thresholds = Thresholds {
+            memory_savings_min: 0.2,
+            recall_floor: 0.7,
+        };
+        let mut input =
+            plan_input_with(&pair, &built, &ProductionForm::default(), Some((1, 2))).unwrap();
+        let d = GridDecision {
+            grid: &grid,
+            pick,
+            optimizer: Some(&result),
+            thresholds: &thresholds,
+        };
+        attach_decision(&mut input, &d).unwrap();
+        assert_eq!((input.hnsw_run, input.svs_run, input.svs_point), (1, 2, 1));
+        assert_eq!(input.report.runs.len(), 4);
+        let decision = input
+            .decision
+            .as_ref()
+            .expect("the grid's plan carries a decision");
+        // The panel's thresholds, not the defaults.
+        assert_eq!(decision.go_no_go.thresholds, thresholds);
+        assert_eq!(decision.budgets, Some(budgets));
+        // The frontier is the grid's (its 4th run is the fastest point), in increasing recall.
+        let expected = annlab_protocol::decide::pareto::frontier(
+            &grid,
+            annlab_protocol::decide::pareto::Objective::QpsHigher,
+            &annlab_protocol::decide::pareto::MemoryAt { doc_count: 1000 },
+        )
+        .iter()
+        .map(|e| e.point_ref())
+        .collect::<Vec<_>>();
+        assert_eq!(decision.frontier, expected);
+        assert!(decision.frontier.contains(&PointRef { run: 3, point: 0 }));
+        // The optimizer's overall choice, named by the grid's run index.
+        let chosen = result.overall.chosen().map(|c| c.best.metrics.point_ref());
+        assert!(chosen.is_some());
+        assert_eq!(decision.chosen, chosen);
+        let bundle = annlab_export::build_bundle(&input).unwrap();
+        let plan = bundle.files.iter().find(|f| f.name == "PLAN.md").unwrap();
+        assert!(plan.contents.contains("## Decision"), "{}", plan.contents);
+        assert!(plan.contents.contains("(chosen)"), "{}", plan.contents);
     }
 
     #[test]

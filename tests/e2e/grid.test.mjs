@@ -121,12 +121,14 @@ test('grid on the 2k sample → table, Pareto charts, optimizer, go/no-go, advis
   await page.waitForFunction(
     () => document.querySelector('[data-testid="opt-overall"]')?.dataset.status === 'chosen',
   );
+  const chosenRun = Number(await overall.getAttribute('data-run'));
   const chosen = await overall.innerText();
   console.log(`# optimizer (recall ≥ 0.8): ${chosen.split('\n')[1]}`);
   assert.match(chosen, /recall floor: .* \(slack/);
   await page.getByTestId('optimizer').screenshot({ path: join(artifacts, 'grid-5-optimizer-chosen.png') });
 
-  // Go/no-go on the chosen pair.
+  // Go/no-go on the chosen pair, with an edited threshold (the plan records the panel's).
+  await setField(page, 'gng-savings', '12');
   const verdict = page.getByTestId('verdict');
   await verdict.waitFor();
   assert.match(await verdict.getAttribute('data-verdict'), /^(RECOMMENDED|CONDITIONAL|LIMITED BENEFIT|NOT RECOMMENDED)$/);
@@ -151,6 +153,15 @@ test('grid on the 2k sample → table, Pareto charts, optimizer, go/no-go, advis
   const zip = await readFile(await (await zipDownload).path());
   assert.ok(zip.includes('PLAN.md'), 'the zip holds PLAN.md');
   assert.ok(zip.includes('LVQ8'), 'the plan holds the chosen compression');
+  // The decision, as `annlab sweep --export` records it: the optimizer's choice (run of the
+  // grid, 1-based), the panel's go/no-go threshold and the grid's frontier table.
+  assert.ok(zip.includes('## Decision'), 'PLAN.md has the decision section');
+  assert.ok(
+    zip.includes(`**Chosen configuration (optimizer: the highest QPS that meets every budget):** run ${chosenRun + 1}, `),
+    `PLAN.md names the optimizer's choice, run ${chosenRun + 1}`,
+  );
+  assert.ok(zip.includes('with a 12 % index-memory saving threshold'), "the panel's threshold, not the default");
+  assert.ok(zip.includes('Pareto front of the sweep'), 'PLAN.md has the frontier table');
   await page.locator('.panel.export').screenshot({ path: join(artifacts, 'grid-8-export.png') });
 
   // The table as JSON (`annlab sweep --json`'s model), imported back: the same frontier.
