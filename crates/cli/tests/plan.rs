@@ -12,6 +12,21 @@ mod common;
 
 use common::{annlab, annlab_ok};
 
+/// `annlab plan` for one small HNSW candidate (1,000 documents of dim 4) plus `extra`.
+fn small_plan(extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "plan",
+        "--hnsw",
+        "m=16",
+        "--doc-count",
+        "1000",
+        "--dim",
+        "4",
+    ];
+    args.extend_from_slice(extra);
+    annlab(&args)
+}
+
 /// The CLI prints exactly what the library's one formula gives for the same inputs (the app
 /// calls the same `capacity::project`).
 #[test]
@@ -75,32 +90,11 @@ fn plan_json_is_the_library_projection() {
     assert_same(&got, &want, "");
     assert_eq!(got["illustrative_rates"], Value::Bool(true));
 
-    let csv = annlab(&[
-        "plan",
-        "--hnsw",
-        "m=16",
-        "--doc-count",
-        "1000",
-        "--dim",
-        "4",
-        "--horizon",
-        "1",
-        "--csv",
-    ]);
+    let csv = small_plan(&["--horizon", "1", "--csv"]);
     let text = String::from_utf8_lossy(&csv.stdout);
     assert_eq!(text.lines().count(), 3);
     assert!(text.starts_with("candidate,month,documents,shards,"));
-    let bad = annlab(&[
-        "plan",
-        "--hnsw",
-        "m=16",
-        "--doc-count",
-        "1000",
-        "--dim",
-        "4",
-        "--growth",
-        "fast",
-    ]);
+    let bad = small_plan(&["--growth", "fast"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a growth"));
 }

@@ -575,6 +575,20 @@ mod tests {
         assert!(balance(&parts.iter().map(Vec::len).collect::<Vec<_>>()) < 1.15);
     }
 
+    /// `spec` on `shards` masters with keys `doc:<row>`, no SHARD_K_RATIO sweep.
+    fn sharded_on(eval: &EvalSet, spec: &IndexSpec, shards: usize) -> (RunOutcome, ShardReport) {
+        run_sharded(
+            eval,
+            spec,
+            shards,
+            "doc:",
+            &[],
+            &TickClock::default(),
+            &mut annlab_core::NoControl,
+        )
+        .unwrap()
+    }
+
     fn specs() -> Vec<IndexSpec> {
         crate::runner::test_support::default_specs()
     }
@@ -590,16 +604,7 @@ mod tests {
                 &mut annlab_core::NoControl,
             )
             .unwrap();
-            let (sharded, report) = run_sharded(
-                &eval,
-                &spec,
-                1,
-                "doc:",
-                &[],
-                &TickClock::default(),
-                &mut annlab_core::NoControl,
-            )
-            .unwrap();
+            let (sharded, report) = sharded_on(&eval, &spec, 1);
             let graph_points = single
                 .report
                 .search
@@ -690,16 +695,7 @@ mod tests {
             target: annlab_core::svs::Target::Intel,
             runtime_sweep: vec![],
         };
-        let (_, report) = run_sharded(
-            &eval,
-            &spec,
-            2,
-            "doc:",
-            &[],
-            &TickClock::default(),
-            &mut annlab_core::NoControl,
-        )
-        .unwrap();
+        let (_, report) = sharded_on(&eval, &spec, 2);
         assert_eq!(report.untrained_shards(), vec![0, 1]);
         assert!(report.per_shard.iter().all(|s| s.flat_buffer_bytes > 0));
     }

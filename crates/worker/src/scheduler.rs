@@ -1848,18 +1848,20 @@ mod tests {
 
     /// The job of the `Run` posted to `kind`'s worker.
     fn run_job(cmds: &Cmds, kind: IndexKind) -> JobId {
-        posts(cmds)
-            .into_iter()
-            .find_map(|p| match p {
-                Post::Index {
-                    kind: k,
-                    job,
-                    request: IndexRequest::Run(_),
-                    ..
-                } if *k == kind => Some(*job),
-                _ => None,
-            })
-            .unwrap_or_else(|| panic!("no Run for {kind:?} in {cmds:#?}"))
+        find_run_job(cmds, kind).unwrap_or_else(|| panic!("no Run for {kind:?} in {cmds:#?}"))
+    }
+
+    /// The job of the `Run` posted to `kind`'s worker, if `cmds` posts one.
+    fn find_run_job(cmds: &Cmds, kind: IndexKind) -> Option<JobId> {
+        posts(cmds).into_iter().find_map(|p| match p {
+            Post::Index {
+                kind: k,
+                job,
+                request: IndexRequest::Run(_),
+                ..
+            } if *k == kind => Some(*job),
+            _ => None,
+        })
     }
 
     fn measures(cmds: &Cmds) -> Vec<(IndexKind, JobId)> {
@@ -2309,16 +2311,7 @@ mod tests {
     fn finish_round(page: &mut Page, cmds: &Cmds) -> Cmds {
         let mut all = Vec::new();
         for kind in IndexKind::BOTH {
-            let run = posts(cmds).into_iter().find_map(|p| match p {
-                Post::Index {
-                    kind: k,
-                    job,
-                    request: IndexRequest::Run(_),
-                    ..
-                } if *k == kind => Some(*job),
-                _ => None,
-            });
-            if let Some(job) = run {
+            if let Some(job) = find_run_job(cmds, kind) {
                 all.extend(page.reply(
                     WorkerId::Index(kind),
                     job,
