@@ -4,6 +4,7 @@
 use annlab_export::capacity::{self, CapacityPlan, Rates, ILLUSTRATIVE_LABEL};
 use leptos::prelude::*;
 
+use crate::components::field::FormField;
 use crate::planning::{self, Planned, PlanningForm};
 use crate::state::{format_bytes, AppState};
 use crate::worker_bridge;
@@ -11,28 +12,6 @@ use crate::worker_bridge;
 const W: f64 = 560.0;
 const H: f64 = 220.0;
 const PAD: f64 = 48.0;
-
-/// A text input bound to one field of the planning form.
-#[component]
-fn PlanField(
-    form: RwSignal<PlanningForm>,
-    id: &'static str,
-    label: &'static str,
-    get: fn(&PlanningForm) -> String,
-    set: fn(&mut PlanningForm, String),
-    #[prop(into)] placeholder: String,
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input id=id data-testid=id type="text" autocomplete="off" spellcheck="false"
-                placeholder=placeholder
-                prop:value=move || form.with(get)
-                on:change=move |ev| form.update(|f| set(f, event_target_value(&ev)))
-            />
-        </div>
-    }
-}
 
 /// One editable rate.
 #[component]
@@ -192,17 +171,17 @@ pub fn CapacityPanel() -> impl IntoView {
         <section class="panel planning" aria-labelledby="planning-h" data-testid="planning-panel">
             <h3 id="planning-h">"Production planning: capacity and cost"</h3>
             <div class="fields">
-                <PlanField form id="plan-docs" label="Documents now" get=|f| f.documents_now.clone()
+                <FormField form id="plan-docs" label="Documents now" get=|f: &PlanningForm| f.documents_now.clone()
                     set=|f, v| f.documents_now = v placeholder="export form / indexed vectors"/>
-                <PlanField form id="plan-growth" label="Growth per month (5% or 100000)"
-                    get=|f| f.growth.clone() set=|f, v| f.growth = v placeholder="5%"/>
-                <PlanField form id="plan-horizon" label="Horizon (months)" get=|f| f.horizon_months.clone()
+                <FormField form id="plan-growth" label="Growth per month (5% or 100000)"
+                    get=|f: &PlanningForm| f.growth.clone() set=|f, v| f.growth = v placeholder="5%"/>
+                <FormField form id="plan-horizon" label="Horizon (months)" get=|f: &PlanningForm| f.horizon_months.clone()
                     set=|f, v| f.horizon_months = v placeholder="24"/>
-                <PlanField form id="plan-shards" label="Shards" get=|f| f.shards.clone()
+                <FormField form id="plan-shards" label="Shards" get=|f: &PlanningForm| f.shards.clone()
                     set=|f, v| f.shards = v placeholder="1"/>
-                <PlanField form id="plan-limit" label="Memory limit per shard" get=|f| f.shard_memory.clone()
+                <FormField form id="plan-limit" label="Memory limit per shard" get=|f: &PlanningForm| f.shard_memory.clone()
                     set=|f, v| f.shard_memory = v placeholder="none (e.g. 8gb)"/>
-                <PlanField form id="plan-reads" label="Queries per month" get=|f| f.reads_per_month.clone()
+                <FormField form id="plan-reads" label="Queries per month" get=|f: &PlanningForm| f.reads_per_month.clone()
                     set=|f, v| f.reads_per_month = v placeholder="10000000"/>
             </div>
             <fieldset class="rates">

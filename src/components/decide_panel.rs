@@ -7,36 +7,9 @@ use annlab_protocol::decide::go_no_go;
 use annlab_protocol::decide::optimizer::{Assessed, Constraint, Outcome, Slack};
 use leptos::prelude::*;
 
+use crate::components::field::FormField;
 use crate::explore::{BudgetsForm, Explored, ThresholdsForm};
 use crate::state::{format_bytes, format_seconds, AppState};
-
-/// A text input bound to one field of a form signal of the explore model.
-#[component]
-fn FormField<T: Clone + Send + Sync + 'static>(
-    form: RwSignal<T>,
-    id: &'static str,
-    label: &'static str,
-    get: fn(&T) -> String,
-    set: fn(&mut T, String),
-    #[prop(optional)] placeholder: &'static str,
-    #[prop(optional)] help: &'static str,
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input
-                id=id
-                type="text"
-                autocomplete="off"
-                spellcheck="false"
-                placeholder=placeholder
-                prop:value=move || form.with(get)
-                on:change=move |ev| form.update(|f| set(f, event_target_value(&ev)))
-            />
-            <p class="help">{help}</p>
-        </div>
-    }
-}
 
 fn value_text(c: Constraint, v: f64) -> String {
     match c {

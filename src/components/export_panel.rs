@@ -3,38 +3,10 @@
 
 use leptos::prelude::*;
 
+use crate::components::field::FormField;
 use crate::plan_export::{self, PlanState, ProductionForm};
 use crate::state::AppState;
 use crate::worker_bridge;
-
-/// A text input bound to one field of the production-facts form.
-#[component]
-fn FactField(
-    id: &'static str,
-    label: &'static str,
-    get: fn(&ProductionForm) -> &String,
-    set: fn(&mut ProductionForm, String),
-    #[prop(into)] placeholder: Signal<String>,
-    #[prop(optional)] numeric: bool,
-) -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let form = state.forms.production;
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input
-                id=id
-                type="text"
-                inputmode=if numeric { "numeric" } else { "text" }
-                autocomplete="off"
-                spellcheck="false"
-                placeholder=move || placeholder.get()
-                prop:value=move || form.with(|f| get(f).clone())
-                on:change=move |ev| form.update(|f| set(f, event_target_value(&ev)))
-            />
-        </div>
-    }
-}
 
 /// The export panel; `data-testid="export-button"` downloads the plan zip.
 #[component]
@@ -137,15 +109,15 @@ pub fn ExportPanel() -> impl IntoView {
             <fieldset class="facts">
                 <legend>"Production facts"</legend>
                 <div class="facts-grid">
-                    <FactField id="fact-index" label="Index name" get=|f| &f.index_name
+                    <FormField form id="fact-index" label="Index name" get=|f: &ProductionForm| f.index_name.clone()
                         set=|f, v| f.index_name = v placeholder="idx".to_string()/>
-                    <FactField id="fact-prefix" label="Key prefixes (comma-separated)" get=|f| &f.prefix
+                    <FormField form id="fact-prefix" label="Key prefixes (comma-separated)" get=|f: &ProductionForm| f.prefix.clone()
                         set=|f, v| f.prefix = v placeholder="doc:".to_string()/>
-                    <FactField id="fact-field" label="Vector field" get=|f| &f.vector_field
+                    <FormField form id="fact-field" label="Vector field" get=|f: &ProductionForm| f.vector_field.clone()
                         set=|f, v| f.vector_field = v placeholder="embedding".to_string()/>
-                    <FactField id="fact-docs" label="Documents" get=|f| &f.doc_count
+                    <FormField form id="fact-docs" label="Documents" get=|f: &ProductionForm| f.doc_count.clone()
                         set=|f, v| f.doc_count = v placeholder=doc_placeholder numeric=true/>
-                    <FactField id="fact-maxmemory" label="maxmemory" get=|f| &f.maxmemory
+                    <FormField form id="fact-maxmemory" label="maxmemory" get=|f: &ProductionForm| f.maxmemory.clone()
                         set=|f, v| f.maxmemory = v placeholder="unknown (e.g. 16gb)".to_string()/>
                     <label class="check">
                         <input

@@ -44,6 +44,39 @@ pub fn Field(
     }
 }
 
+/// A text input bound to one string field of a form signal (the export, planning and decision
+/// forms): `get`/`set` read and write the field; the change is applied when the input commits.
+/// Its `data-testid` is its `id`.
+#[component]
+pub fn FormField<T: Send + Sync + 'static>(
+    form: RwSignal<T>,
+    id: &'static str,
+    label: &'static str,
+    get: fn(&T) -> String,
+    set: fn(&mut T, String),
+    #[prop(into, optional)] placeholder: MaybeProp<String>,
+    #[prop(optional)] help: &'static str,
+    #[prop(optional)] numeric: bool,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                data-testid=id
+                type="text"
+                inputmode=if numeric { "numeric" } else { "text" }
+                autocomplete="off"
+                spellcheck="false"
+                placeholder=move || placeholder.get()
+                prop:value=move || form.with(get)
+                on:change=move |ev| form.update(|f| set(f, event_target_value(&ev)))
+            />
+            {(!help.is_empty()).then(|| view! { <p class="help">{help}</p> })}
+        </div>
+    }
+}
+
 /// One choice of a [`RadioSwitch`]: the value it sets, its `data-testid` and its label.
 pub struct RadioOption<T> {
     pub value: T,
