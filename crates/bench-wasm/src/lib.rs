@@ -1,6 +1,7 @@
 //! wasm32 benchmarks driven from Node: exact k-NN GFLOP/s (`bench/flat-wasm.mjs`), the
 //! Vamana build time on synthetic data (`bench/vamana-wasm.mjs`), and both index builds on a
-//! real dataset (`bench/build-wasm-data.mjs`).
+//! real dataset (`bench/build-wasm-data.mjs`); built indexes behind handles for the
+//! hnswlib-wasm race page (`bench/race/`) and the wasm/native parity bench (`bench/parity.sh`).
 //!
 //! The crate is built twice, with and without `-C target-feature=+simd128`; the same exports
 //! then measure the simd128 kernels and the scalar reference. No wasm-bindgen: plain `extern "C"`
@@ -12,6 +13,9 @@
 use annlab_core::distance::{self, reference, KernelPath};
 use annlab_core::flat::{exact_knn, flops_per_distance};
 use annlab_core::{rng, Matrix, Metric};
+
+pub mod index;
+use index::{Bench, HnswBench, SvsBench};
 
 #[cfg(target_arch = "wasm32")]
 #[link(wasm_import_module = "env")]
@@ -262,6 +266,196 @@ pub extern "C" fn bench_hnsw_build_data(
         Ok(index) if index.len() == rows as usize => clock_ms() - started,
         _ => -1.0,
     }
+}
+
+/// Reserves `len` u32 (zeroed) for result ids, like [`alloc_f32`].
+#[no_mangle]
+pub extern "C" fn alloc_u32(len: u32) -> *mut u32 {
+    if len == 0 {
+        return std::ptr::null_mut();
+    }
+    Box::leak(vec![0u32; len as usize].into_boxed_slice()).as_mut_ptr()
+}
+
+/// The seeded synthetic set the race and parity benches share, written into a fresh
+/// [`alloc_f32`] buffer of `rows × dim` (null on bad input).
+#[no_mangle]
+pub extern "C" fn synth_f32(rows: u32, dim: u32, seed: u32) -> *mut f32 {
+    let values = synth::clustered(rows as usize, dim as usize, u64::from(seed));
+    if values.is_empty() {
+        return std::ptr::null_mut();
+    }
+    Box::leak(values.into_boxed_slice()).as_mut_ptr()
+}
+
+pub mod synth {
+    //! The synthetic set of the race and parity benches (one home for its recipe).
+
+    /// `rows × dim` clustered values (64 clusters) from `seed`.
+    pub fn clustered(rows: usize, dim: usize, seed: u64) -> Vec<f32> {
+        annlab_core::rng::synthetic_clustered(rows, dim, 64, seed)
+    }
+}
+
+thread_local! {
+    /// Built indexes by handle (wasm is single-threaded here; a handle is an index + 1).
+    static INDEXES: std::cell::RefCell<Vec<Option<Bench>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn keep(bench: Option<Bench>) -> i32 {
+    let Some(bench) = bench else {
+        return -1;
+    };
+    INDEXES.with(|slots| {
+        let mut slots = slots.borrow_mut();
+        slots.push(Some(bench));
+        i32::try_from(slots.len()).unwrap_or(-1)
+    })
+}
+
+fn with_index<R>(handle: u32, f: impl FnOnce(&mut Bench) -> R) -> Option<R> {
+    INDEXES.with(|slots| {
+        let mut slots = slots.borrow_mut();
+        let slot = slots.get_mut((handle as usize).checked_sub(1)?)?;
+        slot.as_mut().map(f)
+    })
+}
+
+/// Builds an FP32 HNSW index on host data and keeps it; returns its handle (> 0) or −1.
+#[no_mangle]
+pub extern "C" fn hnsw_build(
+    data: *const f32,
+    rows: u32,
+    dim: u32,
+    m: u32,
+    ef_construction: u32,
+    metric: u32,
+) -> i32 {
+    let base = host_matrix(data, rows, dim);
+    keep(base.and_then(|b| {
+        HnswBench::build(
+            &b,
+            metric_code(metric),
+            m as usize,
+            ef_construction as usize,
+        )
+        .map(Bench::Hnsw)
+    }))
+}
+
+/// Builds an SVS-VAMANA index (codec 0 = FP32, 1 = LVQ8, 2 = LVQ4x8, 3 = LeanVec4x8) on host
+/// data and keeps it; returns its handle (> 0) or −1.
+#[no_mangle]
+pub extern "C" fn svs_build(
+    data: *const f32,
+    rows: u32,
+    dim: u32,
+    r: u32,
+    l: u32,
+    metric: u32,
+    codec: u32,
+) -> i32 {
+    let (Some(base), Some(compression)) = (host_matrix(data, rows, dim), index::codec(codec))
+    else {
+        return -1;
+    };
+    keep(
+        SvsBench::build(
+            &base,
+            metric_code(metric),
+            r as usize,
+            l as usize,
+            compression,
+        )
+        .map(Bench::Svs),
+    )
+}
+
+/// One query (`dim` f32 at `query`) against index `handle`: writes up to `k` ids into `out`
+/// and returns how many (−1 for an unknown handle). `param` is EF_RUNTIME (HNSW) or
+/// SEARCH_WINDOW_SIZE (SVS).
+#[no_mangle]
+pub extern "C" fn index_search(
+    handle: u32,
+    query: *const f32,
+    dim: u32,
+    k: u32,
+    param: u32,
+    out: *mut u32,
+) -> i32 {
+    if query.is_null() || out.is_null() {
+        return -1;
+    }
+    // SAFETY: the host passes `dim` f32 at `query` and `k` u32 at `out`, from alloc_f32/alloc_u32.
+    let (q, o) = unsafe {
+        (
+            std::slice::from_raw_parts(query, dim as usize),
+            std::slice::from_raw_parts_mut(out, k as usize),
+        )
+    };
+    with_index(handle, |b| {
+        b.search(q, k as usize, param as usize, o) as i32
+    })
+    .unwrap_or(-1)
+}
+
+/// Every query of a `count × dim` block, one at a time inside wasm (no host call between
+/// queries), `k` ids per query into `out`. Returns the number of ids written or −1.
+#[no_mangle]
+pub extern "C" fn index_search_all(
+    handle: u32,
+    queries: *const f32,
+    count: u32,
+    dim: u32,
+    k: u32,
+    param: u32,
+    out: *mut u32,
+) -> i32 {
+    let Some(qs) = host_matrix(queries, count, dim) else {
+        return -1;
+    };
+    if out.is_null() {
+        return -1;
+    }
+    // SAFETY: the host passes `count × k` u32 at `out`, from alloc_u32.
+    let o = unsafe { std::slice::from_raw_parts_mut(out, count as usize * k as usize) };
+    with_index(handle, |b| {
+        b.search_all(&qs, k as usize, param as usize, o) as i32
+    })
+    .unwrap_or(-1)
+}
+
+/// [`index::pair_scan`] on host data (`rows × dim` base, `count × dim` queries); NaN on bad
+/// input.
+#[no_mangle]
+pub extern "C" fn pair_scan_data(
+    data: *const f32,
+    rows: u32,
+    queries: *const f32,
+    count: u32,
+    dim: u32,
+    metric: u32,
+) -> f32 {
+    match (
+        host_matrix(data, rows, dim),
+        host_matrix(queries, count, dim),
+    ) {
+        (Some(b), Some(q)) => index::pair_scan(&b, &q, metric_code(metric)),
+        _ => f32::NAN,
+    }
+}
+
+/// Frees index `handle` (no-op for an unknown one).
+#[no_mangle]
+pub extern "C" fn index_drop(handle: u32) {
+    INDEXES.with(|slots| {
+        if let Some(slot) = (handle as usize)
+            .checked_sub(1)
+            .and_then(|i| slots.borrow_mut().get_mut(i).map(Option::take))
+        {
+            drop(slot);
+        }
+    });
 }
 
 #[cfg(test)]
