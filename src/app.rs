@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::components::{
     build_panel::BuildPanel,
     capacity_panel::CapacityPanel,
+    cluster_panel::ClusterPanel,
     common_params::CommonParams,
     data_panel::DataPanel,
     decide_panel::{AdvisorPanel, GoNoGoPanel, OptimizerPanel},
@@ -105,6 +106,7 @@ pub fn App() -> impl IntoView {
             </section>
             <section class="planning-section" aria-label="Production planning">
                 <CapacityPanel/>
+                <ClusterPanel/>
             </section>
         </main>
         <footer class="foot">

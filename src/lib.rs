@@ -15,6 +15,7 @@
 pub mod app;
 pub mod assess_drop;
 pub mod browser_io;
+pub mod cluster;
 pub mod components;
 pub mod explore;
 pub mod plan_export;

@@ -153,10 +153,7 @@ pub fn plan_state(state: &AppState) -> PlanState {
             (input, _, _) => input,
         };
         return match input {
-            Ok(input) => match annlab_export::build_bundle(&input) {
-                Ok(bundle) => PlanState::Ready(bundle),
-                Err(e) => PlanState::Invalid(vec![e.to_string()]),
-            },
+            Ok(input) => bundle_state(input, state.cluster.facts()),
             Err(PlanError::Unavailable(why)) => PlanState::Unavailable(why),
             Err(PlanError::Invalid(messages)) => PlanState::Invalid(messages),
         };
@@ -169,12 +166,21 @@ pub fn plan_state(state: &AppState) -> PlanState {
     };
     let form = state.forms.production.get();
     match plan_input(&report, &built, &form) {
-        Ok(input) => match annlab_export::build_bundle(&input) {
-            Ok(bundle) => PlanState::Ready(bundle),
-            Err(e) => PlanState::Invalid(vec![e.to_string()]),
-        },
+        Ok(input) => bundle_state(input, state.cluster.facts()),
         Err(PlanError::Unavailable(why)) => PlanState::Unavailable(why),
         Err(PlanError::Invalid(messages)) => PlanState::Invalid(messages),
+    }
+}
+
+/// The bundle of `input`; after a cluster simulation, a plan for that cluster (PLAN.md's
+/// section 4a from `annlab_export`, as `annlab compare --shards --export` writes it).
+fn bundle_state(mut input: PlanInput, cluster: Option<annlab_export::ClusterFacts>) -> PlanState {
+    if let Some(cluster) = cluster {
+        input.production.cluster = Some(cluster);
+    }
+    match annlab_export::build_bundle(&input) {
+        Ok(bundle) => PlanState::Ready(bundle),
+        Err(e) => PlanState::Invalid(vec![e.to_string()]),
     }
 }
 
@@ -475,6 +481,34 @@ mod tests {
         let plan = bundle.files.iter().find(|f| f.name == "PLAN.md").unwrap();
         assert!(plan.contents.contains("## Decision"), "{}", plan.contents);
         assert!(plan.contents.contains("(chosen)"), "{}", plan.contents);
+    }
+
+    /// After a 3-shard simulation the app's PLAN.md has the CLI's cluster section (the same
+    /// `annlab_export` renderer), with the picked SHARD_K_RATIO; without one, none.
+    #[test]
+    fn a_simulated_cluster_puts_the_cluster_section_into_the_plan() {
+        let (report, built) = fixture();
+        let input = plan_input(&report, &built, &ProductionForm::default()).unwrap();
+        let outcome = annlab_worker::view::ShardOutcome {
+            shards: 3,
+            key_prefix: "doc:".into(),
+            ratios: vec![1.0, 0.5],
+            k: 10,
+            runs: Vec::new(),
+        };
+        let plan_md = |state: PlanState| match state {
+            PlanState::Ready(b) => b.file("PLAN.md").unwrap().contents.clone(),
+            other => panic!("{other:?}"),
+        };
+        let facts = crate::cluster::cluster_facts(&outcome, Some(0.5));
+        let app = plan_md(bundle_state(input.clone(), Some(facts)));
+        assert!(app.contains("## 4a. Redis Cluster: 3 shards"), "{app}");
+        assert!(app.contains("SHARD_K_RATIO 0.5:"), "{app}");
+        let mut cli = input.clone();
+        cli.production.cluster = Some(facts);
+        let cli = annlab_export::build_bundle(&cli).unwrap();
+        assert_eq!(cli.file("PLAN.md").unwrap().contents, app);
+        assert!(!plan_md(bundle_state(input, None)).contains("## 4a."));
     }
 
     #[test]

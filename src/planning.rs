@@ -5,6 +5,9 @@
 use annlab_export::capacity::{self, Candidate, CapacityInput, CapacityPlan, Growth, Rates};
 use annlab_export::facts::{parse_byte_size, parse_document_count};
 use annlab_export::input::KeyType;
+use annlab_export::rehearsal::{self, BuildRate, MigrationNames, Rehearsal, RehearsalInput};
+use annlab_export::ProductionFacts;
+use annlab_protocol::report::{Algorithm, CompareReport};
 use annlab_protocol::runner::IndexSpec;
 use leptos::prelude::{Get, With};
 
@@ -71,7 +74,30 @@ pub enum Planned {
         /// Where the configuration came from (grid choice or the single comparison).
         source: &'static str,
         limit: Option<u64>,
+        rehearsal: Box<Rehearsed>,
     },
+}
+
+/// The SVS-VAMANA build of this tab the rehearsal's indexing time is scaled from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeasuredBuild {
+    pub rate: BuildRate,
+    pub vectors_per_second: f64,
+    /// Which build: the grid's chosen configuration or the comparison's run.
+    pub source: &'static str,
+}
+
+/// The migration rehearsal, or why it cannot be made.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rehearsed {
+    Ready {
+        rehearsal: Rehearsal,
+        /// `None`: no SVS build of this tab has a usable time; `why_no_rate` says what is
+        /// needed.
+        build: Option<MeasuredBuild>,
+        why_no_rate: Option<String>,
+    },
+    Invalid(String),
 }
 
 fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, String> {
@@ -153,11 +179,111 @@ pub fn planned(state: &AppState, form: &PlanningForm) -> Planned {
         Err(e) => return Planned::Invalid(e),
     };
     match capacity::project(&input) {
-        Ok(plan) => Planned::Ready {
-            plan,
-            source,
-            limit: input.shard_memory,
-        },
+        Ok(plan) => {
+            let names = names(production.assessed.as_ref(), &production.index_name);
+            let rehearsal = Box::new(rehearsed(&input, &plan, &report, source, names));
+            Planned::Ready {
+                plan,
+                source,
+                limit: input.shard_memory,
+                rehearsal,
+            }
+        }
         Err(e) => Planned::Invalid(e.to_string()),
+    }
+}
+
+/// The names the plan's commands use: assessed facts first, else the plan's defaults.
+fn names(assessed: Option<&ProductionFacts>, index_name: &str) -> MigrationNames {
+    let mut names = MigrationNames::for_index(index_name);
+    if let Some(p) = assessed.filter(|p| p.index_name == index_name) {
+        if let Some(n) = &p.new_index_name {
+            names.new_index = n.clone();
+        }
+        if let Some(a) = &p.alias {
+            names.alias = a.clone();
+        }
+    }
+    names
+}
+
+/// The SVS (or HNSW) run's build in `report`: the indexed vectors and its measured seconds.
+fn build_of(report: &CompareReport, algorithm: Algorithm) -> Option<BuildRate> {
+    report
+        .runs
+        .iter()
+        .find(|r| r.algorithm == algorithm)
+        .map(|r| BuildRate {
+            vectors: report.dataset.n as u64,
+            seconds: r.build_seconds,
+        })
+}
+
+/// The rehearsal of the migration the capacity plan starts with (month 0: today's documents
+/// on the shards the SVS candidate needs), timed by this tab's SVS build.
+pub fn rehearsed(
+    input: &CapacityInput,
+    plan: &CapacityPlan,
+    report: &CompareReport,
+    source: &'static str,
+    names: MigrationNames,
+) -> Rehearsed {
+    let (Some(hnsw), Some(svs)) = (
+        input
+            .candidates
+            .iter()
+            .find(|c| matches!(c.spec, IndexSpec::Hnsw { .. })),
+        input
+            .candidates
+            .iter()
+            .find(|c| matches!(c.spec, IndexSpec::Svs { .. })),
+    ) else {
+        return Rehearsed::Invalid(
+            "The rehearsal needs an HNSW and an SVS-VAMANA configuration.".into(),
+        );
+    };
+    let shards = plan
+        .candidates
+        .iter()
+        .find(|c| c.name == svs.name)
+        .and_then(|c| c.months.first())
+        .map_or(input.shards.unwrap_or(1), |m| m.shards);
+    let (build, why_no_rate) = match build_of(report, Algorithm::SvsVamana) {
+        None => (
+            None,
+            Some("No indexing time: it is scaled from the SVS-VAMANA build measured in this tab, and none has finished. Build the SVS-VAMANA index (Build, or a grid) to see it.".to_string()),
+        ),
+        Some(rate) => match rate.per_second() {
+            Ok(v) => (
+                Some(MeasuredBuild {
+                    rate,
+                    vectors_per_second: v,
+                    source,
+                }),
+                None,
+            ),
+            Err(e) => (None, Some(format!("No indexing time: {e}."))),
+        },
+    };
+    let r = rehearsal::rehearse(&RehearsalInput {
+        documents: input.documents_now,
+        shards,
+        dim: input.dim,
+        vector_type: input.vector_type,
+        key_type: input.key_type,
+        hnsw: hnsw.clone(),
+        svs: svs.clone(),
+        observation_days: ProductionFacts::default().rollback_window_days,
+        svs_build: build.map(|b| b.rate),
+        hnsw_build: build_of(report, Algorithm::Hnsw),
+        names,
+    });
+    match r {
+        Ok(rehearsal) => Rehearsed::Ready {
+            rehearsal,
+            build,
+            why_no_rate,
+        },
+        Err(e) => Rehearsed::Invalid(e.to_string()),
     }
 }

@@ -736,6 +736,8 @@ pub struct AppState {
     pub errors: ErrorsModel,
     /// The grid explorer (grids, imports and the decision views).
     pub explore: crate::explore::ExploreModel,
+    /// The simulated Redis Cluster (cluster panel).
+    pub cluster: crate::cluster::ClusterModel,
     /// Whether anything loads, prepares or builds (changes at starts and ends only).
     pub busy: Memo<bool>,
 }
@@ -770,6 +772,7 @@ impl AppState {
                 list: RwSignal::new(Vec::new()),
             },
             explore,
+            cluster: crate::cluster::ClusterModel::new(),
             busy,
         }
     }
@@ -785,6 +788,7 @@ impl AppState {
                 self.forms.suggest_metric(dataset.summary.suggested_metric);
                 self.runs.reset();
                 self.explore.reset();
+                self.cluster.reset();
                 self.data.replace_base(*dataset);
             }
             ViewUpdate::QueryFile(f) => self.data.query_file.set(f),
@@ -801,6 +805,7 @@ impl AppState {
                 reused,
             } => self.explore.set_config(index, state, reused),
             ViewUpdate::Grid(p) => self.explore.progress.set(Some(p)),
+            ViewUpdate::Shards(s) => self.cluster.apply(s),
             ViewUpdate::Error(message) => self.errors.push(message),
             ViewUpdate::Warn(message) => {
                 leptos::logging::warn!("annlab: {message}");

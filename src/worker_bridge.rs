@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use annlab_protocol::worker::{FileRole, HelperRequest};
 use annlab_worker::scheduler::{
-    BuildJob, Command, EvalSettings, Event, HeldBuffer, HelperPlan, Post, Scheduler, WarmUpSpecs,
-    WorkerId,
+    BuildJob, Command, EvalSettings, Event, HeldBuffer, HelperPlan, Post, Scheduler, ShardSettings,
+    WarmUpSpecs, WorkerId,
 };
+use annlab_worker::view::ShardState;
 use js_sys::{Array, ArrayBuffer, Uint32Array};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -546,6 +547,52 @@ impl WorkerBridge {
         if !self.dispatch(event) {
             state.push_error("The workers are not ready yet; try again.");
         }
+    }
+
+    /// Simulates a Redis Cluster on the prepared set for the current HNSW and SVS specs (the
+    /// cluster panel's form; keys named with the export form's first prefix).
+    pub fn run_shards(self, state: AppState) {
+        let (common, hnsw, svs) = match state.specs() {
+            Ok(s) => s,
+            Err(errors) => {
+                let texts: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+                let message = format!("Fix the parameters first: {}", texts.join("; "));
+                state.cluster.apply(ShardState::Failed(message));
+                return;
+            }
+        };
+        let rows = state
+            .data
+            .dataset
+            .with_untracked(|d| d.as_ref().map(|d| d.summary.rows));
+        let input = match state.cluster.form.with_untracked(|f| f.validate(rows)) {
+            Ok(input) => input,
+            Err(errors) => {
+                state.cluster.apply(ShardState::Failed(errors.join(" ")));
+                return;
+            }
+        };
+        let key_prefix = state.forms.production.with_untracked(|p| {
+            let first = p.prefix.split(',').next().unwrap_or("").trim();
+            if first.is_empty() { "doc:" } else { first }.to_string()
+        });
+        let event = Event::Shards {
+            settings: settings(&common),
+            cluster: ShardSettings {
+                specs: vec![hnsw, svs],
+                shards: input.shards,
+                key_prefix,
+                ratios: input.ratios,
+            },
+        };
+        if !self.dispatch(event) {
+            state.push_error("The workers are not ready yet; try again.");
+        }
+    }
+
+    /// Stops the cluster simulation (its worker is terminated).
+    pub fn cancel_shards(self) {
+        self.dispatch(Event::CancelShards);
     }
 
     /// Cancels a build: terminates the busy workers and starts fresh ones.

@@ -5,6 +5,7 @@ use annlab_export::capacity::{self, CapacityPlan, Rates, ILLUSTRATIVE_LABEL};
 use leptos::prelude::*;
 
 use crate::components::field::FormField;
+use crate::components::rehearsal::RehearsalView;
 use crate::planning::{self, Planned, PlanningForm};
 use crate::state::{format_bytes, AppState};
 use crate::worker_bridge;
@@ -207,13 +208,14 @@ pub fn CapacityPanel() -> impl IntoView {
                 Planned::Invalid(e) => {
                     view! { <p class="field-error" role="alert" data-testid="plan-error">{e}</p> }.into_any()
                 }
-                Planned::Ready { plan, source, limit } => view! {
+                Planned::Ready { plan, source, limit, rehearsal } => view! {
                     <p class="help">{format!("Configuration: {source}. Formulas: annlab_export::capacity (as `annlab plan`).")}</p>
                     {chart(&plan, limit)}
                     {cost_table(&plan)}
                     <button type="button" class="secondary" data-testid="capacity-csv" on:click=download_csv>
                         "Download CSV"
                     </button>
+                    <RehearsalView rehearsed=*rehearsal/>
                 }
                 .into_any(),
             }}

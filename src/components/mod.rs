@@ -3,6 +3,7 @@
 
 pub mod build_panel;
 pub mod capacity_panel;
+pub mod cluster_panel;
 pub mod common_params;
 pub mod data_panel;
 pub mod decide_panel;
@@ -16,6 +17,7 @@ pub mod params_hnsw;
 pub mod params_svs;
 pub mod pareto_chart;
 pub mod query_explorer;
+pub mod rehearsal;
 pub mod results_table;
 pub mod share_link;
 pub mod sweep_plot;

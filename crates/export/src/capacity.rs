@@ -9,9 +9,10 @@
 //! - per shard, `n = ⌈N/S⌉` documents (the largest shard when slots are split evenly);
 //! - index bytes per shard: the core's Redis model at `n` (HNSW/SVS/FLAT), never re-derived;
 //! - document blobs per shard `n·dim·sizeof(TYPE)` and key overhead `n·`[`key_overhead_bytes`];
-//! - SVS with compression: the flat buffer `flat_buffer_bytes(min(n, threshold))` while the
-//!   shard is below TRAINING_THRESHOLD (each shard trains on its own documents);
-//! - steady bytes per shard = index + blobs + key overhead (+ flat buffer while untrained);
+//! - SVS with compression: the flat buffer `flat_buffer_bytes(n)` while the shard is below
+//!   TRAINING_THRESHOLD (each shard trains on its own documents). The core's Redis model
+//!   already counts it as the index then, so it is reported as a part, never added again;
+//! - steady bytes per shard = index + blobs + key overhead;
 //! - peak per shard while both indexes exist ([`MigrationPeak`], the one definition): the
 //!   baseline (first HNSW candidate) index + this candidate's index + documents counted once
 //!   (blobs + key overhead).
@@ -323,6 +324,7 @@ pub struct MonthRow {
     pub index_bytes_per_shard: u64,
     pub blob_bytes_per_shard: u64,
     pub key_overhead_bytes_per_shard: u64,
+    /// The part of `index_bytes_per_shard` that is the flat buffer (untrained shards only).
     pub flat_buffer_bytes_per_shard: u64,
     /// Shards still below TRAINING_THRESHOLD (all or none: the shards are even).
     pub untrained_shards: u32,
@@ -381,7 +383,7 @@ fn shard_figures(
     let flat = c.flat_buffer_bytes(n, input.dim);
     let peak = baseline.filter(|b| *b != c).map(|b| MigrationPeak {
         hnsw_index: b.index_bytes(n, input.dim),
-        svs_index: index + flat,
+        svs_index: index,
         documents: blobs + overhead,
         new_documents: 0,
     });
@@ -390,7 +392,8 @@ fn shard_figures(
         blobs,
         overhead,
         flat,
-        steady: index + blobs + overhead + flat,
+        // `index` includes the flat buffer while untrained (the core's model).
+        steady: index + blobs + overhead,
         peak,
     }
 }
@@ -834,9 +837,14 @@ mod tests {
         let plan = project(&input).unwrap();
         let m0 = &plan.candidates[1].months[0];
         assert_eq!((m0.docs_per_shard, m0.untrained_shards), (6_250, 16));
+        // FLAT model, 7 blocks of 1,024: 7 x (1,024 x 1,536 + 72) + 7 x 1,024 x 16
+        // + 6,250 x 32 + 1,300 = 11,326,540 B; the index is that buffer + 1,600 B fixed, and
+        // the steady need counts the buffer once.
+        assert_eq!(m0.flat_buffer_bytes_per_shard, 11_326_540);
+        assert_eq!(m0.index_bytes_per_shard, 1_600 + 11_326_540);
         assert_eq!(
-            m0.flat_buffer_bytes_per_shard,
-            svs_memory::flat_buffer_bytes(6_250, 384, ElementType::Float32)
+            m0.steady_bytes_per_shard,
+            1_600 + 11_326_540 + 6_250 * (1536 + 460)
         );
         input.shards = Some(8);
         let plan = project(&input).unwrap();

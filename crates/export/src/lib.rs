@@ -20,6 +20,7 @@ pub mod model;
 pub mod names;
 pub mod projection;
 pub mod quote;
+pub mod rehearsal;
 pub mod render;
 pub mod svs_check;
 pub mod tokens;

@@ -226,12 +226,12 @@ impl<'a> Resolved<'a> {
         let new_index = p
             .new_index_name
             .clone()
-            .unwrap_or_else(|| format!("{}_svs", p.index_name));
+            .unwrap_or_else(|| crate::rehearsal::default_new_index(&p.index_name));
         check_name("new index name", &new_index)?;
         let alias = p
             .alias
             .clone()
-            .unwrap_or_else(|| format!("{}_live", p.index_name));
+            .unwrap_or_else(|| crate::rehearsal::default_alias(&p.index_name));
         check_name("alias", &alias)?;
         if new_index == p.index_name {
             return Err(ExportError::NameClash(format!(

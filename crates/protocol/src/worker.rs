@@ -173,6 +173,33 @@ pub enum IndexRequest {
         part: usize,
     },
     WarmUp(WarmUpRequest),
+    /// Simulate a Redis Cluster on the prepared set ([`crate::shard::run_sharded`]) for each
+    /// spec; answers [`WorkerEvent::ShardsFinished`].
+    Shards(ShardRequest),
+}
+
+/// One index per shard for each of `specs` (HNSW, SVS-VAMANA), merged as the coordinator
+/// does, measured per SHARD_K_RATIO of `ratios`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardRequest {
+    pub specs: Vec<IndexSpec>,
+    pub shards: usize,
+    /// Keys are `key_prefix` + row id, as the plan names them.
+    pub key_prefix: String,
+    pub ratios: Vec<f64>,
+    pub base: MatrixRef,
+    pub queries: MatrixRef,
+    pub truth: IdsRef,
+    pub metric: annlab_core::Metric,
+    pub k: usize,
+}
+
+/// One spec's simulated cluster: its measured report (one search point per runtime setting
+/// and ratio, `runtime.shard_k_ratio` set) and what each shard holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardRun {
+    pub report: RunReport,
+    pub cluster: crate::shard::ShardReport,
 }
 
 /// Page → a helper worker.
@@ -351,6 +378,8 @@ pub enum WorkerEvent {
     HelperReady,
     /// A [`WarmUpRequest`] finished after `seconds`.
     WarmedUp { seconds: f64 },
+    /// A [`ShardRequest`] finished: one run per spec, in the request's order.
+    ShardsFinished { runs: Vec<ShardRun> },
 }
 
 #[cfg(test)]

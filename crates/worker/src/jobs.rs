@@ -7,7 +7,7 @@ use annlab_formats::{detect, inspect, parse_neighbors, parse_vectors, Format, Pa
 use annlab_protocol::prepare::{prepare as shared_prepare, PrepareInput, Prepared, Queries};
 use annlab_protocol::runner::{self, Clock, EvalSet, GroundTruth, IndexSpec};
 use annlab_protocol::worker::{
-    DatasetSummary, FileRole, IdsRef, MatrixRef, QuerySource, RowCount, WorkerEvent,
+    DatasetSummary, FileRole, IdsRef, MatrixRef, QuerySource, RowCount, ShardRun, WorkerEvent,
 };
 
 /// A big array sent next to an event.
@@ -278,6 +278,76 @@ pub fn measure_held(held: &HeldBuild, clock: &dyn Clock) -> Result<Reply, String
         report: outcome.report,
         results: outcome.results,
     }))
+}
+
+/// What [`shards`] simulates: each spec on `shards` masters, measured per ratio.
+pub struct ShardJob {
+    pub specs: Vec<IndexSpec>,
+    pub shards: usize,
+    pub key_prefix: String,
+    pub ratios: Vec<f64>,
+}
+
+/// Names the spec in progress phases ("HNSW · insert"), so a simulation of two specs shows
+/// which one it builds.
+struct Labelled<'a> {
+    label: &'static str,
+    inner: &'a mut dyn BuildControl,
+}
+
+impl BuildControl for Labelled<'_> {
+    fn progress(&mut self, phase: &str, done: usize, total: usize) -> bool {
+        let phase = format!("{} · {phase}", self.label);
+        self.inner.progress(&phase, done, total)
+    }
+}
+
+fn spec_label(spec: &IndexSpec) -> &'static str {
+    match spec {
+        IndexSpec::Flat { .. } => "FLAT",
+        IndexSpec::Hnsw { .. } => "HNSW",
+        IndexSpec::Svs { .. } => "SVS-VAMANA",
+    }
+}
+
+/// Simulates a Redis Cluster with [`annlab_protocol::shard::run_sharded`] (the function
+/// `annlab compare --shards` calls) for each spec, one after the other.
+pub fn shards(
+    job: &ShardJob,
+    input: EvalInput,
+    clock: &dyn Clock,
+    control: &mut dyn BuildControl,
+) -> Result<Reply, String> {
+    let eval = input.into_eval()?;
+    let rows = eval.base.rows();
+    if job.shards > rows {
+        return Err(format!(
+            "{} shards need at least {} documents; the prepared set has {rows}",
+            job.shards, job.shards
+        ));
+    }
+    let mut runs = Vec::with_capacity(job.specs.len());
+    for spec in &job.specs {
+        let mut labelled = Labelled {
+            label: spec_label(spec),
+            inner: &mut *control,
+        };
+        let (outcome, cluster) = annlab_protocol::shard::run_sharded(
+            &eval,
+            spec,
+            job.shards,
+            &job.key_prefix,
+            &job.ratios,
+            clock,
+            &mut labelled,
+        )
+        .map_err(|e| format!("{}: {e}", spec_label(spec)))?;
+        runs.push(ShardRun {
+            report: outcome.report,
+            cluster,
+        });
+    }
+    Ok(Reply::plain(WorkerEvent::ShardsFinished { runs }))
 }
 
 /// Splits a flat id buffer into rows of `k`.

@@ -424,6 +424,22 @@ impl IndexWorker {
             IndexRequest::WarmUp(w) => {
                 warm_up::warm_up(&w.spec, w.metric, cx.host, control).map(Some)
             }
+            IndexRequest::Shards(req) => {
+                let input = EvalInput {
+                    base: matrix(cx.buffers, req.base)?,
+                    queries: matrix(cx.buffers, req.queries)?,
+                    truth: jobs::ids_to_rows(&cx.buffers.u32s(req.truth.slot)?, req.truth.k),
+                    metric: req.metric,
+                    k: req.k,
+                };
+                let job = jobs::ShardJob {
+                    specs: req.specs,
+                    shards: req.shards,
+                    key_prefix: req.key_prefix,
+                    ratios: req.ratios,
+                };
+                jobs::shards(&job, input, cx.host, control).map(Some)
+            }
         }
     }
 
@@ -862,6 +878,63 @@ mod tests {
         };
         assert!(built.is_some() && shares > 10, "{shares} shares");
         assert_eq!(measured(&mut builder, &host), serial);
+    }
+
+    /// A `Shards` request runs `run_sharded` for each spec (as `annlab compare --shards`):
+    /// one report per spec, one search point per ratio, labelled progress, every row in one
+    /// shard; more shards than rows is refused with a sentence.
+    #[test]
+    fn a_shard_request_simulates_the_cluster_for_each_spec() {
+        let host = Recorder::default();
+        let mut worker = Worker::new();
+        let (Inbound::Page(PageRequest::Index(IndexRequest::Run(run))), buffers) = run(0) else {
+            panic!("not a run")
+        };
+        let hnsw = IndexSpec::Hnsw {
+            params: annlab_core::hnsw::HnswParams::default(),
+            ef_sweep: vec![],
+        };
+        let request = |shards: usize| annlab_protocol::worker::ShardRequest {
+            specs: vec![hnsw.clone(), small_svs_spec()],
+            shards,
+            key_prefix: "doc:".into(),
+            ratios: vec![1.0, 0.2],
+            base: run.base,
+            queries: run.queries,
+            truth: run.truth,
+            metric: run.metric,
+            k: run.k,
+        };
+        let inbound = Inbound::Page(PageRequest::Index(IndexRequest::Shards(request(3))));
+        let out = send(&mut worker, &host, 4, inbound, &buffers);
+        let labelled = out.iter().any(|o| {
+            matches!(o, Outgoing::Page { reply, .. } if matches!(&reply.event,
+                WorkerEvent::Progress { phase, .. } if phase.starts_with("SVS-VAMANA · ")))
+        });
+        assert!(labelled, "progress names the spec");
+        let [WorkerEvent::ShardsFinished { runs }] = page_events(&out)[..] else {
+            panic!("{:?}", page_events(&out))
+        };
+        assert_eq!(runs.len(), 2);
+        for r in runs {
+            assert_eq!(r.cluster.shards, 3);
+            let docs: usize = r.cluster.per_shard.iter().map(|s| s.documents).sum();
+            assert_eq!(docs, 600);
+            let ratios: Vec<_> = r
+                .report
+                .search
+                .iter()
+                .map(|p| p.runtime.get("shard_k_ratio").and_then(|v| v.as_f64()))
+                .collect();
+            assert_eq!(ratios, vec![Some(1.0), Some(0.2)]);
+        }
+        let inbound = Inbound::Page(PageRequest::Index(IndexRequest::Shards(request(601))));
+        let out = send(&mut worker, &host, 5, inbound, &buffers);
+        assert!(
+            matches!(page_events(&out)[..], [WorkerEvent::Error { message }] if message.contains("601 shards need at least 601 documents")),
+            "{:?}",
+            page_events(&out)
+        );
     }
 
     #[test]

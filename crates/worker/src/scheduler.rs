@@ -20,6 +20,10 @@
 //!   results stream as each configuration finishes, a cancelled grid keeps what it finished,
 //!   and a configuration already built on the same data and settings (same key) is reused,
 //!   not built again.
+//! - a simulated Redis Cluster ([`Event::Shards`]) runs in a worker of its own
+//!   ([`WorkerId::Cluster`]) on the prepared set: it waits for no build (only for the
+//!   preparation, when the inputs are not prepared yet), the newest request wins (the busy
+//!   cluster worker is terminated), and cancelling terminates it.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -29,12 +33,12 @@ use annlab_protocol::compare::attach_recall_vs_hnsw;
 use annlab_protocol::runner::{IndexSpec, RunOutcome};
 use annlab_protocol::worker::{
     DataRequest, FileRole, HelperRequest, IdsRef, IndexRequest, MatrixRef, PageRequest,
-    QuerySource, RunRequest, WarmUpRequest, WorkerEvent,
+    QuerySource, RunRequest, ShardRequest, WarmUpRequest, WorkerEvent,
 };
 
 use crate::view::{
     eta_seconds, DatasetView, EvalView, GridProgress, IndexKind, LoadedFile, Progress, RunState,
-    TruthStatus,
+    ShardOutcome, ShardState, TruthStatus,
 };
 
 /// A job id, chosen by the scheduler and echoed by every worker event of the job.
@@ -52,6 +56,8 @@ pub enum WorkerId {
     Index(IndexKind),
     /// Helper `i` of the SVS-VAMANA build: generates part of every batch.
     Helper(usize),
+    /// The simulated Redis Cluster: one index per shard, built one after another.
+    Cluster,
 }
 
 impl WorkerId {
@@ -60,6 +66,7 @@ impl WorkerId {
             WorkerId::Data => "data".to_string(),
             WorkerId::Index(k) => k.label().to_string(),
             WorkerId::Helper(part) => format!("helper {part}"),
+            WorkerId::Cluster => "cluster".to_string(),
         }
     }
 }
@@ -71,6 +78,8 @@ enum Job {
     Run(IndexKind),
     /// Work for the SVS build on helper `i`.
     Help(usize),
+    /// The cluster simulation.
+    Shards,
 }
 
 /// What the scheduler needs of a big array it holds: ground-truth ids are read back once
@@ -112,6 +121,16 @@ pub struct GridConfig {
     pub kind: IndexKind,
     pub spec: IndexSpec,
     pub key: String,
+}
+
+/// A cluster simulation: the specs (HNSW, SVS-VAMANA) on `shards` masters, keys
+/// `key_prefix` + row id, measured per SHARD_K_RATIO of `ratios`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardSettings {
+    pub specs: Vec<IndexSpec>,
+    pub shards: usize,
+    pub key_prefix: String,
+    pub ratios: Vec<f64>,
 }
 
 /// The specs a fresh worker warms up with (the form's current ones).
@@ -182,6 +201,14 @@ pub enum Event<B> {
         configs: Vec<GridConfig>,
     },
     Cancel,
+    /// Simulate a Redis Cluster on the evaluation set of `settings` (prepared first if
+    /// needed); replaces a simulation in progress.
+    Shards {
+        settings: EvalSettings,
+        cluster: ShardSettings,
+    },
+    /// Stop the cluster simulation.
+    CancelShards,
     /// An event of `job` from worker `from`, with the buffers its slots name.
     FromWorker {
         from: WorkerId,
@@ -227,6 +254,12 @@ pub enum Post<B> {
         request: HelperRequest,
         buffers: Vec<B>,
     },
+    /// To the cluster worker (an index-role worker of its own); buffers are copied.
+    Cluster {
+        job: JobId,
+        request: IndexRequest,
+        buffers: Vec<B>,
+    },
 }
 
 impl<B> Post<B> {
@@ -235,12 +268,16 @@ impl<B> Post<B> {
             Post::Data { .. } => WorkerId::Data,
             Post::Index { kind, .. } => WorkerId::Index(*kind),
             Post::Helper { part, .. } => WorkerId::Helper(*part),
+            Post::Cluster { .. } => WorkerId::Cluster,
         }
     }
 
     pub fn job(&self) -> JobId {
         match self {
-            Post::Data { job, .. } | Post::Index { job, .. } | Post::Helper { job, .. } => *job,
+            Post::Data { job, .. }
+            | Post::Index { job, .. }
+            | Post::Helper { job, .. }
+            | Post::Cluster { job, .. } => *job,
         }
     }
 
@@ -265,6 +302,11 @@ impl<B> Post<B> {
                 buffers,
                 ..
             } => (job, PageRequest::Helper(request), buffers, false),
+            Post::Cluster {
+                job,
+                request,
+                buffers,
+            } => (job, PageRequest::Index(request), buffers, false),
         }
     }
 }
@@ -295,6 +337,8 @@ pub enum ViewUpdate {
     },
     /// The grid's overall progress (and, once it ended, its wall time).
     Grid(GridProgress),
+    /// The cluster simulation's state.
+    Shards(ShardState),
     Error(String),
     /// Worth a line in the console, not the banner.
     Warn(String),
@@ -396,6 +440,11 @@ pub struct Scheduler<B> {
     grid: Option<GridRun>,
     /// Finished grid configurations by key (data + build), for the next grids on this data.
     built_configs: HashMap<String, Arc<RunOutcome>>,
+    /// A cluster simulation waiting for the preparation of the set with this key.
+    shards_waiting: Option<(String, ShardSettings)>,
+    /// The cluster simulation in the cluster worker: its settings, and when its phase began.
+    shards_running: Option<ShardSettings>,
+    shards_phase: (String, f64),
     // What the view shows, as far as scheduling depends on it.
     runs: [RunState; 2],
     loading: bool,
@@ -447,6 +496,9 @@ impl<B: HeldBuffer> Scheduler<B> {
             warm_helpers: Vec::new(),
             grid: None,
             built_configs: HashMap::new(),
+            shards_waiting: None,
+            shards_running: None,
+            shards_phase: (String::new(), 0.0),
             runs: [RunState::Idle, RunState::Idle],
             loading: false,
             preparing_shown: false,
@@ -493,7 +545,12 @@ impl<B: HeldBuffer> Scheduler<B> {
                 self.build(&settings, queue);
             }
             Event::Grid { settings, configs } => self.grid(&settings, configs),
-            Event::Cancel => self.cancel(),
+            Event::Cancel => {
+                self.cancel();
+                self.cancel_shards();
+            }
+            Event::Shards { settings, cluster } => self.shards(&settings, cluster),
+            Event::CancelShards => self.cancel_shards(),
             Event::FromWorker {
                 from,
                 job,
@@ -706,7 +763,7 @@ impl<B: HeldBuffer> Scheduler<B> {
             metric: specs.metric,
         };
         let post = match id {
-            WorkerId::Data => return,
+            WorkerId::Data | WorkerId::Cluster => return,
             WorkerId::Index(kind) => Post::Index {
                 kind,
                 job: WARM_UP_JOB,
@@ -1310,6 +1367,123 @@ impl<B: HeldBuffer> Scheduler<B> {
         self.measuring = None;
     }
 
+    // ---- cluster simulation ---------------------------------------------------------------
+
+    /// Starts a cluster simulation on the prepared set (preparing it first if the inputs
+    /// changed); a simulation in progress is replaced.
+    fn shards(&mut self, s: &EvalSettings, cluster: ShardSettings) {
+        if self.base.is_none() {
+            self.view(ViewUpdate::Shards(ShardState::Failed(LOAD_FIRST.into())));
+            return;
+        }
+        self.drop_shards(ShardState::Idle);
+        let key = self.prepare_key(s);
+        if self.prepared.as_ref().is_some_and(|p| p.key == key) {
+            self.post_shards(cluster);
+            return;
+        }
+        self.view(ViewUpdate::Shards(ShardState::Preparing));
+        let in_flight = self.preparing.as_ref().map(|p| p.key == key);
+        self.shards_waiting = Some((key, cluster));
+        match in_flight {
+            // Its `Prepared` starts the simulation.
+            Some(true) => {}
+            // A build waits for another preparation: replacing it would build on other data.
+            Some(false) if self.pending.is_some() => {
+                self.fail_waiting_shards(
+                    "The build is preparing other settings; run the simulation when it is done.",
+                );
+            }
+            _ => {
+                if let Err(e) = self.send_prepare(s) {
+                    self.fail_waiting_shards(&e);
+                }
+            }
+        }
+    }
+
+    /// Starts the simulation that waited for this preparation (if its inputs are still the
+    /// prepared ones).
+    fn start_waiting_shards(&mut self) {
+        let Some((key, cluster)) = self.shards_waiting.take() else {
+            return;
+        };
+        if self.prepared.as_ref().is_some_and(|p| p.key == key) {
+            self.post_shards(cluster);
+        } else {
+            self.view(ViewUpdate::Shards(ShardState::Failed(
+                "The inputs changed while they were prepared; run the simulation again.".into(),
+            )));
+        }
+    }
+
+    fn fail_waiting_shards(&mut self, message: &str) {
+        if self.shards_waiting.take().is_some() {
+            self.view(ViewUpdate::Shards(ShardState::Failed(message.to_string())));
+        }
+    }
+
+    fn post_shards(&mut self, cluster: ShardSettings) {
+        let Some(prepared) = self.prepared.as_ref() else {
+            return;
+        };
+        let request = IndexRequest::Shards(ShardRequest {
+            specs: cluster.specs.clone(),
+            shards: cluster.shards,
+            key_prefix: cluster.key_prefix.clone(),
+            ratios: cluster.ratios.clone(),
+            base: MatrixRef {
+                rows: prepared.base.rows,
+                dim: prepared.base.width,
+                slot: 0,
+            },
+            queries: MatrixRef {
+                rows: prepared.queries.rows,
+                dim: prepared.queries.width,
+                slot: 1,
+            },
+            truth: IdsRef {
+                rows: prepared.truth.rows,
+                k: prepared.truth.width,
+                slot: 2,
+            },
+            metric: prepared.metric,
+            k: prepared.k,
+        });
+        let buffers = vec![
+            prepared.base.buffer.clone(),
+            prepared.queries.buffer.clone(),
+            prepared.truth.buffer.clone(),
+        ];
+        self.shards_running = Some(cluster);
+        self.shards_phase = ("starting".into(), self.now_ms);
+        self.view(ViewUpdate::Shards(ShardState::Running(progress(
+            "starting", 0, 0,
+        ))));
+        self.send(WorkerId::Cluster, Job::Shards, |job| Post::Cluster {
+            job,
+            request,
+            buffers,
+        });
+    }
+
+    /// Ends a simulation in progress or waiting (its worker is terminated; a fresh one is
+    /// spawned by the next) and shows `state` if there was one.
+    fn drop_shards(&mut self, state: ShardState) {
+        let waiting = self.shards_waiting.take().is_some();
+        let running = self.shards_running.take().is_some();
+        if running {
+            self.terminate(WorkerId::Cluster);
+        }
+        if waiting || running {
+            self.view(ViewUpdate::Shards(state));
+        }
+    }
+
+    fn cancel_shards(&mut self) {
+        self.drop_shards(ShardState::Cancelled);
+    }
+
     // ---- worker events --------------------------------------------------------------------
 
     fn worker_event(&mut self, from: WorkerId, job_id: JobId, event: WorkerEvent, buffers: Vec<B>) {
@@ -1348,6 +1522,7 @@ impl<B: HeldBuffer> Scheduler<B> {
                         self.truth = None;
                         self.runs = [RunState::Idle, RunState::Idle];
                         self.built_configs.clear();
+                        self.drop_shards(ShardState::Idle);
                         let titles = texts.map(Arc::new).or(self.pending_titles.take());
                         self.view(ViewUpdate::BaseReplaced(Box::new(DatasetView {
                             name,
@@ -1426,6 +1601,7 @@ impl<B: HeldBuffer> Scheduler<B> {
                 });
                 // Prepared ahead of a build, this waits for the click.
                 self.start_round();
+                self.start_waiting_shards();
             }
             WorkerEvent::Built { build_seconds } => {
                 let Job::Run(kind) = job else {
@@ -1454,6 +1630,20 @@ impl<B: HeldBuffer> Scheduler<B> {
                 self.set_run(kind, RunState::Running(progress(&phase, 0, 0)));
                 self.advance_measurements();
             }
+            WorkerEvent::ShardsFinished { runs } => {
+                self.jobs.remove(&job_id);
+                if let (Job::Shards, Some(cluster)) = (job, self.shards_running.take()) {
+                    let k = self.prepared.as_ref().map_or(0, |p| p.k);
+                    let outcome = ShardOutcome {
+                        shards: cluster.shards,
+                        key_prefix: cluster.key_prefix,
+                        ratios: cluster.ratios,
+                        k,
+                        runs,
+                    };
+                    self.view(ViewUpdate::Shards(ShardState::Done(Arc::new(outcome))));
+                }
+            }
             WorkerEvent::RunFinished { report, results } => {
                 self.jobs.remove(&job_id);
                 if let Job::Run(kind) = job {
@@ -1474,11 +1664,17 @@ impl<B: HeldBuffer> Scheduler<B> {
                         return;
                     }
                     Job::Parse(_) => self.set_loading(None),
+                    Job::Shards => {
+                        self.shards_running = None;
+                        self.view(ViewUpdate::Shards(ShardState::Failed(message)));
+                        return;
+                    }
                     Job::Prepare => {
                         self.preparing = None;
                         self.view(ViewUpdate::TruthStatus(TruthStatus::NotPrepared));
                         self.set_preparing(None);
                         self.fail_pending(&message);
+                        self.fail_waiting_shards(&message);
                     }
                     Job::Run(kind) => {
                         if kind == IndexKind::Svs {
@@ -1553,6 +1749,18 @@ impl<B: HeldBuffer> Scheduler<B> {
             }
             Job::Help(_) | Job::Prepare => {}
             Job::Parse(_) => self.set_loading(Some(progress(&phase, done, total))),
+            Job::Shards => {
+                if self.shards_phase.0 != phase {
+                    self.shards_phase = (phase.clone(), now);
+                }
+                let eta = eta_seconds((now - self.shards_phase.1) / 1000.0, done, total);
+                self.view(ViewUpdate::Shards(ShardState::Running(Progress {
+                    phase,
+                    done,
+                    total,
+                    eta_seconds: eta,
+                })));
+            }
         }
     }
 
@@ -1578,9 +1786,14 @@ impl<B: HeldBuffer> Scheduler<B> {
                 Job::Prepare => {
                     self.set_preparing(None);
                     self.fail_pending(&text);
+                    self.fail_waiting_shards(&text);
                 }
                 Job::Run(kind) => self.set_run(kind, RunState::Failed(text.clone())),
                 Job::Help(_) => {}
+                Job::Shards => {
+                    self.shards_running = None;
+                    self.view(ViewUpdate::Shards(ShardState::Failed(text.clone())));
+                }
             }
         }
         self.restart(worker);
@@ -1911,6 +2124,41 @@ mod tests {
         cmds.iter()
             .position(pred)
             .unwrap_or_else(|| panic!("not found in {cmds:#?}"))
+    }
+
+    fn cluster(shards: usize) -> ShardSettings {
+        ShardSettings {
+            specs: vec![hnsw_spec(10), svs_spec()],
+            shards,
+            key_prefix: "doc:".into(),
+            ratios: vec![1.0, 0.5],
+        }
+    }
+
+    /// The job of the `Shards` request posted to the cluster worker, if any.
+    fn shard_job(cmds: &Cmds) -> Option<JobId> {
+        posts(cmds).into_iter().find_map(|p| match p {
+            Post::Cluster {
+                job,
+                request: IndexRequest::Shards(_),
+                ..
+            } => Some(*job),
+            _ => None,
+        })
+    }
+
+    fn shard_views(cmds: &Cmds) -> Vec<&ShardState> {
+        views(cmds)
+            .into_iter()
+            .filter_map(|v| match v {
+                ViewUpdate::Shards(state) => Some(state),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn shards_finished() -> WorkerEvent {
+        WorkerEvent::ShardsFinished { runs: Vec::new() }
     }
 
     const NO_HELPERS: HelperPlan = HelperPlan {
@@ -2589,5 +2837,160 @@ mod tests {
         page.s.set_warm_up(None);
         let cmds = page.ev(Event::Cancel);
         assert!(posts(&cmds).is_empty());
+    }
+
+    #[test]
+    fn a_shard_run_waits_for_no_build() {
+        // Both builds are running on the prepared set: the simulation starts at once, in its
+        // own worker, with the prepared buffers.
+        let (mut page, cmds) = Page::build(NO_HELPERS, both());
+        run_job(&cmds, IndexKind::Hnsw);
+        let cmds = page.ev(Event::Shards {
+            settings: settings(),
+            cluster: cluster(3),
+        });
+        assert!(
+            cmds.contains(&Command::Spawn(WorkerId::Cluster)),
+            "{cmds:#?}"
+        );
+        let job = shard_job(&cmds).expect("posted at once");
+        let Some(Post::Cluster {
+            request: IndexRequest::Shards(r),
+            buffers,
+            ..
+        }) = posts(&cmds)
+            .into_iter()
+            .find(|p| p.to() == WorkerId::Cluster)
+        else {
+            panic!("{cmds:#?}")
+        };
+        assert_eq!((r.shards, r.base.rows, r.k, buffers.len()), (3, 17, 2, 3));
+        assert!(matches!(shard_views(&cmds)[..], [ShardState::Running(_)]));
+        // The builds' workers are not touched.
+        assert!(!cmds
+            .iter()
+            .any(|c| matches!(c, Command::Terminate(HNSW | SVS))));
+        // Its progress and its answer reach the cluster panel only.
+        let cmds = page.reply(
+            WorkerId::Cluster,
+            job,
+            WorkerEvent::Progress {
+                phase: "HNSW · insert".into(),
+                done: 1,
+                total: 4,
+            },
+        );
+        assert!(
+            matches!(shard_views(&cmds)[..], [ShardState::Running(p)] if p.phase == "HNSW · insert")
+        );
+        assert!(run_views(&cmds, IndexKind::Hnsw).is_empty());
+        let cmds = page.reply(WorkerId::Cluster, job, shards_finished());
+        let [ShardState::Done(o)] = shard_views(&cmds)[..] else {
+            panic!("{cmds:#?}")
+        };
+        assert_eq!((o.shards, o.k, o.ratios.clone()), (3, 2, vec![1.0, 0.5]));
+    }
+
+    #[test]
+    fn a_shard_run_prepares_the_set_first_when_it_is_not_prepared() {
+        let (mut page, _) = Page::new(NO_HELPERS);
+        let cmds = page.ev(Event::Shards {
+            settings: settings(),
+            cluster: cluster(2),
+        });
+        assert!(matches!(shard_views(&cmds)[..], [ShardState::Failed(m)] if m == LOAD_FIRST));
+        let (job, _) = page.load("a.npy");
+        page.parsed(job, "a.npy");
+        let cmds = page.ev(Event::Shards {
+            settings: settings(),
+            cluster: cluster(2),
+        });
+        assert!(matches!(shard_views(&cmds)[..], [ShardState::Preparing]));
+        assert_eq!(shard_job(&cmds), None);
+        let prepare = only_job(&cmds, WorkerId::Data);
+        let (event, buffers) = prepared_reply();
+        let cmds = page.reply_with(WorkerId::Data, prepare, event, buffers);
+        assert!(shard_job(&cmds).is_some(), "{cmds:#?}");
+        // No build was asked for: none starts.
+        assert_eq!(find_run_job(&cmds, IndexKind::Hnsw), None);
+    }
+
+    #[test]
+    fn the_newest_shard_request_wins() {
+        let (mut page, _) = Page::build(NO_HELPERS, both());
+        let cmds = page.ev(Event::Shards {
+            settings: settings(),
+            cluster: cluster(2),
+        });
+        let first = shard_job(&cmds).unwrap();
+        let cmds = page.ev(Event::Shards {
+            settings: settings(),
+            cluster: cluster(4),
+        });
+        // The busy cluster worker is replaced, so the new simulation starts now.
+        let terminate = position(&cmds, |c| *c == Command::Terminate(WorkerId::Cluster));
+        let spawn = position(&cmds, |c| *c == Command::Spawn(WorkerId::Cluster));
+        assert!(terminate < spawn);
+        let second = shard_job(&cmds).unwrap();
+        assert_ne!(first, second);
+        assert_eq!(
+            page.reply(WorkerId::Cluster, first, shards_finished()),
+            Vec::new()
+        );
+        let cmds = page.reply(WorkerId::Cluster, second, shards_finished());
+        assert!(matches!(shard_views(&cmds)[..], [ShardState::Done(o)] if o.shards == 4));
+    }
+
+    #[test]
+    fn cancelling_a_shard_run_terminates_its_worker_only() {
+        let (mut page, cmds) = Page::build(NO_HELPERS, both());
+        let hnsw = run_job(&cmds, IndexKind::Hnsw);
+        let cmds = page.ev(Event::Shards {
+            settings: settings(),
+            cluster: cluster(2),
+        });
+        let job = shard_job(&cmds).unwrap();
+        let cmds = page.ev(Event::CancelShards);
+        assert!(cmds.contains(&Command::Terminate(WorkerId::Cluster)));
+        assert!(!cmds
+            .iter()
+            .any(|c| matches!(c, Command::Terminate(HNSW | SVS))));
+        assert!(matches!(shard_views(&cmds)[..], [ShardState::Cancelled]));
+        // The cancelled job's late answer is dropped; the builds go on.
+        assert_eq!(
+            page.reply(WorkerId::Cluster, job, shards_finished()),
+            Vec::new()
+        );
+        let cmds = page.reply(HNSW, hnsw, WorkerEvent::Built { build_seconds: 1.0 });
+        assert!(!run_views(&cmds, IndexKind::Hnsw).is_empty());
+        // A failure shows in the panel; a crash of the cluster worker too.
+        let cmds = page.ev(Event::Shards {
+            settings: settings(),
+            cluster: cluster(2),
+        });
+        let job = shard_job(&cmds).unwrap();
+        let cmds = page.reply(
+            WorkerId::Cluster,
+            job,
+            WorkerEvent::Error {
+                message: "shard 1 holds no documents; use fewer shards".into(),
+            },
+        );
+        assert!(
+            matches!(shard_views(&cmds)[..], [ShardState::Failed(m)] if m.contains("fewer shards"))
+        );
+        page.ev(Event::Shards {
+            settings: settings(),
+            cluster: cluster(2),
+        });
+        let cmds = page.ev(Event::Crashed {
+            worker: WorkerId::Cluster,
+            message: "out of memory".into(),
+        });
+        assert!(
+            matches!(shard_views(&cmds)[..], [ShardState::Failed(m)] if m.contains("out of memory"))
+        );
+        // Cancel with nothing running shows nothing.
+        assert!(shard_views(&page.ev(Event::CancelShards)).is_empty());
     }
 }

@@ -114,6 +114,35 @@ impl RunState {
     }
 }
 
+/// A finished cluster simulation: the settings it ran with and one run per spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardOutcome {
+    pub shards: usize,
+    pub key_prefix: String,
+    pub ratios: Vec<f64>,
+    pub k: usize,
+    pub runs: Vec<annlab_protocol::worker::ShardRun>,
+}
+
+/// The cluster simulation, as the cluster panel shows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ShardState {
+    #[default]
+    Idle,
+    /// Waiting for queries and ground truth.
+    Preparing,
+    Running(Progress),
+    Done(Arc<ShardOutcome>),
+    Failed(String),
+    Cancelled,
+}
+
+impl ShardState {
+    pub fn is_busy(&self) -> bool {
+        matches!(self, ShardState::Preparing | ShardState::Running(_))
+    }
+}
+
 /// The evaluation set of the last build: which file rows were queries and base rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalView {
