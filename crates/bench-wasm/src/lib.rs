@@ -374,8 +374,11 @@ pub extern "C" fn svs_build(
 /// One query (`dim` f32 at `query`) against index `handle`: writes up to `k` ids into `out`
 /// and returns how many (−1 for an unknown handle). `param` is EF_RUNTIME (HNSW) or
 /// SEARCH_WINDOW_SIZE (SVS).
+///
+/// # Safety
+/// `query` must hold `dim` f32 and `out` room for `k` u32 (from alloc_f32 / alloc_u32).
 #[no_mangle]
-pub extern "C" fn index_search(
+pub unsafe extern "C" fn index_search(
     handle: u32,
     query: *const f32,
     dim: u32,
@@ -401,8 +404,11 @@ pub extern "C" fn index_search(
 
 /// Every query of a `count × dim` block, one at a time inside wasm (no host call between
 /// queries), `k` ids per query into `out`. Returns the number of ids written or −1.
+///
+/// # Safety
+/// `queries` must hold `count × dim` f32 and `out` room for `count × k` u32.
 #[no_mangle]
-pub extern "C" fn index_search_all(
+pub unsafe extern "C" fn index_search_all(
     handle: u32,
     queries: *const f32,
     count: u32,
