@@ -32,8 +32,20 @@ if ! command -v wasm-bindgen >/dev/null || ! wasm-bindgen --version | grep -q "$
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+# wasm-opt: binaryen 132 from npm (wasm-opt compiled to wasm, run by Node), wrapped as
+# ~/.cargo/bin/wasm-opt. Debian's binaryen 108 breaks wasm-bindgen 0.2.130's externref table.
+BINARYEN_VERSION=132
+if ! wasm-opt --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+  command -v npm >/dev/null || { log "npm is needed for binaryen (apt-get install nodejs npm)"; exit 1; }
+  dir="$HOME/.cache/annlab-tools/binaryen-$BINARYEN_VERSION"
+  log "installing binaryen $BINARYEN_VERSION (npm) into $dir"
+  mkdir -p "$dir" "$HOME/.cargo/bin"
+  npm install --prefix "$dir" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION" >/dev/null
+  printf '#!/bin/sh\nexec node "%s/node_modules/binaryen/bin/wasm-opt" "$@"\n' "$dir" >"$HOME/.cargo/bin/wasm-opt"
+  chmod +x "$HOME/.cargo/bin/wasm-opt"
+fi
+
 apt_packages=()
-command -v wasm-opt >/dev/null || apt_packages+=(binaryen)
 if [ "$want_browser" = 1 ]; then
   [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
   command -v python3 >/dev/null || apt_packages+=(python3)

@@ -95,12 +95,14 @@ fn chart(plan: &CapacityPlan, limit: Option<u64>) -> impl IntoView {
             <text class="axis" x=PAD y=H - 8.0>"month 0"</text>
             <text class="axis" x=W - 10.0 y=H - 8.0 text-anchor="end">{format!("month {last}")}</text>
             <text class="axis" x=4.0 y=18.0>{format_bytes(top as u64)}</text>
+            <text class="axis" x=PAD - 6.0 y=H - 26.0 text-anchor="end">"0"</text>
             {limit_line}
             {lines}
         </svg>
         <p class="legend">
+            "What one shard holds each month (more shards as the data grows): "
             <span class="swatch hnsw"></span>"HNSW "
-            <span class="swatch svs"></span>"SVS-VAMANA (per shard; peak while both indexes exist)"
+            <span class="swatch svs"></span>"SVS-VAMANA (the peak while both indexes exist)"
         </p>
     }
 }
@@ -125,14 +127,22 @@ fn cost_table(plan: &CapacityPlan) -> impl IntoView {
             }
         })
         .collect_view();
+    let baseline_cost = plan
+        .candidates
+        .iter()
+        .find(|c| c.name == "HNSW")
+        .map(|c| c.horizon_cost)
+        .filter(|cost| *cost > 0.0);
     let diff = plan
         .horizon_difference_vs_baseline
         .iter()
         .map(|(name, d)| {
             let word = if *d < 0.0 { "cheaper" } else { "dearer" };
+            let share =
+                baseline_cost.map_or(String::new(), |b| format!(" ({:+.1} %)", d / b * 100.0));
             view! {
                 <p data-testid="cost-difference">
-                    {format!("{name} vs HNSW over the horizon: {:.2} {word} ({:+.2})", d.abs(), d)}
+                    {format!("{name} vs HNSW over the horizon: {:.2} {word}{share}", d.abs())}
                 </p>
             }
         })

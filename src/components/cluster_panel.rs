@@ -49,7 +49,7 @@ fn recall_table(o: &ShardOutcome) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <table class="cluster-recall" data-testid="cluster-recall">
+        <table class="sweep cluster-recall" data-testid="cluster-recall">
             <caption>{format!("Recall@{} against exact search, through the coordinator's merge of {} shards", o.k, o.shards)}</caption>
             <thead>
                 <tr>
@@ -127,7 +127,7 @@ fn shard_table(o: &ShardOutcome) -> impl IntoView {
         )
     };
     view! {
-        <table class="cluster-shards" data-testid="cluster-shards-table">
+        <table class="sweep cluster-shards" data-testid="cluster-shards-table">
             <caption>{format!("Per shard (keys {}<row>; memory: the Redis model of each shard's index)", o.key_prefix)}</caption>
             <thead>
                 <tr>
