@@ -4,7 +4,9 @@
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, Response, Url};
+use web_sys::{
+    Blob, BlobPropertyBag, Element, File, HtmlAnchorElement, Response, Url, Window, XmlSerializer,
+};
 
 fn js_error(context: &str, e: JsValue) -> String {
     let detail = e
@@ -105,4 +107,80 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
     anchor.click();
     Url::revoke_object_url(&url).map_err(|e| js_error("could not finish the download", e))?;
     Ok(())
+}
+
+/// The presentation properties a chart takes from the page's stylesheet. A downloaded SVG has
+/// no stylesheet, so they are written onto each element.
+const SVG_STYLE_PROPERTIES: [&str; 12] = [
+    "fill",
+    "fill-opacity",
+    "stroke",
+    "stroke-width",
+    "stroke-dasharray",
+    "stroke-opacity",
+    "opacity",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "text-anchor",
+    "dominant-baseline",
+];
+
+/// Offers the chart `svg[data-testid=testid]` as a standalone SVG file named `name` that looks
+/// as it does on the page (styles inlined, size from its viewBox).
+pub fn download_svg(testid: &str, name: &str) -> Result<(), String> {
+    let failed = |e| js_error("could not prepare the chart", e);
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let chart = document
+        .query_selector(&format!("svg[data-testid=\"{testid}\"]"))
+        .map_err(failed)?
+        .ok_or_else(|| format!("the chart {testid} is not on the page"))?;
+    let copy: Element = chart
+        .clone_node_with_deep(true)
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(|_| "could not copy the chart".to_string())?;
+    inline_style(&window, &chart, &copy)?;
+    let originals = chart.query_selector_all("*").map_err(failed)?;
+    let copies = copy.query_selector_all("*").map_err(failed)?;
+    for i in 0..originals.length().min(copies.length()) {
+        let pair = originals
+            .item(i)
+            .and_then(|n| n.dyn_into::<Element>().ok())
+            .zip(copies.item(i).and_then(|n| n.dyn_into::<Element>().ok()));
+        if let Some((original, copied)) = pair {
+            inline_style(&window, &original, &copied)?;
+        }
+    }
+    copy.set_attribute("xmlns", "http://www.w3.org/2000/svg")
+        .map_err(failed)?;
+    let view_box = copy.get_attribute("viewBox").unwrap_or_default();
+    if let [_, _, w, h] = view_box.split_whitespace().collect::<Vec<_>>()[..] {
+        copy.set_attribute("width", w).map_err(failed)?;
+        copy.set_attribute("height", h).map_err(failed)?;
+    }
+    let xml = XmlSerializer::new()
+        .and_then(|s| s.serialize_to_string(&copy))
+        .map_err(failed)?;
+    let file = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}\n");
+    download(name, file.as_bytes(), "image/svg+xml")
+}
+
+fn inline_style(window: &Window, original: &Element, copy: &Element) -> Result<(), String> {
+    let Some(computed) = window
+        .get_computed_style(original)
+        .map_err(|e| js_error("could not read the chart's style", e))?
+    else {
+        return Ok(());
+    };
+    let style: String = SVG_STYLE_PROPERTIES
+        .iter()
+        .filter_map(|p| {
+            let value = computed.get_property_value(p).ok()?;
+            (!value.is_empty()).then(|| format!("{p}:{value};"))
+        })
+        .collect();
+    copy.set_attribute("style", &style)
+        .map_err(|e| js_error("could not copy the chart's style", e))
 }

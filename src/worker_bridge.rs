@@ -607,6 +607,13 @@ impl WorkerBridge {
     }
 }
 
+/// Offers the chart with `data-testid` = `testid` as an SVG file.
+pub fn download_svg(state: AppState, testid: &str, name: &str) {
+    if let Err(e) = browser_io::download_svg(testid, name) {
+        state.push_error(e);
+    }
+}
+
 /// Offers `bytes` as a download (the export panel).
 pub fn download(state: AppState, name: &str, bytes: &[u8], mime: &str) {
     if let Err(e) = browser_io::download(name, bytes, mime) {

@@ -225,6 +225,10 @@ pub fn CapacityPanel() -> impl IntoView {
                     <button type="button" class="secondary" data-testid="capacity-csv" on:click=download_csv>
                         "Download CSV"
                     </button>
+                    <button type="button" class="secondary" data-testid="capacity-svg"
+                        on:click=move |_| worker_bridge::download_svg(state, "capacity-chart", "annlab-capacity.svg")>
+                        "Download chart (SVG)"
+                    </button>
                     <RehearsalView rehearsed=*rehearsal/>
                 }
                 .into_any(),

@@ -5,7 +5,7 @@
 // section with the picked ratio.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
@@ -121,6 +121,29 @@ test('growth → capacity chart, cost table and rehearsal; the CSV is the CLI\'s
   assert.equal(app.length, 1 + 2 * (Number(FORM['plan-horizon']) + 1), 'header + months 0..=H per candidate');
   assert.deepEqual(app, cli, 'the app and `annlab plan --csv` give the same figures');
   console.log(`# app CSV = CLI CSV: ${app.length - 1} rows; last: ${app.at(-1)}`);
+
+  // Both charts download as standalone SVG: well-formed, namespaced, styles written inline.
+  for (const [button, file, shape] of [
+    ['capacity-svg', 'annlab-capacity.svg', '<polyline'],
+    ['rehearsal-svg', 'annlab-rehearsal.svg', '<polygon'],
+  ]) {
+    const svgDownload = page.waitForEvent('download');
+    await page.getByTestId(button).click();
+    const svgFile = await svgDownload;
+    assert.equal(svgFile.suggestedFilename(), file);
+    const svg = await readFile(await svgFile.path(), 'utf8');
+    assert.ok(svg.startsWith('<?xml'), `${file} starts with the XML declaration`);
+    assert.ok(svg.includes('xmlns="http://www.w3.org/2000/svg"'), `${file} is namespaced`);
+    assert.ok(svg.includes(shape), `${file} holds the chart's ${shape}`);
+    assert.match(svg, /style="[^"]*stroke:/, `${file} carries its styles inline`);
+    const parseError = await page.evaluate(
+      (text) => new DOMParser().parseFromString(text, 'image/svg+xml').querySelector('parsererror')?.textContent ?? null,
+      svg,
+    );
+    assert.equal(parseError, null, `${file} parses as SVG`);
+    await writeFile(join(artifacts, file), svg);
+    console.log(`# ${file}: ${svg.length} B`);
+  }
 
   // A 3-shard simulation on the sample.
   const cluster = page.getByTestId('cluster-panel');
