@@ -78,21 +78,7 @@ pub fn ParetoChart(objective: Objective) -> impl IntoView {
         Objective::QpsHigher => "Pareto: recall@k vs QPS",
         Objective::MemoryLower => "Pareto: recall@k vs memory at N",
     };
-    let download = move |_| {
-        let svg = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(id))
-            .map(|el| el.outer_html());
-        match svg {
-            Some(text) => worker_bridge::download(
-                state,
-                &format!("annlab-{id}.svg"),
-                text.as_bytes(),
-                "image/svg+xml",
-            ),
-            None => state.push_error("Nothing to download yet."),
-        }
-    };
+    let download = move |_| worker_bridge::download_svg(state, id, &format!("annlab-{id}.svg"));
     let hover_text = move || {
         let e = ex.explored.get()?;
         let at = ex.hovered.get().or(ex.selected.get())?;

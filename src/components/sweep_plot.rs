@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::state::{runtime_value, AppState, IndexKind};
+use crate::worker_bridge;
 
 const W: f64 = 420.0;
 const H: f64 = 260.0;
@@ -50,6 +51,10 @@ pub fn SweepPlot() -> impl IntoView {
                 <span class="swatch hnsw"></span>"HNSW (EF_RUNTIME)"
                 <span class="swatch svs"></span>"SVS-VAMANA (SEARCH_WINDOW_SIZE)"
                 <span>"· y: QPS, log scale"</span>
+                <button type="button" class="link" data-testid="sweep-plot-svg"
+                    on:click=move |_| worker_bridge::download_svg(state, "sweep-plot", "annlab-recall-vs-qps.svg")>
+                    "Download SVG"
+                </button>
             </div>
             {move || {
                 let all = series();
@@ -79,6 +84,7 @@ fn plot(all: Vec<Series>) -> impl IntoView {
     view! {
         <svg
             class="plot"
+            data-testid="sweep-plot"
             viewBox=format!("0 0 {W} {H}")
             role="img"
             aria-label="Recall at k against queries per second for each runtime setting"

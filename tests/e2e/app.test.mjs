@@ -72,6 +72,16 @@ test('sample → build both → recall, memory, QPS; UI responsive while buildin
   await shot(page, 'desktop-5-results-full', true);
   await assertNoHorizontalOverflow(page, 'desktop');
 
+  // The recall-vs-QPS plot downloads as a standalone SVG with its styles inline.
+  await page.getByTestId('sweep-plot').waitFor();
+  const plotDownload = page.waitForEvent('download');
+  await page.getByTestId('sweep-plot-svg').click();
+  const plot = await plotDownload;
+  assert.equal(plot.suggestedFilename(), 'annlab-recall-vs-qps.svg');
+  const plotSvg = await readFile(await plot.path(), 'utf8');
+  assert.ok(plotSvg.startsWith('<?xml') && plotSvg.includes('<polyline'), 'the plot as SVG');
+  assert.match(plotSvg, /style="[^"]*stroke:/, 'the plot carries its styles inline');
+
   // The plan: one zip (stored entries, so the names are plain text) plus single files.
   await page.getByTestId('export-button').scrollIntoViewIfNeeded();
   await page.locator('.panel.export').screenshot({ path: join(artifacts, 'desktop-6-export.png') });

@@ -99,7 +99,8 @@ test('grid on the 2k sample → table, Pareto charts, optimizer, go/no-go, advis
     const file = await svgDownload;
     assert.equal(file.suggestedFilename(), `annlab-${id}.svg`);
     const text = await readFile(await file.path(), 'utf8');
-    assert.ok(text.startsWith('<svg') && text.includes('circle'), `${id}: an SVG`);
+    assert.ok(text.startsWith('<?xml') && text.includes('<svg') && text.includes('circle'), `${id}: an SVG`);
+    assert.match(text, /style="[^"]*fill:/, `${id}: styles inline, so it looks the same outside the page`);
   }
 
   // Optimizer: an impossible latency budget binds and says so.
