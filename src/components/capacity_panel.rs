@@ -127,19 +127,14 @@ fn cost_table(plan: &CapacityPlan) -> impl IntoView {
             }
         })
         .collect_view();
-    let baseline_cost = plan
-        .candidates
-        .iter()
-        .find(|c| c.name == "HNSW")
-        .map(|c| c.horizon_cost)
-        .filter(|cost| *cost > 0.0);
     let diff = plan
         .horizon_difference_vs_baseline
         .iter()
         .map(|(name, d)| {
             let word = if *d < 0.0 { "cheaper" } else { "dearer" };
-            let share =
-                baseline_cost.map_or(String::new(), |b| format!(" ({:+.1} %)", d / b * 100.0));
+            let share = plan
+                .horizon_difference_share(name)
+                .map_or(String::new(), |f| format!(" ({:+.1} %)", f * 100.0));
             view! {
                 <p data-testid="cost-difference">
                     {format!("{name} vs HNSW over the horizon: {:.2} {word}{share}", d.abs())}

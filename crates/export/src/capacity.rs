@@ -359,6 +359,24 @@ pub struct CapacityPlan {
     pub horizon_difference_vs_baseline: Vec<(String, f64)>,
 }
 
+impl CapacityPlan {
+    /// `name`'s horizon cost difference as a share of the baseline's horizon cost (0.015 =
+    /// 1.5 % dearer); `None` without a baseline or when the baseline costs nothing.
+    pub fn horizon_difference_share(&self, name: &str) -> Option<f64> {
+        let (_, diff) = self
+            .horizon_difference_vs_baseline
+            .iter()
+            .find(|(n, _)| n == name)?;
+        let cost = self
+            .candidates
+            .iter()
+            .find(|c| c.name == name)?
+            .horizon_cost;
+        let baseline = cost - diff;
+        (baseline > 0.0).then(|| diff / baseline)
+    }
+}
+
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 struct ShardFigures {
@@ -816,6 +834,13 @@ mod tests {
         assert_eq!(plan.horizon_difference_vs_baseline.len(), 1);
         let diff = plan.horizon_difference_vs_baseline[0].1;
         assert!((diff - (s.horizon_cost - h.horizon_cost)).abs() < 1e-9);
+        let share = plan.horizon_difference_share(&s.name).unwrap();
+        assert!((share - diff / h.horizon_cost).abs() < 1e-12);
+        assert_eq!(
+            plan.horizon_difference_share(&h.name),
+            None,
+            "no share for the baseline"
+        );
         assert!(diff < 0.0, "LVQ8 holds less RAM than FLOAT32 HNSW");
         assert!(plan.illustrative_rates);
     }

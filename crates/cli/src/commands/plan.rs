@@ -207,8 +207,11 @@ fn text_report(plan: &CapacityPlan, input: &CapacityInput) -> String {
         ));
     }
     for (name, diff) in &plan.horizon_difference_vs_baseline {
+        let share = plan
+            .horizon_difference_share(name)
+            .map_or(String::new(), |f| format!(" ({:+.1} %)", f * 100.0));
         out.push_str(&format!(
-            "\n{name}: {diff:+.2} over the horizon against the HNSW baseline\n"
+            "\n{name}: {diff:+.2}{share} over the horizon against the HNSW baseline\n"
         ));
     }
     out
