@@ -19,6 +19,7 @@ use crate::components::{
     pareto_chart::ParetoChart,
     query_explorer::QueryExplorer,
     results_table::ResultsTable,
+    session_file::SessionFileButtons,
     share_link::ShareLink,
     sweep_plot::SweepPlot,
 };
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
             </p>
         </header>
         <ShareLink/>
+        <SessionFileButtons/>
         <ErrorBanner/>
         <main class="layout">
             <DataPanel/>

@@ -5,7 +5,8 @@ use js_sys::{Array, ArrayBuffer, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Blob, BlobPropertyBag, Element, File, HtmlAnchorElement, Response, Url, Window, XmlSerializer,
+    Blob, BlobPropertyBag, CanvasRenderingContext2d, Element, File, HtmlAnchorElement,
+    HtmlCanvasElement, HtmlImageElement, Response, Url, Window, XmlSerializer,
 };
 
 fn js_error(context: &str, e: JsValue) -> String {
@@ -85,16 +86,17 @@ pub async fn fetch_text(path: &str) -> Result<String, String> {
         .ok_or_else(|| format!("could not read {path}"))
 }
 
-/// Offers `bytes` as a download named `name`.
-pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
+fn blob_of(bytes: &[u8], mime: &str) -> Result<Blob, String> {
     let parts = Array::new();
     parts.push(&Uint8Array::from(bytes));
     let options = BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-        .map_err(|e| js_error("could not prepare the download", e))?;
-    let url = Url::create_object_url_with_blob(&blob)
-        .map_err(|e| js_error("could not prepare the download", e))?;
+    Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|e| js_error("could not prepare the download", e))
+}
+
+/// Clicks a temporary link to `href` that saves as `name`.
+fn click_download(name: &str, href: &str) -> Result<(), String> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
@@ -102,9 +104,18 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
         .create_element("a")
         .map_err(|e| js_error("could not prepare the download", e))?
         .unchecked_into();
-    anchor.set_href(&url);
+    anchor.set_href(href);
     anchor.set_download(name);
     anchor.click();
+    Ok(())
+}
+
+/// Offers `bytes` as a download named `name`.
+pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
+    let blob = blob_of(bytes, mime)?;
+    let url = Url::create_object_url_with_blob(&blob)
+        .map_err(|e| js_error("could not prepare the download", e))?;
+    click_download(name, &url)?;
     Url::revoke_object_url(&url).map_err(|e| js_error("could not finish the download", e))?;
     Ok(())
 }
@@ -126,9 +137,9 @@ const SVG_STYLE_PROPERTIES: [&str; 12] = [
     "dominant-baseline",
 ];
 
-/// Offers the chart `svg[data-testid=testid]` as a standalone SVG file named `name` that looks
-/// as it does on the page (styles inlined, size from its viewBox).
-pub fn download_svg(testid: &str, name: &str) -> Result<(), String> {
+/// The chart `svg[data-testid=testid]` as a standalone SVG document that looks as it does on
+/// the page (styles inlined, size from its viewBox), with its width and height.
+fn standalone_svg(testid: &str) -> Result<(String, f64, f64), String> {
     let failed = |e| js_error("could not prepare the chart", e);
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
@@ -156,15 +167,74 @@ pub fn download_svg(testid: &str, name: &str) -> Result<(), String> {
     copy.set_attribute("xmlns", "http://www.w3.org/2000/svg")
         .map_err(failed)?;
     let view_box = copy.get_attribute("viewBox").unwrap_or_default();
+    let (mut width, mut height) = (0.0, 0.0);
     if let [_, _, w, h] = view_box.split_whitespace().collect::<Vec<_>>()[..] {
         copy.set_attribute("width", w).map_err(failed)?;
         copy.set_attribute("height", h).map_err(failed)?;
+        width = w.parse().unwrap_or(0.0);
+        height = h.parse().unwrap_or(0.0);
+    }
+    if !(width > 0.0 && height > 0.0) {
+        return Err(format!("the chart {testid} has no viewBox size"));
     }
     let xml = XmlSerializer::new()
         .and_then(|s| s.serialize_to_string(&copy))
         .map_err(failed)?;
-    let file = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}\n");
+    Ok((
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{xml}\n"),
+        width,
+        height,
+    ))
+}
+
+/// Offers the chart `svg[data-testid=testid]` as a standalone SVG file named `name`.
+pub fn download_svg(testid: &str, name: &str) -> Result<(), String> {
+    let (file, _, _) = standalone_svg(testid)?;
     download(name, file.as_bytes(), "image/svg+xml")
+}
+
+/// Pixels per SVG unit of a PNG download: sharp on a high-density screen or a slide.
+const PNG_SCALE: f64 = 2.0;
+
+/// Offers the chart `svg[data-testid=testid]` as a PNG named `name`: the standalone SVG drawn
+/// onto a white canvas at [`PNG_SCALE`].
+pub async fn download_png(testid: &str, name: &str) -> Result<(), String> {
+    let failed = |e| js_error("could not draw the chart", e);
+    let (svg, width, height) = standalone_svg(testid)?;
+    let blob = blob_of(svg.as_bytes(), "image/svg+xml")?;
+    let url = Url::create_object_url_with_blob(&blob).map_err(failed)?;
+    let image = HtmlImageElement::new().map_err(failed)?;
+    // The image decodes asynchronously: its load and error events settle this promise.
+    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+        image.set_onload(Some(&resolve));
+        image.set_onerror(Some(&reject));
+    });
+    image.set_src(&url);
+    let decoded = JsFuture::from(loaded).await;
+    let _ = Url::revoke_object_url(&url);
+    decoded.map_err(|_| "could not draw the chart: the browser did not decode it".to_string())?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(failed)?
+        .unchecked_into();
+    let (w, h) = ((width * PNG_SCALE).ceil(), (height * PNG_SCALE).ceil());
+    canvas.set_width(w as u32);
+    canvas.set_height(h as u32);
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(failed)?
+        .ok_or("could not draw the chart: no 2-D canvas")?
+        .unchecked_into();
+    context.set_fill_style_str("#ffffff");
+    context.fill_rect(0.0, 0.0, w, h);
+    context
+        .draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, w, h)
+        .map_err(failed)?;
+    let data_url = canvas.to_data_url_with_type("image/png").map_err(failed)?;
+    click_download(name, &data_url)
 }
 
 fn inline_style(window: &Window, original: &Element, copy: &Element) -> Result<(), String> {

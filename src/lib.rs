@@ -20,6 +20,7 @@ pub mod components;
 pub mod explore;
 pub mod plan_export;
 pub mod planning;
+pub mod session;
 pub mod state;
 pub mod worker_bridge;
 pub mod worker_codec;

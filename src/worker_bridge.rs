@@ -614,6 +614,15 @@ pub fn download_svg(state: AppState, testid: &str, name: &str) {
     }
 }
 
+/// Offers the chart with `data-testid` = `testid` as a PNG file (drawn asynchronously).
+pub fn download_png(state: AppState, testid: String, name: String) {
+    leptos::task::spawn_local(async move {
+        if let Err(e) = browser_io::download_png(&testid, &name).await {
+            state.push_error(e);
+        }
+    });
+}
+
 /// Offers `bytes` as a download (the export panel).
 pub fn download(state: AppState, name: &str, bytes: &[u8], mime: &str) {
     if let Err(e) = browser_io::download(name, bytes, mime) {

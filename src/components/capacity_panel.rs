@@ -4,6 +4,8 @@
 use annlab_export::capacity::{self, CapacityPlan, Rates, ILLUSTRATIVE_LABEL};
 use leptos::prelude::*;
 
+use crate::components::chart_downloads::ChartDownloads;
+
 use crate::components::field::FormField;
 use crate::components::rehearsal::RehearsalView;
 use crate::planning::{self, Planned, PlanningForm};
@@ -220,10 +222,7 @@ pub fn CapacityPanel() -> impl IntoView {
                     <button type="button" class="secondary" data-testid="capacity-csv" on:click=download_csv>
                         "Download CSV"
                     </button>
-                    <button type="button" class="secondary" data-testid="capacity-svg"
-                        on:click=move |_| worker_bridge::download_svg(state, "capacity-chart", "annlab-capacity.svg")>
-                        "Download chart (SVG)"
-                    </button>
+                    <ChartDownloads chart="capacity-chart".into() file="annlab-capacity".into() buttons="capacity".into() class="secondary"/>
                     <RehearsalView rehearsed=*rehearsal/>
                 }
                 .into_any(),

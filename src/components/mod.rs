@@ -3,6 +3,7 @@
 
 pub mod build_panel;
 pub mod capacity_panel;
+pub mod chart_downloads;
 pub mod cluster_panel;
 pub mod common_params;
 pub mod data_panel;
@@ -19,5 +20,6 @@ pub mod pareto_chart;
 pub mod query_explorer;
 pub mod rehearsal;
 pub mod results_table;
+pub mod session_file;
 pub mod share_link;
 pub mod sweep_plot;

@@ -8,8 +8,9 @@ use annlab_protocol::decide::PointRef;
 use annlab_protocol::report::Algorithm;
 use leptos::prelude::*;
 
+use crate::components::chart_downloads::ChartDownloads;
+
 use crate::state::{format_bytes, AppState};
-use crate::worker_bridge;
 
 const W: f64 = 460.0;
 const H: f64 = 300.0;
@@ -78,7 +79,6 @@ pub fn ParetoChart(objective: Objective) -> impl IntoView {
         Objective::QpsHigher => "Pareto: recall@k vs QPS",
         Objective::MemoryLower => "Pareto: recall@k vs memory at N",
     };
-    let download = move |_| worker_bridge::download_svg(state, id, &format!("annlab-{id}.svg"));
     let hover_text = move || {
         let e = ex.explored.get()?;
         let at = ex.hovered.get().or(ex.selected.get())?;
@@ -103,7 +103,7 @@ pub fn ParetoChart(objective: Objective) -> impl IntoView {
                 <span class="swatch hnsw"></span>"HNSW"
                 <span class="swatch svs"></span>"SVS-VAMANA"
                 <span>"· frontier: large rings joined by a line · y log scale"</span>
-                <button type="button" class="link" data-testid=format!("{id}-svg") on:click=download>"Download SVG"</button>
+                <ChartDownloads chart=id.to_string() file=format!("annlab-{id}") buttons=id.to_string()/>
             </div>
             {move || match dots.get() {
                 None => view! { <p class="empty">"No grid result yet."</p> }.into_any(),

@@ -6,9 +6,10 @@
 use annlab_export::rehearsal::{human_seconds, Rehearsal, StepDuration, StepKind};
 use leptos::prelude::*;
 
+use crate::components::chart_downloads::ChartDownloads;
+
 use crate::planning::{MeasuredBuild, Rehearsed};
-use crate::state::{format_bytes, AppState};
-use crate::worker_bridge;
+use crate::state::format_bytes;
 
 const W: f64 = 640.0;
 const H: f64 = 240.0;
@@ -232,7 +233,6 @@ fn chart(r: &Rehearsal) -> impl IntoView {
 /// The rehearsal section of the planning panel.
 #[component]
 pub fn RehearsalView(rehearsed: Rehearsed) -> impl IntoView {
-    let state = expect_context::<AppState>();
     let body = match rehearsed {
         Rehearsed::Invalid(e) => view! { <p class="field-error" role="alert">{e}</p> }.into_any(),
         Rehearsed::Ready {
@@ -258,10 +258,7 @@ pub fn RehearsalView(rehearsed: Rehearsed) -> impl IntoView {
                 {rate_statement(build.as_ref(), why_no_rate.as_deref())}
                 <p class="help" data-testid="rehearsal-summary">{summary}</p>
                 {chart(r)}
-                <button type="button" class="secondary" data-testid="rehearsal-svg"
-                    on:click=move |_| worker_bridge::download_svg(state, "rehearsal-chart", "annlab-rehearsal.svg")>
-                    "Download chart (SVG)"
-                </button>
+                <ChartDownloads chart="rehearsal-chart".into() file="annlab-rehearsal".into() buttons="rehearsal".into() class="secondary"/>
                 {timeline(r)}
             }
             .into_any()

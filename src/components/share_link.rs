@@ -39,6 +39,25 @@ pub fn hash_upload(state: AppState, file: &web_sys::File) {
     });
 }
 
+/// The fragment (without `#`) of the current setup, with the data as a sample id or an
+/// upload's fingerprint (tracked): what the link and the session file carry.
+pub fn setup_fragment(state: AppState) -> String {
+    let mut setup = state.forms.shared();
+    setup.dataset = state.data.dataset.with(|d| {
+        d.as_ref().and_then(|d| match sample_id(&d.name) {
+            Some(id) => Some(DatasetRef::Sample(id.to_string())),
+            None => upload_hash(state, &d.name).map(|hash| {
+                DatasetRef::File(Fingerprint {
+                    rows: d.summary.rows,
+                    dim: d.summary.dim,
+                    hash,
+                })
+            }),
+        })
+    });
+    encode(&setup)
+}
+
 fn page_url() -> Option<(String, String)> {
     let location = web_sys::window()?.location();
     let base = format!("{}{}", location.origin().ok()?, location.pathname().ok()?);
@@ -108,22 +127,7 @@ pub fn ShareLink() -> impl IntoView {
         }
     });
 
-    let fragment = Memo::new(move |_| {
-        let mut setup = state.forms.shared();
-        setup.dataset = state.data.dataset.with(|d| {
-            d.as_ref().and_then(|d| match sample_id(&d.name) {
-                Some(id) => Some(DatasetRef::Sample(id.to_string())),
-                None => upload_hash(state, &d.name).map(|hash| {
-                    DatasetRef::File(Fingerprint {
-                        rows: d.summary.rows,
-                        dim: d.summary.dim,
-                        hash,
-                    })
-                }),
-            })
-        });
-        encode(&setup)
-    });
+    let fragment = Memo::new(move |_| setup_fragment(state));
     let url = move || {
         let base = page_url().map(|(b, _)| b).unwrap_or_default();
         format!("{base}#{}", fragment.get())

@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 
+use crate::components::chart_downloads::ChartDownloads;
+
 use crate::state::{runtime_value, AppState, IndexKind};
-use crate::worker_bridge;
 
 const W: f64 = 420.0;
 const H: f64 = 260.0;
@@ -51,10 +52,7 @@ pub fn SweepPlot() -> impl IntoView {
                 <span class="swatch hnsw"></span>"HNSW (EF_RUNTIME)"
                 <span class="swatch svs"></span>"SVS-VAMANA (SEARCH_WINDOW_SIZE)"
                 <span>"· y: QPS, log scale"</span>
-                <button type="button" class="link" data-testid="sweep-plot-svg"
-                    on:click=move |_| worker_bridge::download_svg(state, "sweep-plot", "annlab-recall-vs-qps.svg")>
-                    "Download SVG"
-                </button>
+                <ChartDownloads chart="sweep-plot".into() file="annlab-recall-vs-qps".into() buttons="sweep-plot".into()/>
             </div>
             {move || {
                 let all = series();

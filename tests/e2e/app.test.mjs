@@ -10,6 +10,7 @@ import {
   data,
   artifacts,
   BUILD_TIMEOUT,
+  assertPng,
   open,
   assertLocalOnly,
   value,
@@ -81,6 +82,12 @@ test('sample → build both → recall, memory, QPS; UI responsive while buildin
   const plotSvg = await readFile(await plot.path(), 'utf8');
   assert.ok(plotSvg.startsWith('<?xml') && plotSvg.includes('<polyline'), 'the plot as SVG');
   assert.match(plotSvg, /style="[^"]*stroke:/, 'the plot carries its styles inline');
+  const pngDownload = page.waitForEvent('download');
+  await page.getByTestId('sweep-plot-png').click();
+  const plotPng = await pngDownload;
+  assert.equal(plotPng.suggestedFilename(), 'annlab-recall-vs-qps.png');
+  const [, , plotW, plotH] = (await page.getByTestId('sweep-plot').getAttribute('viewBox')).split(/\s+/).map(Number);
+  assertPng(await readFile(await plotPng.path()), Math.ceil(2 * plotW), Math.ceil(2 * plotH), 'the plot as PNG');
 
   // The plan: one zip (stored entries, so the names are plain text) plus single files.
   await page.getByTestId('export-button').scrollIntoViewIfNeeded();

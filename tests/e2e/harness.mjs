@@ -93,6 +93,13 @@ export async function pickSample(page, id = 'netflix-2k') {
   await page.locator('[data-testid="dataset-n"]').waitFor({ timeout: 60_000 });
 }
 
+/** Checks `bytes` is a PNG (signature, IHDR first) of `width` × `height` pixels. */
+export function assertPng(bytes, width, height, label) {
+  assert.equal(bytes.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', `${label}: PNG signature`);
+  assert.equal(bytes.subarray(12, 16).toString('latin1'), 'IHDR', `${label}: IHDR first`);
+  assert.deepEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], [width, height], `${label}: size`);
+}
+
 export async function shot(page, name, fullPage = false) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage });
 }

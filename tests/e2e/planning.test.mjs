@@ -18,6 +18,7 @@ import {
   assertNoHorizontalOverflow,
   waitForResults,
   BUILD_TIMEOUT,
+  assertPng,
 } from './harness.mjs';
 
 // Non-default, explicit parameters, so the CLI below is given exactly the same candidates.
@@ -143,6 +144,21 @@ test('growth → capacity chart, cost table and rehearsal; the CSV is the CLI\'s
     assert.equal(parseError, null, `${file} parses as SVG`);
     await writeFile(join(artifacts, file), svg);
     console.log(`# ${file}: ${svg.length} B`);
+  }
+  // ... and as PNG, drawn from the same SVG at twice its viewBox size.
+  for (const [button, chart, file] of [
+    ['capacity-png', 'capacity-chart', 'annlab-capacity.png'],
+    ['rehearsal-png', 'rehearsal-chart', 'annlab-rehearsal.png'],
+  ]) {
+    const pngDownload = page.waitForEvent('download');
+    await page.getByTestId(button).click();
+    const pngFile = await pngDownload;
+    assert.equal(pngFile.suggestedFilename(), file);
+    const png = await readFile(await pngFile.path());
+    const [, , w, h] = (await page.getByTestId(chart).getAttribute('viewBox')).split(/\s+/).map(Number);
+    assertPng(png, Math.ceil(2 * w), Math.ceil(2 * h), file);
+    await writeFile(join(artifacts, file), png);
+    console.log(`# ${file}: ${png.length} B, ${png.readUInt32BE(16)} x ${png.readUInt32BE(20)} px`);
   }
 
   // A 3-shard simulation on the sample.

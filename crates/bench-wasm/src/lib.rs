@@ -291,9 +291,9 @@ pub extern "C" fn synth_f32(rows: u32, dim: u32, seed: u32) -> *mut f32 {
 pub mod synth {
     //! The synthetic set of the race and parity benches (one home for its recipe).
 
-    /// `rows × dim` clustered values (64 clusters) from `seed`.
+    /// `rows × dim` clustered values (`SYNTHETIC_CLUSTERS`) from `seed`, as the app generates.
     pub fn clustered(rows: usize, dim: usize, seed: u64) -> Vec<f32> {
-        annlab_core::rng::synthetic_clustered(rows, dim, 64, seed)
+        annlab_core::rng::synthetic_clustered(rows, dim, annlab_core::rng::SYNTHETIC_CLUSTERS, seed)
     }
 }
 

@@ -23,6 +23,10 @@ pub fn sample_indices(n: usize, count: usize, seed: u64) -> Vec<usize> {
     pool
 }
 
+/// The clusters of the shared synthetic set (the app's "synthetic" data and the race and
+/// parity benches).
+pub const SYNTHETIC_CLUSTERS: usize = 64;
+
 /// Deterministic synthetic data: `rows × dim` standard-normal-ish values (sum of uniforms) with
 /// a few clusters so graph indexes face realistic structure.
 pub fn synthetic_clustered(rows: usize, dim: usize, clusters: usize, seed: u64) -> Vec<f32> {

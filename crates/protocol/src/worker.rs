@@ -102,6 +102,9 @@ pub enum DataRequest {
         role: FileRole,
         bytes: Slot,
     },
+    /// Generate a seeded synthetic base in the worker (never sent from the page); answers
+    /// [`WorkerEvent::ParsedVectors`] as a parsed file does.
+    Synthesize(SyntheticSpec),
     /// Split queries off (or take the uploaded ones) and compute exact ground truth, unless
     /// `ground_truth` is given (it is then checked against the base).
     Prepare {
@@ -112,6 +115,53 @@ pub enum DataRequest {
         #[serde(default)]
         ground_truth: Option<IdsRef>,
     },
+}
+
+/// A seeded, clustered synthetic base (`annlab_core::rng::synthetic_clustered`, the
+/// generator the benches use): the same spec gives the same vectors everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyntheticSpec {
+    pub rows: usize,
+    pub dim: usize,
+    pub clusters: usize,
+    pub seed: u64,
+}
+
+impl SyntheticSpec {
+    /// Largest synthetic base: as many values as the parser accepts from a file.
+    pub const MAX_VALUES: usize = 1 << 27;
+    /// The benches' synthetic set (`SYNTHETIC_CLUSTERS` clusters): the race's data is the
+    /// app's for the same rows, dim and seed.
+    pub fn with_default_clusters(rows: usize, dim: usize, seed: u64) -> Self {
+        Self {
+            rows,
+            dim,
+            clusters: annlab_core::rng::SYNTHETIC_CLUSTERS,
+            seed,
+        }
+    }
+
+    /// The file-like name the dataset is shown under.
+    pub fn name(&self) -> String {
+        format!("synthetic-{}x{}-seed{}", self.rows, self.dim, self.seed)
+    }
+
+    /// `None` when the spec can be generated, else why not.
+    pub fn problem(&self) -> Option<String> {
+        if self.rows < 2 || self.dim < 2 {
+            return Some("a synthetic base needs at least 2 rows and 2 dimensions".into());
+        }
+        if self.rows.saturating_mul(self.dim) > Self::MAX_VALUES {
+            return Some(format!(
+                "{} × {} is {} values; the limit is {} (as for a file)",
+                self.rows,
+                self.dim,
+                self.rows.saturating_mul(self.dim),
+                Self::MAX_VALUES
+            ));
+        }
+        None
+    }
 }
 
 /// Build one index on a prepared data set and measure its runtime sweep.

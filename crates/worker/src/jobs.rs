@@ -3,11 +3,14 @@
 //! [`Reply`] (an event plus the big arrays it names by slot).
 
 use annlab_core::{BuildControl, Matrix, Metric};
-use annlab_formats::{detect, inspect, parse_neighbors, parse_vectors, Format, ParseOptions};
+use annlab_formats::{
+    detect, inspect, parse_neighbors, parse_vectors, Format, ParseOptions, SourceInfo, VectorFile,
+};
 use annlab_protocol::prepare::{prepare as shared_prepare, PrepareInput, Prepared, Queries};
 use annlab_protocol::runner::{self, Clock, EvalSet, GroundTruth, IndexSpec};
 use annlab_protocol::worker::{
-    DatasetSummary, FileRole, IdsRef, MatrixRef, QuerySource, RowCount, ShardRun, WorkerEvent,
+    DatasetSummary, FileRole, IdsRef, MatrixRef, QuerySource, RowCount, ShardRun, SyntheticSpec,
+    WorkerEvent,
 };
 
 /// A big array sent next to an event.
@@ -70,6 +73,45 @@ pub fn parse_file(
     }
     let file = parse_vectors(format, bytes, &options).map_err(|e| format!("{name}: {e}"))?;
     progress.progress("inspect", 1, 2);
+    Ok(vectors_reply(name, role, file, None))
+}
+
+/// Generates the seeded synthetic base of `spec` (the benches' generator) and answers as a
+/// parsed file.
+pub fn synthesize(spec: SyntheticSpec, progress: &mut dyn BuildControl) -> Result<Reply, String> {
+    if let Some(problem) = spec.problem() {
+        return Err(problem);
+    }
+    progress.progress("generate", 0, 2);
+    let data = annlab_core::rng::synthetic_clustered(spec.rows, spec.dim, spec.clusters, spec.seed);
+    progress.progress("inspect", 1, 2);
+    let file = VectorFile {
+        rows: spec.rows,
+        dim: spec.dim,
+        data,
+        source: SourceInfo {
+            format: Format::Npy,
+            dtype: "<f4".into(),
+            notes: vec![format!(
+                "synthetic: {} clusters, seed {} (annlab_core::rng::synthetic_clustered)",
+                spec.clusters, spec.seed
+            )],
+        },
+        ids: None,
+        texts: None,
+        metadata: None,
+    };
+    Ok(vectors_reply(
+        &spec.name(),
+        FileRole::Base,
+        file,
+        Some("synthetic"),
+    ))
+}
+
+/// The parsed-vectors answer for `file`, with its data-quality summary; `format` names a
+/// source that is not a file format.
+fn vectors_reply(name: &str, role: FileRole, file: VectorFile, format: Option<&str>) -> Reply {
     let report = inspect(&file);
     let count = |r: &annlab_formats::RowList| RowCount {
         count: r.count,
@@ -78,7 +120,7 @@ pub fn parse_file(
     let summary = DatasetSummary {
         rows: report.rows,
         dim: report.dim,
-        format: report.format.clone(),
+        format: format.map_or_else(|| report.format.clone(), str::to_string),
         dtype: report.dtype.clone(),
         norm_min: report.norm_min,
         norm_mean: report.norm_mean,
@@ -101,7 +143,7 @@ pub fn parse_file(
         dim: file.dim,
         slot: 0,
     };
-    Ok(Reply {
+    Reply {
         event: WorkerEvent::ParsedVectors {
             role,
             name: name.to_string(),
@@ -110,7 +152,7 @@ pub fn parse_file(
             texts: file.texts,
         },
         buffers: vec![Buffer::F32(file.data)],
-    })
+    }
 }
 
 /// What [`prepare`] works on: the base, where the queries come from (and the uploaded ones),
@@ -387,6 +429,33 @@ mod tests {
             Buffer::F32(v) => v,
             Buffer::U32(_) | Buffer::Bytes(_) => panic!("not an f32 buffer"),
         }
+    }
+
+    #[test]
+    fn a_synthetic_base_is_the_benches_seeded_data_with_a_summary() {
+        let spec = SyntheticSpec::with_default_clusters(300, 16, 5);
+        let reply = synthesize(spec, &mut |_: &str, _, _| true).unwrap();
+        let WorkerEvent::ParsedVectors {
+            name,
+            vectors,
+            summary,
+            ..
+        } = reply.event
+        else {
+            panic!("not parsed vectors: {:?}", reply.event)
+        };
+        assert_eq!(
+            (name.as_str(), vectors.rows, vectors.dim),
+            ("synthetic-300x16-seed5", 300, 16)
+        );
+        assert_eq!(summary.format, "synthetic");
+        let same = annlab_core::rng::synthetic_clustered(300, 16, spec.clusters, 5);
+        assert_eq!(f32s(&reply.buffers[0]), &same[..]);
+        let too_big = SyntheticSpec::with_default_clusters(1 << 20, 1 << 10, 1);
+        let err = synthesize(too_big, &mut |_: &str, _, _| true)
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("the limit is 134217728"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //!   spawn, terminate, link, view updates).
 //! - [`view`]: the platform-free view values the scheduler updates.
 //! - [`share_link`]: a setup written into the URL fragment and read back.
+//! - [`session`]: the session file (setup, results and decision in one JSON document).
+//! - [`tab_memory`]: what a build holds in each worker, estimated before it starts.
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -19,8 +21,10 @@
 pub mod jobs;
 pub mod role;
 pub mod scheduler;
+pub mod session;
 pub mod share_link;
 pub mod shared;
+pub mod tab_memory;
 #[cfg(test)]
 mod test_support;
 pub mod view;

@@ -358,6 +358,7 @@ fn data_request(
             let data = cx.buffers.bytes(bytes)?;
             jobs::parse_file(&name, role, &data, control)
         }
+        DataRequest::Synthesize(spec) => jobs::synthesize(spec, control),
         DataRequest::Prepare {
             base,
             queries,

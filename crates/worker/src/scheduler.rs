@@ -186,6 +186,8 @@ pub enum Event<B> {
         bytes: B,
         titles: Option<Arc<Vec<String>>>,
     },
+    /// Generate a seeded synthetic base in the data worker, in place of a file.
+    Synthesize(annlab_protocol::worker::SyntheticSpec),
     /// Drop the uploaded query or ground-truth file.
     ClearFile(FileRole),
     /// Prepare queries and ground truth for these settings while the user still chooses.
@@ -535,6 +537,7 @@ impl<B: HeldBuffer> Scheduler<B> {
                 bytes,
                 titles,
             } => self.load_file(name, role, bytes, titles),
+            Event::Synthesize(spec) => self.synthesize(spec),
             Event::ClearFile(role) => self.clear_file(role),
             Event::PrepareAhead(settings) => self.prepare_ahead(&settings),
             Event::Build { settings, builds } => {
@@ -931,6 +934,23 @@ impl<B: HeldBuffer> Scheduler<B> {
             },
             buffers: vec![bytes],
             transfer: true,
+        });
+    }
+
+    fn synthesize(&mut self, spec: annlab_protocol::worker::SyntheticSpec) {
+        if self.preparing.is_some() {
+            self.restart(WorkerId::Data);
+        }
+        self.pending_titles = None;
+        self.load_started = self.now_ms;
+        self.set_loading(Some(progress("generate", 0, 2)));
+        self.send(WorkerId::Data, Job::Parse(FileRole::Base), |job| {
+            Post::Data {
+                job,
+                request: DataRequest::Synthesize(spec),
+                buffers: Vec::new(),
+                transfer: true,
+            }
         });
     }
 
@@ -2169,6 +2189,26 @@ mod tests {
         at_start: 1,
         total: 2,
     };
+
+    #[test]
+    fn a_synthetic_base_is_generated_by_the_data_worker_and_loads_as_a_file() {
+        let (mut page, _) = Page::new(NO_HELPERS);
+        let spec = annlab_protocol::worker::SyntheticSpec::with_default_clusters(20, 4, 7);
+        let cmds = page.ev(Event::Synthesize(spec));
+        let job = only_job(&cmds, WorkerId::Data);
+        let asked = posts(&cmds).into_iter().any(|p| {
+            matches!(p, Post::Data { request: DataRequest::Synthesize(s), buffers, .. }
+                if *s == spec && buffers.is_empty())
+        });
+        assert!(asked, "{cmds:#?}");
+        // Its answer is a parsed base, as for a file.
+        let name = spec.name();
+        let cmds = page.parsed(job, &name);
+        assert!(cmds.iter().any(|c| matches!(
+            c,
+            Command::UpdateView(ViewUpdate::BaseReplaced(d)) if d.name == name
+        )));
+    }
 
     #[test]
     fn the_newest_job_per_role_wins_and_stale_replies_are_ignored() {
