@@ -25,6 +25,14 @@ pub fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+/// `navigator.deviceMemory` in GiB (Chromium only, rounded and capped at 8; `None` elsewhere).
+pub fn device_memory_gib() -> Option<f64> {
+    let navigator = web_sys::window()?.navigator();
+    js_sys::Reflect::get(&navigator, &JsValue::from_str("deviceMemory"))
+        .ok()?
+        .as_f64()
+}
+
 /// `crossOriginIsolated` of the page (`None` where the browser does not say).
 pub fn cross_origin_isolated() -> Option<bool> {
     let window = web_sys::window()?;

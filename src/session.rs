@@ -73,6 +73,11 @@ pub fn restore(state: AppState, file: SessionFile, name: &str) -> Vec<String> {
         (Some(DatasetRef::Sample(id)), None) => notes.push(format!(
             "The results were measured on the bundled sample {id}: load it to build again."
         )),
+        (Some(DatasetRef::Synthetic(s)), None) => notes.push(format!(
+            "The results were measured on synthetic data ({} × {}, seed {}): generate it to \
+             build again.",
+            s.rows, s.dim, s.seed
+        )),
         (Some(DatasetRef::File(f)), None) => notes.push(format!(
             "The results were measured on an uploaded file of {} rows × {} dims: drop it to \
              build again.",

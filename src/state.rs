@@ -654,6 +654,8 @@ pub struct RunsModel {
     pub both_built_seconds: RwSignal<Option<f64>>,
     /// Parameters of the last build started (what the finished runs were built with).
     pub built_specs: RwSignal<Option<crate::plan_export::BuiltSpecs>>,
+    /// The largest wasm memory each worker reported (bytes; a linear memory only grows).
+    pub wasm_memory: RwSignal<std::collections::BTreeMap<String, u64>>,
 }
 
 impl RunsModel {
@@ -670,6 +672,7 @@ impl RunsModel {
             build_wall_seconds: RwSignal::new(None),
             both_built_seconds: RwSignal::new(None),
             built_specs: RwSignal::new(None),
+            wasm_memory: RwSignal::new(Default::default()),
         }
     }
 
@@ -689,6 +692,27 @@ impl RunsModel {
     }
 
     /// Forgets the runs (a new base makes them meaningless).
+    /// Records a worker's reported wasm memory, keeping each worker's largest.
+    pub fn worker_memory(&self, worker: annlab_worker::scheduler::WorkerId, bytes: u64) {
+        use annlab_worker::scheduler::WorkerId;
+        let name = match worker {
+            WorkerId::Data => "data".to_string(),
+            WorkerId::Index(IndexKind::Hnsw) => "HNSW".to_string(),
+            WorkerId::Index(IndexKind::Svs) => "SVS-VAMANA".to_string(),
+            WorkerId::Helper(i) => format!("helper {}", i + 1),
+            WorkerId::Cluster => "cluster".to_string(),
+        };
+        if self
+            .wasm_memory
+            .with_untracked(|m| m.get(&name).is_some_and(|&b| b >= bytes))
+        {
+            return;
+        }
+        self.wasm_memory.update(|m| {
+            m.insert(name, bytes);
+        });
+    }
+
     pub fn reset(&self) {
         self.hnsw.set(RunState::Idle);
         self.svs.set(RunState::Idle);

@@ -310,6 +310,9 @@ fn on_worker_message(bridge: &Weak<RefCell<Bridge>>, from: WorkerId, data: &JsVa
     let Ok(mut bridge) = bridge.try_borrow_mut() else {
         return;
     };
+    if let Some(bytes) = worker_codec::event_wasm_memory(data) {
+        bridge.state.runs.worker_memory(from, bytes);
+    }
     match decoded {
         Ok((_, annlab_protocol::worker::WorkerEvent::Ready, _)) => bridge.ready(from),
         Ok((job, event, buffers)) => bridge.handle(Event::FromWorker {
@@ -413,6 +416,44 @@ impl WorkerBridge {
         });
     }
 
+    /// Generates the seeded synthetic base in the data worker, once the build the forms
+    /// describe fits the tab on it (else the refusal says what would).
+    pub fn synthesize(self, state: AppState, spec: annlab_protocol::worker::SyntheticSpec) {
+        if let Some(problem) = spec.problem() {
+            return state.push_error(problem);
+        }
+        if let Err(refusal) = self.fits(state, spec.rows, spec.dim) {
+            return state.push_error(refusal.message);
+        }
+        if !self.dispatch(Event::Synthesize(spec)) {
+            state.push_error("The workers are not ready yet; try again.");
+        }
+    }
+
+    /// What the build of the current forms would hold per worker on a `rows × dim` base
+    /// (`annlab_worker::tab_memory`), or why the tab cannot hold it.
+    pub fn fits(
+        self,
+        state: AppState,
+        rows: usize,
+        dim: usize,
+    ) -> Result<Vec<annlab_worker::tab_memory::Holder>, annlab_worker::tab_memory::Refusal> {
+        use annlab_worker::tab_memory::{check, tab_limit_bytes, TabBuild};
+        let specs: Vec<_> = state
+            .specs()
+            .map(|(_, h, s)| vec![h, s])
+            .unwrap_or_default();
+        let cores =
+            web_sys::window().map_or(2.0, |w| w.navigator().hardware_concurrency()) as usize;
+        let build = TabBuild {
+            rows,
+            dim,
+            specs: &specs,
+            helpers: HelperPlan::for_cores(cores).total,
+        };
+        check(&build, tab_limit_bytes(browser_io::device_memory_gib()))
+    }
+
     /// Fetches a sample (same origin) and parses it like an upload.
     pub fn load_sample(self, id: &str) {
         let Some(sample) = SAMPLES.iter().find(|s| s.id == id).copied() else {
@@ -472,6 +513,16 @@ impl WorkerBridge {
                 return;
             }
         };
+        if let Some(rows) = state
+            .data
+            .dataset
+            .with_untracked(|d| d.as_ref().map(|d| d.summary.rows))
+        {
+            let dim = state.data.dim_untracked().unwrap_or(0);
+            if let Err(refusal) = self.fits(state, rows, dim) {
+                return state.push_error(refusal.message);
+            }
+        }
         if state.data.is_loaded_untracked() && !state.busy.get_untracked() {
             let built = crate::plan_export::BuiltSpecs::from_specs(&hnsw, &svs, common.metric);
             state.runs.built_specs.set(built);

@@ -101,7 +101,25 @@ pub fn encode_request_owned<T: Serialize>(
 pub fn encode_event(job: u64, reply: Reply) -> Result<(JsValue, Array), String> {
     let arr = to_array_buffers(&reply.buffers);
     let msg = message(to_js(&Envelope::new(job, &reply.event))?, &arr)?;
+    // The sender's wasm memory rides along: the page sums them as the tab's measured peak.
+    if let Some(bytes) = wasm_memory_bytes() {
+        let _ = Reflect::set(&msg, &"wasm_memory".into(), &bytes.into());
+    }
     Ok((msg, arr))
+}
+
+/// The byte length of this module's linear memory (it only grows, so it is the peak).
+fn wasm_memory_bytes() -> Option<f64> {
+    let buffer = Reflect::get(&wasm_bindgen::memory(), &"buffer".into()).ok()?;
+    Reflect::get(&buffer, &"byteLength".into()).ok()?.as_f64()
+}
+
+/// The sender's wasm memory in bytes, from a worker event's message.
+pub fn event_wasm_memory(data: &JsValue) -> Option<u64> {
+    Reflect::get(data, &"wasm_memory".into())
+        .ok()?
+        .as_f64()
+        .map(|b| b as u64)
 }
 
 /// A decoded request and its buffers.

@@ -1,12 +1,12 @@
 //! Data in: drop zone, file pickers, samples, the data summary and its warnings.
 
-use annlab_protocol::worker::FileRole;
+use annlab_protocol::worker::{FileRole, SyntheticSpec};
 use leptos::prelude::*;
 use web_sys::{DragEvent, File, FileList, HtmlInputElement, HtmlSelectElement};
 
 use crate::assess_drop;
 use crate::state::{
-    data_warnings, format_seconds, runtime_value, AppState, IndexKind, TruthStatus,
+    data_warnings, format_bytes, format_seconds, runtime_value, AppState, IndexKind, TruthStatus,
 };
 use crate::worker_bridge::{WorkerBridge, SAMPLES};
 
@@ -114,6 +114,7 @@ pub fn DataPanel() -> impl IntoView {
                         .collect_view()}
                 </select>
             </div>
+            <SyntheticData/>
             {move || {
                 loading()
                     .map(|p| {
@@ -351,5 +352,95 @@ fn AssessedBaseline() -> impl IntoView {
                 <p class="help">{b.note.clone()}</p>
             </div>
         })
+    }
+}
+
+/// The seeded synthetic generator (the benches' clustered set), with what the build of the
+/// current forms would hold per worker on it (`annlab_worker::tab_memory`) before it starts.
+#[component]
+fn SyntheticData() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let bridge = expect_context::<WorkerBridge>();
+    let rows = RwSignal::new("100000".to_string());
+    let dim = RwSignal::new("768".to_string());
+    let seed = RwSignal::new("42".to_string());
+    let spec = Memo::new(move |_| {
+        let whole =
+            |s: RwSignal<String>| s.with(|t| t.trim().replace([',', '_'], "").parse::<u64>().ok());
+        match (whole(rows), whole(dim), whole(seed)) {
+            (Some(r), Some(d), Some(s)) => Ok(SyntheticSpec::with_default_clusters(
+                r as usize, d as usize, s,
+            )),
+            _ => Err("rows, dimensions and seed are whole numbers".to_string()),
+        }
+    });
+    // Re-estimated when the sizes or the forms change.
+    let estimate = Memo::new(move |_| {
+        state.forms.hnsw.track();
+        state.forms.svs.track();
+        state.forms.common.track();
+        let spec = spec.get().map_err(|e| (e, None))?;
+        if let Some(problem) = spec.problem() {
+            return Err((problem, None));
+        }
+        bridge
+            .fits(state, spec.rows, spec.dim)
+            .map(|holders| {
+                let total: u64 = holders.iter().map(|h| h.bytes).sum();
+                let parts: Vec<String> = holders
+                    .iter()
+                    .map(|h| format!("{} {}", h.name, format_bytes(h.bytes)))
+                    .collect();
+                format!(
+                    "The build of the current settings on it would hold about {} in this tab \
+                     (estimate: {}).",
+                    format_bytes(total),
+                    parts.join(", ")
+                )
+            })
+            .map_err(|r| (r.message, Some(r.rows_that_fit)))
+    });
+    let on_generate = move |_| {
+        if let Ok(spec) = spec.get_untracked() {
+            bridge.synthesize(state, spec);
+        }
+    };
+    let field = |id: &'static str, label: &'static str, value: RwSignal<String>| {
+        view! {
+            <label for=id>{label}</label>
+            <input id=id type="text" inputmode="numeric" prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))/>
+        }
+    };
+    view! {
+        <details class="synthetic" data-testid="synthetic">
+            <summary>"…or generate synthetic data (seeded, clustered)"</summary>
+            <p class="help">
+                "The benches' generator (64 Gaussian clusters): the same rows, dimensions and seed \
+                 give the same vectors, so a link to it restores the data too. Generated in a worker."
+            </p>
+            <div class="synthetic-fields">
+                {field("synthetic-rows", "rows", rows)}
+                {field("synthetic-dim", "dimensions", dim)}
+                {field("synthetic-seed", "seed", seed)}
+            </div>
+            {move || match estimate.get() {
+                Ok(text) => view! { <p class="help" data-testid="synthetic-estimate">{text}</p> }.into_any(),
+                Err((e, fit)) => view! {
+                    <p class="field-error" role="alert" data-testid="synthetic-refusal">{e}</p>
+                    {fit.filter(|&n| n >= 2).map(|n| view! {
+                        <button type="button" class="secondary" data-testid="synthetic-use-fit"
+                            on:click=move |_| rows.set(n.to_string())>
+                            {format!("Use {n} rows")}
+                        </button>
+                    })}
+                }.into_any(),
+            }}
+            <button type="button" class="secondary" data-testid="synthetic-generate"
+                disabled=move || state.busy.get() || estimate.with(Result::is_err)
+                on:click=on_generate>
+                "Generate"
+            </button>
+        </details>
     }
 }

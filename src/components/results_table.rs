@@ -55,6 +55,26 @@ pub fn ResultsTable() -> impl IntoView {
                         }
                     })
             }}
+            {move || {
+                let memory = state.runs.wasm_memory.get();
+                let total: u64 = memory.values().sum();
+                (total > 0 && state.runs.eval.with(Option::is_some)).then(|| {
+                    let parts: Vec<String> = memory
+                        .iter()
+                        .map(|(w, b)| format!("{w} {}", crate::state::format_bytes(*b)))
+                        .collect();
+                    view! {
+                        <p class="help" data-testid="wasm-memory" data-value=total>
+                            {format!(
+                                "Measured: the workers' wasm memories sum to {} ({}), each its \
+                                 peak since the page opened; the page's own JS heap is not counted.",
+                                crate::state::format_bytes(total),
+                                parts.join(" · ")
+                            )}
+                        </p>
+                    }
+                })
+            }}
             <div class="cards">
                 {IndexKind::BOTH.into_iter().map(|kind| view! { <Card kind/> }).collect_view()}
             </div>

@@ -46,6 +46,10 @@ pub fn setup_fragment(state: AppState) -> String {
     setup.dataset = state.data.dataset.with(|d| {
         d.as_ref().and_then(|d| match sample_id(&d.name) {
             Some(id) => Some(DatasetRef::Sample(id.to_string())),
+            None if d.summary.format == "synthetic" => {
+                annlab_protocol::worker::SyntheticSpec::from_name(&d.name)
+                    .map(DatasetRef::Synthetic)
+            }
             None => upload_hash(state, &d.name).map(|hash| {
                 DatasetRef::File(Fingerprint {
                     rows: d.summary.rows,
@@ -100,6 +104,7 @@ pub fn ShareLink() -> impl IntoView {
                 "`data=sample:{id}` ignored: no bundled sample has that id"
             )),
             Some(DatasetRef::File(f)) => expected.set(Some(f)),
+            Some(DatasetRef::Synthetic(spec)) => bridge.synthesize(state, spec),
             None => {}
         }
         ignored.set(notes);

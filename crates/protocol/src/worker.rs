@@ -146,6 +146,18 @@ impl SyntheticSpec {
         format!("synthetic-{}x{}-seed{}", self.rows, self.dim, self.seed)
     }
 
+    /// The spec a [`SyntheticSpec::name`] was made from.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let rest = name.strip_prefix("synthetic-")?;
+        let (shape, seed) = rest.split_once("-seed")?;
+        let (rows, dim) = shape.split_once('x')?;
+        Some(Self::with_default_clusters(
+            rows.parse().ok()?,
+            dim.parse().ok()?,
+            seed.parse().ok()?,
+        ))
+    }
+
     /// `None` when the spec can be generated, else why not.
     pub fn problem(&self) -> Option<String> {
         if self.rows < 2 || self.dim < 2 {

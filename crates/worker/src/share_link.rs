@@ -19,6 +19,8 @@ pub enum DatasetRef {
     Sample(String),
     /// An uploaded file: the link asks for it and checks it by this.
     File(Fingerprint),
+    /// The seeded synthetic generator: the link regenerates the same vectors.
+    Synthetic(annlab_protocol::worker::SyntheticSpec),
 }
 
 /// Identifies an uploaded file without carrying it: its shape and a hash of its bytes.
@@ -108,6 +110,7 @@ pub fn encode(setup: &SharedSetup) -> String {
         setup.dataset.as_ref().map(|d| match d {
             DatasetRef::Sample(id) => format!("sample:{id}"),
             DatasetRef::File(f) => format!("file:{}x{}:{:016x}", f.rows, f.dim, f.hash),
+            DatasetRef::Synthetic(s) => format!("synthetic:{}x{}:{}", s.rows, s.dim, s.seed),
         }),
     );
     put("metric", setup.metric.map(|m| m.redis_name().to_string()));
@@ -207,7 +210,21 @@ fn dataset(value: &str) -> Result<DatasetRef, String> {
             hash: u64::from_str_radix(hash, 16).map_err(|_| bad())?,
         }));
     }
-    Err("data is `sample:ID` or `file:ROWSxDIM:HASH`".into())
+    if let Some(rest) = value.strip_prefix("synthetic:") {
+        let bad = || "synthetic data is `synthetic:ROWSxDIM:SEED`".to_string();
+        let (shape, seed) = rest.split_once(':').ok_or_else(bad)?;
+        let (rows, dim) = shape.split_once('x').ok_or_else(bad)?;
+        let spec = annlab_protocol::worker::SyntheticSpec::with_default_clusters(
+            rows.parse().map_err(|_| bad())?,
+            dim.parse().map_err(|_| bad())?,
+            seed.parse().map_err(|_| bad())?,
+        );
+        return match spec.problem() {
+            Some(problem) => Err(problem),
+            None => Ok(DatasetRef::Synthetic(spec)),
+        };
+    }
+    Err("data is `sample:ID`, `file:ROWSxDIM:HASH` or `synthetic:ROWSxDIM:SEED`".into())
 }
 
 /// Sets one key; the error says why the part is ignored.
@@ -336,6 +353,26 @@ mod tests {
             insertion: Some(Insertion::Incremental),
             panel: Some("explore".into()),
         }
+    }
+
+    #[test]
+    fn a_synthetic_dataset_round_trips_and_a_bad_one_is_named() {
+        use annlab_protocol::worker::SyntheticSpec;
+        let spec = SyntheticSpec::with_default_clusters(100_000, 768, 42);
+        let setup = SharedSetup {
+            dataset: Some(DatasetRef::Synthetic(spec)),
+            ..SharedSetup::default()
+        };
+        let fragment = encode(&setup);
+        assert!(
+            fragment.contains("data=synthetic:100000x768:42"),
+            "{fragment}"
+        );
+        assert_eq!(decode(&fragment).setup, setup);
+        assert_eq!(SyntheticSpec::from_name(&spec.name()), Some(spec));
+        let bad = decode("v=1&data=synthetic:100000000x768:1");
+        assert_eq!(bad.setup.dataset, None);
+        assert!(bad.ignored[0].contains("the limit is"), "{:?}", bad.ignored);
     }
 
     #[test]

@@ -144,8 +144,8 @@ pub fn check(build: &TabBuild, tab_limit: u64) -> Result<Vec<Holder>, Refusal> {
     let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
     let message = format!(
         "This build would hold about {:.2} GiB in this tab ({} × {}: {}), more than it can \
-         (at most {:.2} GiB in all and {:.2} GiB per worker). Use a sample of at most {} rows, \
-         or FLOAT16 vectors.",
+         (at most {:.2} GiB in all and {:.2} GiB per worker). Use a sample of at most {} \
+         rows.",
         gib(total),
         build.rows,
         build.dim,
