@@ -11,11 +11,13 @@
 //!   spawn, terminate, link, view updates).
 //! - [`view`]: the platform-free view values the scheduler updates.
 //! - [`share_link`]: a setup written into the URL fragment and read back.
+//! - [`embed`]: embed mode's URL, preset, slider stops and height message.
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod embed;
 pub mod jobs;
 pub mod role;
 pub mod scheduler;
