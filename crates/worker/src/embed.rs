@@ -7,7 +7,7 @@
 
 use annlab_core::svs::Compression;
 
-use crate::share_link::{encode, DatasetRef, Decoded, SharedSetup};
+use crate::share_link::{DatasetRef, Decoded, SharedSetup};
 
 /// The `type` of the height message (see [`HeightMessage`]).
 pub const HEIGHT_MESSAGE_TYPE: &str = "annlab:height";
@@ -235,14 +235,14 @@ impl HeightReporter {
     }
 }
 
-/// The widget's URL for a setup: `base` (origin + path of the app) with `?embed`, the id and
-/// the setup's fragment.
-pub fn embed_url(base: &str, setup: &SharedSetup, id: Option<&str>) -> String {
+/// The widget's URL: `base` (origin + path of the app) with `?embed`, the id and a share
+/// link's fragment (`share_link::encode`).
+pub fn embed_url(base: &str, fragment: &str, id: Option<&str>) -> String {
     let id = id
         .filter(|id| valid_id(id))
         .map(|id| format!("&id={id}"))
         .unwrap_or_default();
-    format!("{base}?embed{id}#{}", encode(setup))
+    format!("{base}?embed{id}#{fragment}")
 }
 
 /// The `<iframe>` a documentation page pastes. The URL is attribute-escaped.
@@ -267,7 +267,7 @@ pub const PARENT_LISTENER: &str = r#"<script>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::share_link::decode;
+    use crate::share_link::{decode, encode};
     use annlab_core::Metric;
 
     const SAMPLES: [&str; 2] = ["netflix-2k", "siftsmall-2k"];
@@ -382,13 +382,13 @@ mod tests {
             m: Some(16),
             ..SharedSetup::default()
         };
-        let url = embed_url("https://x.test/annlab/", &setup, Some("a"));
+        let url = embed_url("https://x.test/annlab/", &encode(&setup), Some("a"));
         assert_eq!(
             url,
             "https://x.test/annlab/?embed&id=a#v=1&data=sample:netflix-2k&m=16"
         );
         assert_eq!(
-            embed_url("b/", &setup, Some("no way")),
+            embed_url("b/", &encode(&setup), Some("no way")),
             "b/?embed#v=1&data=sample:netflix-2k&m=16"
         );
         let html = iframe_snippet(&url);
