@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use annlab_core::svs::Compression;
-use annlab_protocol::runner::RunOutcome;
 use annlab_worker::embed::{
     compression_name, full_app_query, nearest_stop, parse_query, EmbedPreset, COMPRESSIONS,
 };
@@ -17,7 +16,9 @@ use crate::browser_io;
 use crate::components::build_panel::RunProgress;
 use crate::components::error_banner::ErrorBanner;
 use crate::components::results_table::{default_runtime, latency_cell};
-use crate::state::{format_bytes, headline_point, runtime_value, AppState, IndexKind};
+use crate::state::{
+    format_bytes, format_seconds, headline_point, runtime_value, AppState, IndexKind,
+};
 use crate::worker_bridge::{WorkerBridge, SAMPLES};
 
 /// Whether the page was opened as an embed (`?embed` in the query string).
@@ -47,10 +48,9 @@ pub fn EmbedApp() -> impl IntoView {
         leptos::logging::warn!("annlab: no height messages: {e}");
     }
 
-    // One build per base and compression; the sliders never build.
-    let compression = Memo::new(move |_| state.forms.svs.with(|f| f.compression));
+    // One build when the base has loaded; a compression change builds again (its select);
+    // the sliders never build.
     Effect::new(move |_| {
-        compression.track();
         if state.data.dataset.with(Option::is_some) {
             bridge.build(state);
         }
@@ -97,9 +97,7 @@ pub fn EmbedApp() -> impl IntoView {
                 "Sliders pick a point already measured (one build searched at every stop); a compression change rebuilds both indexes."
             </p>
             <Loading/>
-            <div class="embed-results">
-                {IndexKind::BOTH.into_iter().map(|kind| view! { <Result kind/> }).collect_view()}
-            </div>
+            <Results/>
         </div>
     }
 }
@@ -167,6 +165,7 @@ fn StopSlider(kind: IndexKind, stops: Vec<usize>) -> impl IntoView {
 #[component]
 fn CompressionSelect() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let bridge = expect_context::<WorkerBridge>();
     let form = state.forms.svs;
     view! {
         <div class="embed-compression">
@@ -178,6 +177,7 @@ fn CompressionSelect() -> impl IntoView {
                 on:change=move |ev| {
                     let v = event_target_value(&ev);
                     form.update(|f| f.compression = v.parse::<Compression>().ok());
+                    bridge.build(state);
                 }
                 prop:value=move || form.with(|f| compression_name(f.compression))
             >
@@ -226,66 +226,96 @@ fn Loading() -> impl IntoView {
     }
 }
 
-/// One index's figures at the slider's point: recall, memory, p50 latency, QPS.
-#[component]
-fn Result(kind: IndexKind) -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let outcome = move || state.outcome(kind).get();
+/// One index's figures at its slider's point.
+#[derive(Debug, Clone, PartialEq)]
+struct Figures {
+    /// `EF_RUNTIME 50` / `SEARCH_WINDOW_SIZE 20`.
+    at: String,
+    runtime: Option<usize>,
+    recall: f64,
+    memory: u64,
+    latency: String,
+    qps: f64,
+    build_seconds: f64,
+}
+
+/// `kind`'s figures at the point its slider picks (tracked), once it is built.
+fn figures(state: AppState, kind: IndexKind) -> Option<Figures> {
+    let outcome = state.outcome(kind).get()?;
+    let r = &outcome.report;
+    let point = headline_point(r, default_runtime(&state, kind)).and_then(|i| r.search.get(i))?;
+    let runtime = runtime_value(point, kind.runtime_param());
+    Some(Figures {
+        // A zero-width space after each `_` lets SEARCH_WINDOW_SIZE wrap at its words.
+        at: runtime.map_or_else(String::new, |v| {
+            let name = kind.runtime_param().to_ascii_uppercase();
+            format!("{} {v}", name.replace('_', "_\u{200b}"))
+        }),
+        runtime,
+        recall: point.recall_at_k,
+        memory: r.memory.index_bytes,
+        latency: latency_cell(point.latency_us.p50, &point.latency_us),
+        qps: point.qps,
+        build_seconds: r.build_seconds,
+    })
+}
+
+/// One row of the results table: a label and one cell per index.
+fn row(
+    state: AppState,
+    label: &'static str,
+    field: &'static str,
+    cell: fn(&Figures) -> (String, String),
+) -> impl IntoView {
     view! {
-        <article class=format!("embed-card {}", kind.id()) aria-label=format!("{} result", kind.label())>
-            <h3>{kind.label()}</h3>
-            {move || match outcome() {
-                None => view! { <p class="empty">"building…"</p> }.into_any(),
-                Some(o) => figures(&state, kind, o).into_any(),
-            }}
-        </article>
+        <tr>
+            <th scope="row">{label}</th>
+            {IndexKind::BOTH
+                .into_iter()
+                .map(|kind| {
+                    let figures = move || figures(state, kind);
+                    view! {
+                        <td
+                            class=kind.id()
+                            data-testid=format!("embed-{}-{field}", kind.id())
+                            data-value=move || figures().map(|f| cell(&f).1)
+                        >
+                            {move || figures().map_or_else(|| "…".to_string(), |f| cell(&f).0)}
+                        </td>
+                    }
+                })
+                .collect_view()}
+        </tr>
     }
 }
 
-fn figures(state: &AppState, kind: IndexKind, o: Arc<RunOutcome>) -> impl IntoView {
-    let state = *state;
-    let id = kind.id();
-    let at = move || {
-        let r = &o.report;
-        let point = headline_point(r, default_runtime(&state, kind)).and_then(|i| r.search.get(i));
-        point.map(|p| {
-            let runtime = runtime_value(p, kind.runtime_param());
-            (
-                p.recall_at_k,
-                p.qps,
-                latency_cell(p.latency_us.p50, &p.latency_us),
-                runtime,
-                r.memory.index_bytes,
-            )
-        })
-    };
-    move || {
-        let Some((recall, qps, latency, runtime, memory)) = at() else {
-            return view! { <p class="empty">"no search measured"</p> }.into_any();
-        };
-        let runtime = runtime
-            .map(|v| format!(" at {}={v}", kind.runtime_param().to_ascii_uppercase()))
-            .unwrap_or_default();
-        view! {
-            <dl>
-                <div>
-                    <dt>{format!("recall@k{runtime}")}</dt>
-                    <dd data-testid=format!("embed-{id}-recall") data-value=recall>{format!("{recall:.3}")}</dd>
-                </div>
-                <div>
-                    <dt>"index memory"</dt>
-                    <dd data-testid=format!("embed-{id}-memory") data-value=memory>{format_bytes(memory)}</dd>
-                </div>
-                <div>
-                    <dt>"p50 latency"</dt>
-                    <dd data-testid=format!("embed-{id}-latency")>{format!("{latency} µs")}</dd>
-                </div>
-                <div>
-                    <dt>"QPS"</dt>
-                    <dd data-testid=format!("embed-{id}-qps") data-value=qps>{format!("{qps:.0}")}</dd>
-                </div>
-            </dl>
-        }
-        .into_any()
+/// Both indexes' figures side by side: the runtime point, recall, memory, latency, QPS, build.
+#[component]
+fn Results() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <table class="embed-table" data-testid="embed-results">
+            <thead>
+                <tr>
+                    <td></td>
+                    {IndexKind::BOTH
+                        .into_iter()
+                        .map(|kind| view! { <th scope="col" class=kind.id()>{kind.label()}</th> })
+                        .collect_view()}
+                </tr>
+            </thead>
+            <tbody>
+                {row(state, "measured at", "at", |f| {
+                    (f.at.clone(), f.runtime.map(|v| v.to_string()).unwrap_or_default())
+                })}
+                {row(state, "recall@k", "recall", |f| (format!("{:.3}", f.recall), f.recall.to_string()))}
+                {row(state, "index memory", "memory", |f| (format_bytes(f.memory), f.memory.to_string()))}
+                {row(state, "p50 latency", "latency", |f| (format!("{} µs", f.latency), String::new()))}
+                {row(state, "QPS", "qps", |f| (format!("{:.0}", f.qps), f.qps.to_string()))}
+                {row(state, "build time", "build", |f| {
+                    (format_seconds(f.build_seconds), f.build_seconds.to_string())
+                })}
+            </tbody>
+        </table>
     }
 }

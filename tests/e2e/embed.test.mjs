@@ -71,7 +71,11 @@ test('two cross-origin embeds without COOP/COEP build, report heights, stay loca
   for (const id of WIDGETS) {
     const frame = frames[id];
     for (const kind of ['hnsw', 'svs']) {
-      await frame.getByTestId(`embed-${kind}-recall`).waitFor({ timeout: EMBED_TIMEOUT });
+      await frame.waitForFunction(
+        (kind) => document.querySelector(`[data-testid="embed-${kind}-recall"]`)?.dataset.value,
+        kind,
+        { timeout: EMBED_TIMEOUT },
+      );
     }
     await frame.getByTestId('embed-progress').waitFor({ state: 'detached', timeout: 60_000 });
     for (const kind of ['hnsw', 'svs']) {
@@ -81,10 +85,17 @@ test('two cross-origin embeds without COOP/COEP build, report heights, stay loca
     }
     assert.equal(await frame.evaluate(() => globalThis.crossOriginIsolated), false);
     assert.equal(await frame.evaluate(() => window.top !== window), true);
-    const registrations = await frame.evaluate(async () =>
-      'serviceWorker' in navigator ? (await navigator.serviceWorker.getRegistrations()).length : 0,
-    );
-    assert.equal(registrations, 0, `${id}: a service worker registered in the iframe`);
+    // A third-party frame may be refused service workers outright (Chromium's default here).
+    const registrations = await frame.evaluate(async () => {
+      if (!('serviceWorker' in navigator)) return 'none';
+      try {
+        return (await navigator.serviceWorker.getRegistrations()).length;
+      } catch (e) {
+        return `refused: ${e.message}`;
+      }
+    });
+    console.log(`# ${id}: service worker registrations in the frame: ${registrations}`);
+    assert.ok(registrations === 0 || typeof registrations === 'string', `${id}: a service worker registered`);
   }
   assert.equal(context.serviceWorkers().length, 0, 'no service worker in the context');
 
@@ -92,7 +103,8 @@ test('two cross-origin embeds without COOP/COEP build, report heights, stay loca
   const netflix = frames['netflix-lvq8'];
   assert.equal(await netflix.getByTestId('embed-compression').inputValue(), 'LVQ8');
   assert.equal(await netflix.getByTestId('embed-hnsw-value').innerText(), '20');
-  assert.match(await netflix.getByTestId('embed-svs-recall').locator('..').innerText(), /SEARCH_WINDOW_SIZE=20/);
+  const at = async (kind) => (await netflix.getByTestId(`embed-${kind}-at`).innerText()).replace(/\u200b/g, '');
+  assert.equal(await at('svs'), 'SEARCH_WINDOW_SIZE 20');
 
   // Heights: each widget posted its own, and the host sized its frame to the last one.
   await page.waitForFunction(
@@ -118,7 +130,7 @@ test('two cross-origin embeds without COOP/COEP build, report heights, stay loca
   await slider.focus();
   await slider.press('ArrowRight');
   assert.equal(await netflix.getByTestId('embed-hnsw-value').innerText(), '50');
-  assert.match(await netflix.getByTestId('embed-hnsw-recall').locator('..').innerText(), /EF_RUNTIME=50/);
+  assert.equal(await at('hnsw'), 'EF_RUNTIME 50');
   assert.equal(await netflix.getByTestId('embed-progress').count(), 0, 'a slider rebuilt');
   // The link out is the full app (no embed) at the widget's current setup.
   const open = await netflix.getByTestId('embed-open').getAttribute('href');
@@ -152,5 +164,23 @@ test('two cross-origin embeds without COOP/COEP build, report heights, stay loca
   assertLocalOnly(requests);
   assert.ok(requests.some((u) => u.startsWith(`${appOrigin}/sample/`)), 'the samples came from the app origin');
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('opened on its own with ?embed, the widget registers no service worker', async () => {
+  const context = await browser.newContext({ viewport: { width: 400, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${appOrigin}/?embed&id=solo#v=1&data=sample:siftsmall-2k&metric=L2`);
+  await page.getByTestId('embed').waitFor();
+  await page.waitForLoadState('load');
+  await page.waitForTimeout(1500);
+  // First party and top level: only the `embed` key keeps index.html from registering.
+  assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length), 0);
+  assert.equal(context.serviceWorkers().length, 0);
+  // The full app on the same origin does register (the contrast).
+  await page.goto(`${appOrigin}/`);
+  await page.waitForFunction(async () => (await navigator.serviceWorker.getRegistrations()).length === 1, null, {
+    timeout: 30_000,
+  });
   await context.close();
 });
