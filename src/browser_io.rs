@@ -262,3 +262,72 @@ fn inline_style(window: &Window, original: &Element, copy: &Element) -> Result<(
     copy.set_attribute("style", &style)
         .map_err(|e| js_error("could not copy the chart's style", e))
 }
+
+/// The page's `location.search` (empty when unavailable).
+pub fn location_search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// The page's origin + path (no query, no fragment): the app's base URL.
+pub fn location_base() -> String {
+    web_sys::window()
+        .and_then(|w| {
+            let l = w.location();
+            Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))
+        })
+        .unwrap_or_default()
+}
+
+/// Posts the document's height to the parent page whenever it changes (a `ResizeObserver` on
+/// the root element), as `annlab_worker::embed::HeightMessage`. Nothing when the page is not
+/// framed. targetOrigin is `"*"`: the message is one number and the page's own id, nothing a
+/// foreign parent could misuse, and an embed cannot know its host's origin in advance.
+pub fn post_height_changes(id: Option<String>) -> Result<(), String> {
+    use std::cell::RefCell;
+    use wasm_bindgen::closure::Closure;
+    let window = web_sys::window().ok_or("no window")?;
+    let parent = window
+        .parent()
+        .map_err(|e| js_error("no parent", e))?
+        .ok_or("no parent")?;
+    if JsValue::from(&parent) == JsValue::from(&window) {
+        return Ok(());
+    }
+    let root = window
+        .document()
+        .and_then(|d| d.document_element())
+        .ok_or("no document")?;
+    let reporter = RefCell::new(annlab_worker::embed::HeightReporter::new(id));
+    let measured = root.clone();
+    let send = move || {
+        let height = measured.get_bounding_client_rect().height();
+        let Some(message) = reporter.borrow_mut().update(height) else {
+            return;
+        };
+        let object = js_sys::Object::new();
+        let set = |key: &str, value: JsValue| {
+            let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &value);
+        };
+        set(
+            "type",
+            JsValue::from_str(annlab_worker::embed::HEIGHT_MESSAGE_TYPE),
+        );
+        set("height", JsValue::from(message.height));
+        if let Some(id) = &message.id {
+            set("id", JsValue::from_str(id));
+        }
+        if let Err(e) = parent.post_message(&object, "*") {
+            web_sys::console::warn_1(&e);
+        }
+    };
+    let callback = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| send());
+    let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref())
+        .map_err(|e| js_error("no ResizeObserver", e))?;
+    // The observer reports the first size at once, then every change, for the page's life.
+    observer.observe(&root);
+    callback.forget();
+    std::mem::forget(observer);
+    Ok(())
+}

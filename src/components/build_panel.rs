@@ -75,9 +75,9 @@ pub fn BuildPanel() -> impl IntoView {
     }
 }
 
-/// One index's progress bar (`progress-hnsw` / `progress-svs`).
+/// One index's progress bar (`progress-hnsw` / `progress-svs`); the embed widget shows it too.
 #[component]
-fn RunProgress(kind: IndexKind) -> impl IntoView {
+pub fn RunProgress(kind: IndexKind) -> impl IntoView {
     let state = expect_context::<AppState>();
     let run = state.run(kind);
     let value = move || match run.get() {

@@ -8,6 +8,7 @@ pub mod cluster_panel;
 pub mod common_params;
 pub mod data_panel;
 pub mod decide_panel;
+pub mod embed;
 pub mod error_banner;
 pub mod export_panel;
 pub mod field;

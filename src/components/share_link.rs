@@ -7,6 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::state::AppState;
 use crate::worker_bridge::{WorkerBridge, SAMPLES};
+use annlab_worker::embed::{embed_url, iframe_snippet, PARENT_LISTENER};
 use annlab_worker::share_link::{decode, encode, DatasetRef, Fingerprint};
 
 /// The sample a loaded base came from, by its file name.
@@ -161,6 +162,7 @@ pub fn ShareLink() -> impl IntoView {
                 }
             />
             <span role="status" data-testid="share-status">{move || copied.get()}</span>
+            <EmbedSnippet fragment/>
         </div>
         {move || {
             expected
@@ -190,5 +192,38 @@ pub fn ShareLink() -> impl IntoView {
                     }
                 })
         }}
+    }
+}
+
+/// The `<iframe>` that embeds the current setup in another page, and the parent's listener
+/// that sizes it (docs/embed.md).
+#[component]
+fn EmbedSnippet(fragment: Memo<String>) -> impl IntoView {
+    let snippet = move || {
+        let base = page_url().map(|(b, _)| b).unwrap_or_default();
+        format!(
+            "{}\n{PARENT_LISTENER}",
+            iframe_snippet(&embed_url(&base, &fragment.get(), None))
+        )
+    };
+    let select = |ev: leptos::ev::FocusEvent| {
+        let area: web_sys::HtmlTextAreaElement = event_target(&ev);
+        area.select();
+    };
+    view! {
+        <details class="embed-snippet" data-testid="embed-snippet">
+            <summary>"Embed"</summary>
+            <p class="help">
+                "Paste into a documentation page: a compact widget with this setup (bundled samples only). The script resizes the frame to its content."
+            </p>
+            <textarea
+                readonly=true
+                rows="8"
+                aria-label="Embed code for this setup"
+                data-testid="embed-snippet-code"
+                prop:value=snippet
+                on:focus=select
+            ></textarea>
+        </details>
     }
 }

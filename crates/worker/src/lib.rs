@@ -11,6 +11,7 @@
 //!   spawn, terminate, link, view updates).
 //! - [`view`]: the platform-free view values the scheduler updates.
 //! - [`share_link`]: a setup written into the URL fragment and read back.
+//! - [`embed`]: embed mode's URL, preset, slider stops and height message.
 //! - [`session`]: the session file (setup, results and decision in one JSON document).
 //! - [`tab_memory`]: what a build holds in each worker, estimated before it starts.
 #![cfg_attr(
@@ -18,6 +19,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod embed;
 pub mod jobs;
 pub mod role;
 pub mod scheduler;
