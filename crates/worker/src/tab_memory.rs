@@ -83,8 +83,8 @@ pub fn estimate(build: &TabBuild) -> Vec<Holder> {
             bytes: base,
         },
         Holder {
-            name: "data worker (parsed + prepared base)".into(),
-            bytes: 2 * base,
+            name: "data worker (generated or parsed, sent and prepared base)".into(),
+            bytes: 3 * base,
         },
     ];
     for spec in build.specs {
@@ -95,8 +95,8 @@ pub fn estimate(build: &TabBuild) -> Vec<Holder> {
             IndexSpec::Flat { .. } => "FLAT worker",
         };
         out.push(Holder {
-            name: format!("{label} (base + index)"),
-            bytes: base + index,
+            name: format!("{label} (base received, its evaluation set + index)"),
+            bytes: 2 * base + index,
         });
         if matches!(spec, IndexSpec::Svs { .. }) {
             for i in 0..build.helpers {
@@ -197,17 +197,18 @@ mod tests {
         let base = 100_000 * 768 * 4;
         assert_eq!(holders.len(), 5, "{holders:#?}");
         assert_eq!(holders[0].bytes, base);
-        assert_eq!(holders[1].bytes, 2 * base);
+        assert_eq!(holders[1].bytes, 3 * base);
         let hnsw = hnsw::memory::redis_index_bytes_estimate(
             100_000,
             768,
             annlab_core::ElementType::Float32,
             16,
         );
-        assert_eq!(holders[2].bytes, base + hnsw);
+        assert_eq!(holders[2].bytes, 2 * base + hnsw);
         assert_eq!(
-            holders[3].bytes, holders[4].bytes,
-            "a helper holds what its worker holds"
+            holders[3].bytes,
+            holders[4].bytes + base,
+            "a helper holds one base copy less than its worker"
         );
         // 100k × 768 (307 MB a copy) fits the default budget.
         assert!(check(&build, DEFAULT_TAB_LIMIT_BYTES).is_ok());
