@@ -10,6 +10,7 @@
 //! - [`scheduler`]: the page's side, a pure state machine: events in, commands out (post,
 //!   spawn, terminate, link, view updates).
 //! - [`view`]: the platform-free view values the scheduler updates.
+//! - [`scatter`]: the 2-D view (projected points, neighbour marks, pixel mapping, CSV).
 //! - [`share_link`]: a setup written into the URL fragment and read back.
 #![cfg_attr(
     not(test),
@@ -18,6 +19,7 @@
 
 pub mod jobs;
 pub mod role;
+pub mod scatter;
 pub mod scheduler;
 pub mod share_link;
 pub mod shared;
