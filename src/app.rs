@@ -17,6 +17,7 @@ use crate::components::{
     params_hnsw::ParamsHnsw,
     params_svs::ParamsSvs,
     pareto_chart::ParetoChart,
+    projection_view::ProjectionPanel,
     query_explorer::QueryExplorer,
     results_table::ResultsTable,
     share_link::ShareLink,
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <SweepPlot/>
                 </div>
                 <QueryExplorer/>
+                <ProjectionPanel/>
             </section>
             <section class="explore" aria-label="Grid and decision">
                 <GridPanel/>
