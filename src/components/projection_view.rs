@@ -354,6 +354,7 @@ pub fn ProjectionPanel() -> impl IntoView {
     let status = move || {
         explorer.projection.with(|p| match p {
             ProjectionState::Idle => "idle",
+            ProjectionState::Waiting => "waiting",
             ProjectionState::Computing => "computing",
             ProjectionState::Ready(_) => "ready",
             ProjectionState::Failed(_) => "failed",
@@ -397,6 +398,7 @@ pub fn ProjectionPanel() -> impl IntoView {
             <h3 id="projection-h">"2-D view (PCA)"</h3>
             {move || match explorer.projection.get() {
                 ProjectionState::Idle => view! { <p class="empty">"Build to see the data in 2-D."</p> }.into_any(),
+                ProjectionState::Waiting => view! { <p class="empty">"The 2-D view is computed once the builds are measured, so that it does not slow them."</p> }.into_any(),
                 ProjectionState::Computing => view! { <p class="empty">"Projecting the vectors in the data worker…"</p> }.into_any(),
                 ProjectionState::Failed(m) => view! { <p class="error" role="alert">{format!("No 2-D view: {m}")}</p> }.into_any(),
                 ProjectionState::Ready(v) => explained(&v, dim()).into_any(),

@@ -71,6 +71,8 @@ pub enum ProjectionState {
     /// No build yet (or the data changed).
     #[default]
     Idle,
+    /// Computed once no build or measurement runs (so that it does not slow them).
+    Waiting,
     Computing,
     Ready(Arc<ProjectionView>),
     Failed(String),

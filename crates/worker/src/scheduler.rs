@@ -24,10 +24,11 @@
 //!   ([`WorkerId::Cluster`]) on the prepared set: it waits for no build (only for the
 //!   preparation, when the inputs are not prepared yet), the newest request wins (the busy
 //!   cluster worker is terminated), and cancelling terminates it.
-//! - the 2-D view: once a build shows an evaluation set, the data worker projects it
-//!   ([`DataRequest::Project`]) unless it did for that set already; a projection never
-//!   supersedes a parse or a preparation (it waits until the data worker is idle), and one
-//!   superseded or lost is reset to idle rather than left computing.
+//! - the 2-D view: the data worker projects the prepared evaluation set
+//!   ([`DataRequest::Project`]) once per set, only while no build, measurement, grid or
+//!   cluster simulation runs (it would compete for a core with what is being measured) and
+//!   never in place of a parse or a preparation; the view shows the projection of the set
+//!   a build showed, and one superseded or lost is reset to idle rather than left computing.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -464,8 +465,8 @@ pub struct Scheduler<B> {
     shards_phase: (String, f64),
     /// The prepared set a build showed last (its key), which the 2-D view is of.
     shown_eval: Option<String>,
-    /// The key of the set projected, or being projected (`false`) by the data worker.
-    projection: Option<(String, bool)>,
+    /// The set projected (or being projected) by the data worker, and where that stands.
+    projection: Option<(String, ProjectionState)>,
     // What the view shows, as far as scheduling depends on it.
     runs: [RunState; 2],
     loading: bool,
@@ -1247,8 +1248,17 @@ impl<B: HeldBuffer> Scheduler<B> {
             })
             .collect();
         self.view(ViewUpdate::Eval(Some(eval)));
-        self.shown_eval = Some(eval_key);
-        self.project_shown_eval();
+        let projecting = self
+            .current_job(WorkerId::Data)
+            .and_then(|id| self.jobs.get(&id))
+            .is_some_and(|(_, job)| *job == Job::Project);
+        if projecting {
+            // A projection started ahead would take a core from the builds being timed: it
+            // is stopped (the data worker holds no state) and done again once they are
+            // measured.
+            self.restart(WorkerId::Data);
+        }
+        self.show_projection(eval_key);
         self.built.clear();
         self.measuring = None;
         self.built_count = 0;
@@ -1374,6 +1384,8 @@ impl<B: HeldBuffer> Scheduler<B> {
                 self.view(ViewUpdate::BuildWall(Some(seconds)));
             }
         }
+        // Nothing is measured any more: the 2-D view can take a core.
+        self.project_prepared();
     }
 
     fn cancel(&mut self) {
@@ -1519,17 +1531,31 @@ impl<B: HeldBuffer> Scheduler<B> {
 
     // ---- 2-D view ---------------------------------------------------------------------------
 
-    /// Asks the data worker to project the shown evaluation set, if it is still the prepared
-    /// one, not projected (or being projected) already, and the data worker is idle (a new
-    /// job would supersede its parse or preparation).
-    fn project_shown_eval(&mut self) {
-        let (Some(shown), Some(p)) = (self.shown_eval.as_ref(), self.prepared.as_ref()) else {
+    /// Shows the 2-D view of the set with `key`, which a build shows now.
+    fn show_projection(&mut self, key: String) {
+        let state = match &self.projection {
+            Some((k, state)) if *k == key => state.clone(),
+            _ => ProjectionState::Waiting,
+        };
+        self.shown_eval = Some(key);
+        self.view(ViewUpdate::Projection(state));
+    }
+
+    /// Asks the data worker to project the prepared set, unless it did already, something
+    /// is being built or measured, or the data worker has a job (a new one would supersede
+    /// it).
+    fn project_prepared(&mut self) {
+        let Some(p) = self.prepared.as_ref() else {
             return;
         };
-        if p.key != *shown || self.projection.as_ref().is_some_and(|(k, _)| k == shown) {
+        if self.projection.as_ref().is_some_and(|(k, _)| *k == p.key) {
             return;
         }
-        if self.preparing.is_some() || self.current_job(WorkerId::Data).is_some() {
+        let measuring = self.runs.iter().any(RunState::is_busy)
+            || self.pending.is_some()
+            || self.grid.is_some()
+            || self.shards_running.is_some();
+        if measuring || self.preparing.is_some() || self.current_job(WorkerId::Data).is_some() {
             return;
         }
         let request = ProjectRequest {
@@ -1548,21 +1574,32 @@ impl<B: HeldBuffer> Scheduler<B> {
             seed: PROJECTION_SEED,
         };
         let buffers = vec![p.base.buffer.clone(), p.queries.buffer.clone()];
-        self.projection = Some((p.key.clone(), false));
+        let key = p.key.clone();
         self.send(WorkerId::Data, Job::Project, |job| Post::Data {
             job,
             request: DataRequest::Project(request),
             buffers,
             transfer: false,
         });
-        self.view(ViewUpdate::Projection(ProjectionState::Computing));
+        self.set_projection(key, ProjectionState::Computing);
+    }
+
+    /// Records where the projection of the set with `key` stands; shown if a build shows
+    /// that set.
+    fn set_projection(&mut self, key: String, state: ProjectionState) {
+        if self.shown_eval.as_ref() == Some(&key) {
+            self.view(ViewUpdate::Projection(state.clone()));
+        }
+        self.projection = Some((key, state));
     }
 
     /// A projection in flight will not answer (its worker was restarted, or a newer job took
-    /// it over): the view goes back to idle, and the next build asks again.
+    /// it over): forgotten, so it is asked again when the data worker is next free.
     fn projection_lost(&mut self) {
-        if self.projection.as_ref().is_some_and(|(_, done)| !done) {
-            self.projection = None;
+        let Some((key, ProjectionState::Computing)) = self.projection.take() else {
+            return;
+        };
+        if self.shown_eval.as_ref() == Some(&key) {
             self.view(ViewUpdate::Projection(ProjectionState::Idle));
         }
     }
@@ -1685,9 +1722,11 @@ impl<B: HeldBuffer> Scheduler<B> {
                     k: input.k,
                     eval,
                 });
-                // Prepared ahead of a build, this waits for the click.
+                // Prepared ahead of a build, this waits for the click (and is projected
+                // meanwhile).
                 self.start_round();
                 self.start_waiting_shards();
+                self.project_prepared();
             }
             WorkerEvent::Built { build_seconds } => {
                 let Job::Run(kind) = job else {
@@ -1725,14 +1764,9 @@ impl<B: HeldBuffer> Scheduler<B> {
                 seconds,
             } => {
                 self.jobs.remove(&job_id);
-                let Some((key, done)) = self.projection.as_mut() else {
+                let Some((key, ProjectionState::Computing)) = self.projection.clone() else {
                     return;
                 };
-                if self.shown_eval.as_ref() != Some(key) {
-                    self.projection = None;
-                    return;
-                }
-                *done = true;
                 let state = match buffers.get(points as usize).map(HeldBuffer::to_f32s) {
                     Some(xy) if xy.len() == 2 * (base + queries) => {
                         ProjectionState::Ready(Arc::new(ProjectionView {
@@ -1746,7 +1780,7 @@ impl<B: HeldBuffer> Scheduler<B> {
                     }
                     _ => ProjectionState::Failed("the projected points are incomplete".into()),
                 };
-                self.view(ViewUpdate::Projection(state));
+                self.set_projection(key, state);
             }
             WorkerEvent::ShardsFinished { runs } => {
                 self.jobs.remove(&job_id);
@@ -1789,7 +1823,9 @@ impl<B: HeldBuffer> Scheduler<B> {
                     }
                     Job::Project => {
                         // Shown in the view's panel; the rest of the page is unaffected.
-                        self.view(ViewUpdate::Projection(ProjectionState::Failed(message)));
+                        if let Some((key, _)) = self.projection.clone() {
+                            self.set_projection(key, ProjectionState::Failed(message));
+                        }
                         return;
                     }
                     Job::Prepare => {
@@ -2386,37 +2422,12 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_build_projects_its_evaluation_set_once_and_shows_the_points() {
-        let (mut page, cmds) = Page::build(NO_HELPERS, both());
-        let (job, request, buffers) = project_post(&cmds).expect("a Project after Prepared");
-        assert_eq!((request.base.rows, request.queries.rows), (17, 3));
-        assert_eq!(request.metric, Metric::L2);
-        assert_eq!(
-            (request.fit_rows, request.seed),
-            (PROJECTION_FIT_ROWS, PROJECTION_SEED)
-        );
-        assert_eq!(buffers, 2, "the prepared base and queries");
-        assert_eq!(projection_views(&cmds), vec![&ProjectionState::Computing]);
-        // The builds go ahead meanwhile.
-        assert!(find_run_job(&cmds, IndexKind::Hnsw).is_some());
-
-        let xy = Buf((0..40).collect());
-        let shown = page.reply_with(WorkerId::Data, job, projected(17, 3), vec![xy]);
-        let [ProjectionState::Ready(view)] = projection_views(&shown)[..] else {
-            panic!("{shown:#?}")
-        };
-        assert_eq!(
-            view.query_point(0),
-            Some((34.0, 35.0)),
-            "queries follow the base"
-        );
-        assert_eq!(view.explained, [0.5, 0.2]);
-
-        // The next build on the same set does not project it again.
+    /// Answers `Built` and then every `Measure` of the round `cmds` started (not a grid):
+    /// every command after.
+    fn build_and_measure(page: &mut Page, cmds: &Cmds) -> Cmds {
         let mut done = Vec::new();
         for kind in IndexKind::BOTH {
-            let job = run_job(&cmds, kind);
+            let job = run_job(cmds, kind);
             let built = WorkerEvent::Built { build_seconds: 1.0 };
             done.extend(page.reply(WorkerId::Index(kind), job, built));
         }
@@ -2430,7 +2441,39 @@ mod tests {
             done.extend(page.reply(WorkerId::Index(kind), job, finished(algorithm)));
         }
         assert_eq!(measured.len(), 2);
-        assert!(project_post(&done).is_none());
+        done
+    }
+
+    #[test]
+    fn the_evaluation_set_is_projected_once_when_nothing_is_measured() {
+        // Prepared for a build: the view waits until both runs are measured.
+        let (mut page, cmds) = Page::build(NO_HELPERS, both());
+        assert!(project_post(&cmds).is_none(), "no projection during builds");
+        assert_eq!(projection_views(&cmds), vec![&ProjectionState::Waiting]);
+        let done = build_and_measure(&mut page, &cmds);
+        let (job, request, buffers) = project_post(&done).expect("a Project once measured");
+        assert_eq!((request.base.rows, request.queries.rows), (17, 3));
+        assert_eq!(request.metric, Metric::L2);
+        assert_eq!(
+            (request.fit_rows, request.seed),
+            (PROJECTION_FIT_ROWS, PROJECTION_SEED)
+        );
+        assert_eq!(buffers, 2, "the prepared base and queries");
+        assert_eq!(projection_views(&done), vec![&ProjectionState::Computing]);
+
+        let xy = Buf((0..40).collect());
+        let shown = page.reply_with(WorkerId::Data, job, projected(17, 3), vec![xy]);
+        let [ProjectionState::Ready(view)] = projection_views(&shown)[..] else {
+            panic!("{shown:#?}")
+        };
+        assert_eq!(
+            view.query_point(0),
+            Some((34.0, 35.0)),
+            "queries follow the base"
+        );
+        assert_eq!(view.explained, [0.5, 0.2]);
+
+        // The next build on the same set shows it at once and does not project again.
         let again = page.ev(Event::Build {
             settings: settings(),
             builds: both(),
@@ -2439,19 +2482,81 @@ mod tests {
             find_run_job(&again, IndexKind::Hnsw).is_some(),
             "{again:#?}"
         );
-        assert!(project_post(&again).is_none());
+        assert!(matches!(
+            projection_views(&again)[..],
+            [ProjectionState::Ready(v)] if Arc::ptr_eq(v, view)
+        ));
+        let done = build_and_measure(&mut page, &again);
+        assert!(project_post(&done).is_none());
 
         // A new base resets the view.
         let (load, _) = page.load("b.npy");
         let cmds = page.parsed(load, "b.npy");
         assert_eq!(projection_views(&cmds), vec![&ProjectionState::Idle]);
+
+        // Prepared ahead of a build: projected while the user still chooses, shown once a
+        // build shows the set.
+        let ahead = page.ev(Event::PrepareAhead(settings()));
+        let prepare = only_job(&ahead, WorkerId::Data);
+        let (event, buffers) = prepared_reply();
+        let cmds = page.reply_with(WorkerId::Data, prepare, event, buffers);
+        let (job, _, _) = project_post(&cmds).expect("a Project after an idle Prepared");
+        assert!(
+            projection_views(&cmds).is_empty(),
+            "no build shows the set yet"
+        );
+        let xy = Buf((0..40).collect());
+        assert!(projection_views(&page.reply_with(
+            WorkerId::Data,
+            job,
+            projected(17, 3),
+            vec![xy]
+        ))
+        .is_empty());
+        let build = page.ev(Event::Build {
+            settings: settings(),
+            builds: both(),
+        });
+        assert!(matches!(
+            projection_views(&build)[..],
+            [ProjectionState::Ready(_)]
+        ));
+
+        // A projection still running when a build starts is stopped, and done again once
+        // the build is measured.
+        let (mut page, _) = Page::new(NO_HELPERS);
+        let (load, _) = page.load("a.npy");
+        page.parsed(load, "a.npy");
+        let ahead = page.ev(Event::PrepareAhead(settings()));
+        let prepare = only_job(&ahead, WorkerId::Data);
+        let (event, buffers) = prepared_reply();
+        let cmds = page.reply_with(WorkerId::Data, prepare, event, buffers);
+        let (stopped, _, _) = project_post(&cmds).unwrap();
+        let build = page.ev(Event::Build {
+            settings: settings(),
+            builds: both(),
+        });
+        assert!(
+            build.contains(&Command::Terminate(WorkerId::Data)),
+            "{build:#?}"
+        );
+        assert_eq!(projection_views(&build), vec![&ProjectionState::Waiting]);
+        let done = build_and_measure(&mut page, &build);
+        let (again, _, _) = project_post(&done).expect("projected again once measured");
+        assert_ne!(again, stopped);
+    }
+
+    /// A build measured to the end; the commands that posted its `Project`.
+    fn projecting(page: &mut Page, cmds: &Cmds) -> JobId {
+        let done = build_and_measure(page, cmds);
+        project_post(&done).expect("a Project").0
     }
 
     #[test]
     fn a_failed_superseded_or_incomplete_projection_is_not_left_computing() {
         // Failed: shown in the panel, not in the page's banner.
         let (mut page, cmds) = Page::build(NO_HELPERS, both());
-        let (job, _, _) = project_post(&cmds).unwrap();
+        let job = projecting(&mut page, &cmds);
         let error = WorkerEvent::Error {
             message: "a 2-D view needs at least 2 dimensions (the data has 1)".into(),
         };
@@ -2466,7 +2571,7 @@ mod tests {
 
         // Incomplete points.
         let (mut page, cmds) = Page::build(NO_HELPERS, both());
-        let (job, _, _) = project_post(&cmds).unwrap();
+        let job = projecting(&mut page, &cmds);
         let short = page.reply_with(WorkerId::Data, job, projected(17, 3), vec![Buf(vec![1])]);
         assert!(matches!(
             projection_views(&short)[..],
@@ -2475,7 +2580,7 @@ mod tests {
 
         // Superseded by a file to parse: idle, and its late answer is dropped.
         let (mut page, cmds) = Page::build(NO_HELPERS, both());
-        let (job, _, _) = project_post(&cmds).unwrap();
+        let job = projecting(&mut page, &cmds);
         let parse = page.ev(Event::LoadFile {
             name: "q.npy".into(),
             role: FileRole::Queries,
@@ -2493,7 +2598,7 @@ mod tests {
 
         // Lost with a crashed data worker.
         let (mut page, cmds) = Page::build(NO_HELPERS, both());
-        project_post(&cmds).unwrap();
+        projecting(&mut page, &cmds);
         let crashed = page.ev(Event::Crashed {
             worker: WorkerId::Data,
             message: "out of memory".into(),
