@@ -224,8 +224,8 @@ fn draw(
             ctx.move_to(f64::from(qx), f64::from(qy));
             ctx.line_to(f64::from(x), f64::from(y));
         }
-        ctx.set_stroke_style_str("rgba(0, 0, 0, 0.28)");
-        ctx.set_line_width(1.0);
+        ctx.set_stroke_style_str("rgba(0, 0, 0, 0.5)");
+        ctx.set_line_width(1.25);
         ctx.stroke();
     }
     match m.of(kind) {
@@ -467,6 +467,7 @@ pub fn ProjectionPanel() -> impl IntoView {
                 }}
                 {legend_item(OTHER_QUERY_MARK, "other queries (click to select)")}
                 <li><span class="swatch-base" aria-hidden="true"></span>"base vectors"</li>
+                <li><span class="swatch-spoke" aria-hidden="true"></span>"line: from the query to a marked point"</li>
             </ul>
         </section>
     }

@@ -13,6 +13,7 @@ import {
   value,
   waitForResults,
   pickSample,
+  uploadNetflix,
 } from './harness.mjs';
 
 /** The explorer's "x/k exact neighbours found" for one index column. */
@@ -165,5 +166,39 @@ test('2-D view: PCA of the sample, marks linked to the query explorer, CSV of ev
   await page.getByTestId('projection').screenshot({ path: join(artifacts, 'projection.png') });
   assert.deepEqual(consoleErrors, []);
   assertLocalOnly(requests);
+  await context.close();
+});
+
+test('2-D view of netflix (8,575 × 384, COSINE, uploaded queries): timing, CSV rows', async () => {
+  const { context, page, consoleErrors } = await open();
+  await uploadNetflix(page);
+  await page
+    .locator('[data-testid="truth-status"][data-state="ready"]')
+    .waitFor({ timeout: 60_000 });
+  await page.getByTestId('build-button').click();
+  await waitForResults(page);
+  await page
+    .locator('[data-testid="projection"][data-state="ready"]')
+    .waitFor({ timeout: BUILD_TIMEOUT });
+  console.log(`# netflix: ${await page.getByTestId('projection-explained').textContent()}`);
+  // Redraw time: switching the marked index redraws every point and the marks.
+  const redraw = await page.evaluate(async () => {
+    const t0 = performance.now();
+    document.querySelector('[data-testid="projection-index-svs"]').click();
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return performance.now() - t0;
+  });
+  console.log(`# netflix: redraw (index switch) to the second frame: ${redraw.toFixed(1)} ms`);
+  const c = await counts(page);
+  const e = await explorerHits(page, 'SVS-VAMANA');
+  assert.equal(c.hits, e.found);
+  const csvDownload = page.waitForEvent('download');
+  await page.getByTestId('projection-csv').click();
+  const csv = (await readFile(await (await csvDownload).path(), 'utf8')).trim().split('\n');
+  const queries = csv.filter((l) => l.endsWith(',query,' + l.split(',')[4])).length;
+  assert.equal(csv.length - 1, 8575 + 200, 'base rows + uploaded queries');
+  assert.equal(queries, 200);
+  await page.getByTestId('projection').screenshot({ path: join(artifacts, 'projection-netflix.png') });
+  assert.deepEqual(consoleErrors, []);
   await context.close();
 });
