@@ -17,6 +17,7 @@ use crate::components::{
     params_hnsw::ParamsHnsw,
     params_svs::ParamsSvs,
     pareto_chart::ParetoChart,
+    projection_view::ProjectionPanel,
     query_explorer::QueryExplorer,
     results_table::ResultsTable,
     session_file::SessionFileButtons,
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <SweepPlot/>
                 </div>
                 <QueryExplorer/>
+                <ProjectionPanel/>
             </section>
             <section class="explore" aria-label="Grid and decision">
                 <GridPanel/>

@@ -128,6 +128,24 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Offers the pixels of `canvas` as a PNG file named `name`.
+pub fn download_canvas_png(canvas: &web_sys::HtmlCanvasElement, name: &str) -> Result<(), String> {
+    let url = canvas
+        .to_data_url_with_type("image/png")
+        .map_err(|e| js_error("could not prepare the image", e))?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let anchor: HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|e| js_error("could not prepare the download", e))?
+        .unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    Ok(())
+}
+
 /// The presentation properties a chart takes from the page's stylesheet. A downloaded SVG has
 /// no stylesheet, so they are written onto each element.
 const SVG_STYLE_PROPERTIES: [&str; 12] = [

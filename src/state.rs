@@ -751,6 +751,46 @@ impl ErrorsModel {
     }
 }
 
+/// The query the explorer and the 2-D view show (one selection for both), the 2-D view's
+/// points, and which index's answers the view marks.
+#[derive(Clone, Copy)]
+pub struct ExplorerModel {
+    /// May exceed the number of queries of a new evaluation set: read it through
+    /// [`ExplorerModel::query`].
+    pub selected: RwSignal<usize>,
+    pub projection: RwSignal<annlab_worker::scatter::ProjectionState>,
+    pub marks_for: RwSignal<IndexKind>,
+}
+
+impl ExplorerModel {
+    fn new() -> Self {
+        Self {
+            selected: RwSignal::new(0),
+            projection: RwSignal::new(Default::default()),
+            marks_for: RwSignal::new(IndexKind::Hnsw),
+        }
+    }
+
+    /// The selected query among `queries` (the last one when the selection is beyond them).
+    pub fn query(&self, queries: usize) -> usize {
+        self.selected.get().min(queries.saturating_sub(1))
+    }
+
+    pub fn select(&self, q: usize) {
+        self.selected.set(q);
+    }
+
+    /// The next query (or the previous one, `step` < 0) among `queries`, wrapping around.
+    pub fn step(&self, queries: usize, step: isize) {
+        if queries == 0 {
+            return;
+        }
+        let q = self.selected.get_untracked().min(queries - 1) as isize;
+        let n = queries as isize;
+        self.selected.set((q + step).rem_euclid(n) as usize);
+    }
+}
+
 /// Every reactive piece of app state, shared through context, in small models.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -762,6 +802,8 @@ pub struct AppState {
     pub explore: crate::explore::ExploreModel,
     /// The simulated Redis Cluster (cluster panel).
     pub cluster: crate::cluster::ClusterModel,
+    /// The selected query and the 2-D view.
+    pub explorer: ExplorerModel,
     /// Whether anything loads, prepares or builds (changes at starts and ends only).
     pub busy: Memo<bool>,
 }
@@ -797,6 +839,7 @@ impl AppState {
             },
             explore,
             cluster: crate::cluster::ClusterModel::new(),
+            explorer: ExplorerModel::new(),
             busy,
         }
     }
@@ -830,6 +873,7 @@ impl AppState {
             } => self.explore.set_config(index, state, reused),
             ViewUpdate::Grid(p) => self.explore.progress.set(Some(p)),
             ViewUpdate::Shards(s) => self.cluster.apply(s),
+            ViewUpdate::Projection(p) => self.explorer.projection.set(p),
             ViewUpdate::Error(message) => self.errors.push(message),
             ViewUpdate::Warn(message) => {
                 leptos::logging::warn!("annlab: {message}");

@@ -39,6 +39,10 @@ impl HeldBuffer for Buf {
     fn to_u32s(&self) -> Vec<u32> {
         Uint32Array::new(&self.0).to_vec()
     }
+
+    fn to_f32s(&self) -> Vec<f32> {
+        js_sys::Float32Array::new(&self.0).to_vec()
+    }
 }
 
 struct WorkerSlot {

@@ -18,6 +18,7 @@ pub mod memory_chart;
 pub mod params_hnsw;
 pub mod params_svs;
 pub mod pareto_chart;
+pub mod projection_view;
 pub mod query_explorer;
 pub mod rehearsal;
 pub mod results_table;

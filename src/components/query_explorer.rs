@@ -2,14 +2,26 @@
 
 use leptos::prelude::*;
 
+use annlab_worker::scatter::NeighbourMarks;
+
 use crate::components::results_table::default_runtime;
 use crate::state::{headline_point, AppState, IndexKind};
+
+/// What `kind`'s last run returned for query `q` at its headline runtime setting (the one
+/// the explorer and the 2-D view both show).
+pub fn returned_ids(state: &AppState, kind: IndexKind, q: usize) -> Option<Vec<u32>> {
+    state.outcome(kind).get().and_then(|o| {
+        let p = headline_point(&o.report, default_runtime(state, kind))?;
+        o.results.get(p)?.get(q).cloned()
+    })
+}
 
 /// The query explorer.
 #[component]
 pub fn QueryExplorer() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let query = RwSignal::new(0usize);
+    // Shared with the 2-D view: selecting a query in either shows it in both.
+    let explorer = state.explorer;
     let title_of = move |file_row: usize| -> String {
         state.data.dataset.with(|d| {
             d.as_ref()
@@ -27,7 +39,7 @@ pub fn QueryExplorer() -> impl IntoView {
                     return view! { <p class="empty">"Build to explore queries."</p> }.into_any();
                 };
                 let nq = eval.truth.len();
-                let q = query.get().min(nq.saturating_sub(1));
+                let q = explorer.query(nq);
                 let query_label = eval
                     .query_rows
                     .as_ref()
@@ -50,7 +62,7 @@ pub fn QueryExplorer() -> impl IntoView {
                             {match ids {
                                 None => view! { <p class="empty">"not built"</p> }.into_any(),
                                 Some(ids) => {
-                                    let hits = ids.iter().filter(|id| exact.contains(id)).count();
+                                    let hits = NeighbourMarks::classify(&exact, &ids).hits.len();
                                     view! {
                                         {(!is_exact).then(|| view! { <p class="hits">{format!("{hits}/{} exact neighbours found", exact.len())}</p> })}
                                         <ol>
@@ -81,12 +93,7 @@ pub fn QueryExplorer() -> impl IntoView {
                     let ids = o.results.get(at.point)?.get(q).cloned()?;
                     Some((e.label(at), ids))
                 });
-                let ids_of = |kind: IndexKind| {
-                    state.outcome(kind).get().and_then(|o| {
-                        let p = headline_point(&o.report, default_runtime(&state, kind))?;
-                        o.results.get(p)?.get(q).cloned()
-                    })
-                };
+                let ids_of = |kind: IndexKind| returned_ids(&state, kind, q);
                 view! {
                     <div class="query-pick">
                         <label for="query-index">{format!("Query (0–{})", nq.saturating_sub(1))}</label>
@@ -98,12 +105,12 @@ pub fn QueryExplorer() -> impl IntoView {
                             prop:value=q.to_string()
                             on:input=move |ev| {
                                 if let Ok(v) = event_target_value(&ev).parse::<usize>() {
-                                    query.set(v);
+                                    explorer.select(v);
                                 }
                             }
                         />
-                        <button type="button" class="secondary" on:click=move |_| query.update(|q| *q = q.saturating_sub(1))>"‹ prev"</button>
-                        <button type="button" class="secondary" on:click=move |_| query.update(|q| *q += 1)>"next ›"</button>
+                        <button type="button" class="secondary" on:click=move |_| explorer.select(q.saturating_sub(1))>"‹ prev"</button>
+                        <button type="button" class="secondary" on:click=move |_| explorer.select(q + 1)>"next ›"</button>
                     </div>
                     <p class="query-title">{query_label}</p>
                     <div class="columns">

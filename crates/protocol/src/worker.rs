@@ -115,6 +115,20 @@ pub enum DataRequest {
         #[serde(default)]
         ground_truth: Option<IdsRef>,
     },
+    /// Project the prepared base and queries to 2-D (PCA fitted on a seeded sample of
+    /// `fit_rows` base rows, rows preprocessed for `metric`); answers
+    /// [`WorkerEvent::Projected`].
+    Project(ProjectRequest),
+}
+
+/// A [`DataRequest::Project`]: the prepared (indexed) base and the queries.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProjectRequest {
+    pub base: MatrixRef,
+    pub queries: MatrixRef,
+    pub metric: annlab_core::Metric,
+    pub fit_rows: usize,
+    pub seed: u64,
 }
 
 /// A seeded, clustered synthetic base (`annlab_core::rng::synthetic_clustered`, the
@@ -442,6 +456,17 @@ pub enum WorkerEvent {
     WarmedUp { seconds: f64 },
     /// A [`ShardRequest`] finished: one run per spec, in the request's order.
     ShardsFinished { runs: Vec<ShardRun> },
+    /// A [`ProjectRequest`] finished: `x, y` f32 pairs in buffer `points`, the `base` rows
+    /// first, then the `queries`.
+    Projected {
+        base: usize,
+        queries: usize,
+        points: Slot,
+        /// Share of the fitting sample's variance along each axis.
+        explained: [f64; 2],
+        fit_rows: usize,
+        seconds: f64,
+    },
 }
 
 #[cfg(test)]
@@ -469,6 +494,31 @@ mod tests {
         assert!(text.contains("\"type\":\"prepare\""), "{text}");
         let back: Envelope<PageRequest> = serde_json::from_str(&text).unwrap();
         assert_eq!(back, req);
+    }
+
+    #[test]
+    fn a_projection_request_and_its_reply_round_trip() {
+        let m = |rows, slot| MatrixRef { rows, dim: 8, slot };
+        let req = PageRequest::Data(DataRequest::Project(ProjectRequest {
+            base: m(100, 0),
+            queries: m(5, 1),
+            metric: annlab_core::Metric::Cosine,
+            fit_rows: 50,
+            seed: 3,
+        }));
+        let text = serde_json::to_string(&req).unwrap();
+        assert!(text.contains(r#""type":"project""#), "{text}");
+        assert_eq!(serde_json::from_str::<PageRequest>(&text).unwrap(), req);
+        let reply = WorkerEvent::Projected {
+            base: 100,
+            queries: 5,
+            points: 0,
+            explained: [0.5, 0.25],
+            fit_rows: 50,
+            seconds: 0.1,
+        };
+        let text = serde_json::to_string(&reply).unwrap();
+        assert_eq!(serde_json::from_str::<WorkerEvent>(&text).unwrap(), reply);
     }
 
     #[test]

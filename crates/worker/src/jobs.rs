@@ -268,6 +268,31 @@ impl EvalInput {
     }
 }
 
+/// Projects the prepared base and queries to 2-D ([`annlab_core::quant::projection`]).
+pub fn project(
+    base: &Matrix,
+    queries: &Matrix,
+    metric: Metric,
+    params: &annlab_core::quant::projection::Pca2dParams,
+    clock: &dyn Clock,
+    progress: &mut dyn BuildControl,
+) -> Result<Reply, String> {
+    let started = clock.now_seconds();
+    let p = annlab_core::quant::projection::project_2d(base, queries, metric, params, progress)
+        .map_err(|e| e.to_string())?;
+    Ok(Reply {
+        event: WorkerEvent::Projected {
+            base: p.base,
+            queries: p.queries,
+            points: 0,
+            explained: p.explained,
+            fit_rows: p.fit_rows,
+            seconds: clock.now_seconds() - started,
+        },
+        buffers: vec![Buffer::F32(p.points)],
+    })
+}
+
 /// Builds one index and measures its sweep; with `hold`, only builds and returns the built
 /// index next to a [`WorkerEvent::Built`] reply, for [`measure_held`] later.
 pub fn run(

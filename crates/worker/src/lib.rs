@@ -10,6 +10,7 @@
 //! - [`scheduler`]: the page's side, a pure state machine: events in, commands out (post,
 //!   spawn, terminate, link, view updates).
 //! - [`view`]: the platform-free view values the scheduler updates.
+//! - [`scatter`]: the 2-D view (projected points, neighbour marks, pixel mapping, CSV).
 //! - [`share_link`]: a setup written into the URL fragment and read back.
 //! - [`embed`]: embed mode's URL, preset, slider stops and height message.
 //! - [`session`]: the session file (setup, results and decision in one JSON document).
@@ -22,6 +23,7 @@
 pub mod embed;
 pub mod jobs;
 pub mod role;
+pub mod scatter;
 pub mod scheduler;
 pub mod session;
 pub mod share_link;

@@ -385,6 +385,15 @@ fn data_request(
             };
             jobs::prepare(input, cx.host, control)
         }
+        DataRequest::Project(p) => {
+            let base = matrix(cx.buffers, p.base)?;
+            let queries = matrix(cx.buffers, p.queries)?;
+            let params = annlab_core::quant::projection::Pca2dParams {
+                fit_rows: p.fit_rows,
+                seed: p.seed,
+            };
+            jobs::project(&base, &queries, p.metric, &params, cx.host, control)
+        }
     }
 }
 

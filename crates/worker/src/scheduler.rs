@@ -24,6 +24,11 @@
 //!   ([`WorkerId::Cluster`]) on the prepared set: it waits for no build (only for the
 //!   preparation, when the inputs are not prepared yet), the newest request wins (the busy
 //!   cluster worker is terminated), and cancelling terminates it.
+//! - the 2-D view: the data worker projects the prepared evaluation set
+//!   ([`DataRequest::Project`]) once per set, only while no build, measurement, grid or
+//!   cluster simulation runs (it would compete for a core with what is being measured) and
+//!   never in place of a parse or a preparation; the view shows the projection of the set
+//!   a build showed, and one superseded or lost is reset to idle rather than left computing.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -33,8 +38,10 @@ use annlab_protocol::compare::attach_recall_vs_hnsw;
 use annlab_protocol::runner::{IndexSpec, RunOutcome};
 use annlab_protocol::worker::{
     DataRequest, FileRole, HelperRequest, IdsRef, IndexRequest, MatrixRef, PageRequest,
-    QuerySource, RunRequest, ShardRequest, WarmUpRequest, WorkerEvent,
+    ProjectRequest, QuerySource, RunRequest, ShardRequest, WarmUpRequest, WorkerEvent,
 };
+
+use crate::scatter::{ProjectionState, ProjectionView};
 
 use crate::view::{
     eta_seconds, DatasetView, EvalView, GridProgress, IndexKind, LoadedFile, Progress, RunState,
@@ -80,12 +87,21 @@ enum Job {
     Help(usize),
     /// The cluster simulation.
     Shards,
+    /// The 2-D view of the shown evaluation set.
+    Project,
 }
+
+/// Base rows the 2-D view's PCA is fitted on (a seeded sample; every row is projected).
+pub const PROJECTION_FIT_ROWS: usize = 10_000;
+/// Seed of that sample.
+pub const PROJECTION_SEED: u64 = 0x2D;
 
 /// What the scheduler needs of a big array it holds: ground-truth ids are read back once
 /// (for the view), everything else is only passed on.
 pub trait HeldBuffer: Clone {
     fn to_u32s(&self) -> Vec<u32>;
+    /// The 2-D view's points are read back once too.
+    fn to_f32s(&self) -> Vec<f32>;
 }
 
 /// A matrix (or id table) held on the page.
@@ -341,6 +357,8 @@ pub enum ViewUpdate {
     Grid(GridProgress),
     /// The cluster simulation's state.
     Shards(ShardState),
+    /// The 2-D view of the shown evaluation set.
+    Projection(ProjectionState),
     Error(String),
     /// Worth a line in the console, not the banner.
     Warn(String),
@@ -447,6 +465,10 @@ pub struct Scheduler<B> {
     /// The cluster simulation in the cluster worker: its settings, and when its phase began.
     shards_running: Option<ShardSettings>,
     shards_phase: (String, f64),
+    /// The prepared set a build showed last (its key), which the 2-D view is of.
+    shown_eval: Option<String>,
+    /// The set projected (or being projected) by the data worker, and where that stands.
+    projection: Option<(String, ProjectionState)>,
     // What the view shows, as far as scheduling depends on it.
     runs: [RunState; 2],
     loading: bool,
@@ -501,6 +523,8 @@ impl<B: HeldBuffer> Scheduler<B> {
             shards_waiting: None,
             shards_running: None,
             shards_phase: (String::new(), 0.0),
+            shown_eval: None,
+            projection: None,
             runs: [RunState::Idle, RunState::Idle],
             loading: false,
             preparing_shown: false,
@@ -728,6 +752,10 @@ impl<B: HeldBuffer> Scheduler<B> {
         if !self.alive.contains(&to) {
             self.spawn(to);
         }
+        if to == WorkerId::Data && job != Job::Project {
+            // A projection in flight is superseded: its answer will be dropped.
+            self.projection_lost();
+        }
         let id = self.new_job(to, job);
         self.out.push(Command::Post(post(id)));
     }
@@ -793,6 +821,9 @@ impl<B: HeldBuffer> Scheduler<B> {
         }
         if id == WorkerId::Data && self.preparing.take().is_some() {
             self.view(ViewUpdate::TruthStatus(TruthStatus::NotPrepared));
+        }
+        if id == WorkerId::Data {
+            self.projection_lost();
         }
         self.terminate(id);
         self.spawn(id);
@@ -1192,6 +1223,7 @@ impl<B: HeldBuffer> Scheduler<B> {
         pending.round = round.iter().map(|q| (q.job.kind, q.slot)).collect();
         let round: Vec<BuildJob> = round.into_iter().map(|q| q.job).collect();
         let eval = prepared.eval.clone();
+        let eval_key = prepared.key.clone();
         let base = Held {
             buffer: prepared.base.buffer.clone(),
             rows: prepared.base.rows,
@@ -1236,6 +1268,17 @@ impl<B: HeldBuffer> Scheduler<B> {
             })
             .collect();
         self.view(ViewUpdate::Eval(Some(eval)));
+        let projecting = self
+            .current_job(WorkerId::Data)
+            .and_then(|id| self.jobs.get(&id))
+            .is_some_and(|(_, job)| *job == Job::Project);
+        if projecting {
+            // A projection started ahead would take a core from the builds being timed: it
+            // is stopped (the data worker holds no state) and done again once they are
+            // measured.
+            self.restart(WorkerId::Data);
+        }
+        self.show_projection(eval_key);
         self.built.clear();
         self.measuring = None;
         self.built_count = 0;
@@ -1361,6 +1404,8 @@ impl<B: HeldBuffer> Scheduler<B> {
                 self.view(ViewUpdate::BuildWall(Some(seconds)));
             }
         }
+        // Nothing is measured any more: the 2-D view can take a core.
+        self.project_prepared();
     }
 
     fn cancel(&mut self) {
@@ -1504,6 +1549,81 @@ impl<B: HeldBuffer> Scheduler<B> {
         self.drop_shards(ShardState::Cancelled);
     }
 
+    // ---- 2-D view ---------------------------------------------------------------------------
+
+    /// Shows the 2-D view of the set with `key`, which a build shows now.
+    fn show_projection(&mut self, key: String) {
+        let state = match &self.projection {
+            Some((k, state)) if *k == key => state.clone(),
+            _ => ProjectionState::Waiting,
+        };
+        self.shown_eval = Some(key);
+        self.view(ViewUpdate::Projection(state));
+    }
+
+    /// Asks the data worker to project the prepared set, unless it did already, something
+    /// is being built or measured, or the data worker has a job (a new one would supersede
+    /// it).
+    fn project_prepared(&mut self) {
+        let Some(p) = self.prepared.as_ref() else {
+            return;
+        };
+        if self.projection.as_ref().is_some_and(|(k, _)| *k == p.key) {
+            return;
+        }
+        let measuring = self.runs.iter().any(RunState::is_busy)
+            || self.pending.is_some()
+            || self.grid.is_some()
+            || self.shards_running.is_some();
+        if measuring || self.preparing.is_some() || self.current_job(WorkerId::Data).is_some() {
+            return;
+        }
+        let request = ProjectRequest {
+            base: MatrixRef {
+                rows: p.base.rows,
+                dim: p.base.width,
+                slot: 0,
+            },
+            queries: MatrixRef {
+                rows: p.queries.rows,
+                dim: p.queries.width,
+                slot: 1,
+            },
+            metric: p.metric,
+            fit_rows: PROJECTION_FIT_ROWS,
+            seed: PROJECTION_SEED,
+        };
+        let buffers = vec![p.base.buffer.clone(), p.queries.buffer.clone()];
+        let key = p.key.clone();
+        self.send(WorkerId::Data, Job::Project, |job| Post::Data {
+            job,
+            request: DataRequest::Project(request),
+            buffers,
+            transfer: false,
+        });
+        self.set_projection(key, ProjectionState::Computing);
+    }
+
+    /// Records where the projection of the set with `key` stands; shown if a build shows
+    /// that set.
+    fn set_projection(&mut self, key: String, state: ProjectionState) {
+        if self.shown_eval.as_ref() == Some(&key) {
+            self.view(ViewUpdate::Projection(state.clone()));
+        }
+        self.projection = Some((key, state));
+    }
+
+    /// A projection in flight will not answer (its worker was restarted, or a newer job took
+    /// it over): forgotten, so it is asked again when the data worker is next free.
+    fn projection_lost(&mut self) {
+        let Some((key, ProjectionState::Computing)) = self.projection.take() else {
+            return;
+        };
+        if self.shown_eval.as_ref() == Some(&key) {
+            self.view(ViewUpdate::Projection(ProjectionState::Idle));
+        }
+    }
+
     // ---- worker events --------------------------------------------------------------------
 
     fn worker_event(&mut self, from: WorkerId, job_id: JobId, event: WorkerEvent, buffers: Vec<B>) {
@@ -1543,6 +1663,9 @@ impl<B: HeldBuffer> Scheduler<B> {
                         self.runs = [RunState::Idle, RunState::Idle];
                         self.built_configs.clear();
                         self.drop_shards(ShardState::Idle);
+                        self.shown_eval = None;
+                        self.projection = None;
+                        self.view(ViewUpdate::Projection(ProjectionState::Idle));
                         let titles = texts.map(Arc::new).or(self.pending_titles.take());
                         self.view(ViewUpdate::BaseReplaced(Box::new(DatasetView {
                             name,
@@ -1619,9 +1742,11 @@ impl<B: HeldBuffer> Scheduler<B> {
                     k: input.k,
                     eval,
                 });
-                // Prepared ahead of a build, this waits for the click.
+                // Prepared ahead of a build, this waits for the click (and is projected
+                // meanwhile).
                 self.start_round();
                 self.start_waiting_shards();
+                self.project_prepared();
             }
             WorkerEvent::Built { build_seconds } => {
                 let Job::Run(kind) = job else {
@@ -1649,6 +1774,33 @@ impl<B: HeldBuffer> Scheduler<B> {
                     format!("built in {build_seconds:.1} s; measuring once the other build ends");
                 self.set_run(kind, RunState::Running(progress(&phase, 0, 0)));
                 self.advance_measurements();
+            }
+            WorkerEvent::Projected {
+                base,
+                queries,
+                points,
+                explained,
+                fit_rows,
+                seconds,
+            } => {
+                self.jobs.remove(&job_id);
+                let Some((key, ProjectionState::Computing)) = self.projection.clone() else {
+                    return;
+                };
+                let state = match buffers.get(points as usize).map(HeldBuffer::to_f32s) {
+                    Some(xy) if xy.len() == 2 * (base + queries) => {
+                        ProjectionState::Ready(Arc::new(ProjectionView {
+                            points: Arc::new(xy),
+                            base,
+                            queries,
+                            explained,
+                            fit_rows,
+                            seconds,
+                        }))
+                    }
+                    _ => ProjectionState::Failed("the projected points are incomplete".into()),
+                };
+                self.set_projection(key, state);
             }
             WorkerEvent::ShardsFinished { runs } => {
                 self.jobs.remove(&job_id);
@@ -1687,6 +1839,13 @@ impl<B: HeldBuffer> Scheduler<B> {
                     Job::Shards => {
                         self.shards_running = None;
                         self.view(ViewUpdate::Shards(ShardState::Failed(message)));
+                        return;
+                    }
+                    Job::Project => {
+                        // Shown in the view's panel; the rest of the page is unaffected.
+                        if let Some((key, _)) = self.projection.clone() {
+                            self.set_projection(key, ProjectionState::Failed(message));
+                        }
                         return;
                     }
                     Job::Prepare => {
@@ -1767,7 +1926,7 @@ impl<B: HeldBuffer> Scheduler<B> {
                     eta_seconds: eta,
                 }));
             }
-            Job::Help(_) | Job::Prepare => {}
+            Job::Help(_) | Job::Prepare | Job::Project => {}
             Job::Parse(_) => self.set_loading(Some(progress(&phase, done, total))),
             Job::Shards => {
                 if self.shards_phase.0 != phase {
@@ -1809,7 +1968,7 @@ impl<B: HeldBuffer> Scheduler<B> {
                     self.fail_waiting_shards(&text);
                 }
                 Job::Run(kind) => self.set_run(kind, RunState::Failed(text.clone())),
-                Job::Help(_) => {}
+                Job::Help(_) | Job::Project => {}
                 Job::Shards => {
                     self.shards_running = None;
                     self.view(ViewUpdate::Shards(ShardState::Failed(text.clone())));
@@ -1840,6 +1999,10 @@ mod tests {
     impl HeldBuffer for Buf {
         fn to_u32s(&self) -> Vec<u32> {
             self.0.clone()
+        }
+
+        fn to_f32s(&self) -> Vec<f32> {
+            self.0.iter().map(|&v| v as f32).collect()
         }
     }
 
@@ -2263,6 +2426,224 @@ mod tests {
             run_views(&cmds, IndexKind::Hnsw)[0],
             RunState::Done(_)
         ));
+    }
+
+    /// The `Project` posted to the data worker, if any: its job and request.
+    fn project_post(cmds: &Cmds) -> Option<(JobId, ProjectRequest, usize)> {
+        posts(cmds).into_iter().find_map(|p| match p {
+            Post::Data {
+                job,
+                request: DataRequest::Project(r),
+                buffers,
+                ..
+            } => Some((*job, *r, buffers.len())),
+            _ => None,
+        })
+    }
+
+    fn projection_views(cmds: &Cmds) -> Vec<&ProjectionState> {
+        views(cmds)
+            .into_iter()
+            .filter_map(|v| match v {
+                ViewUpdate::Projection(p) => Some(p),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn projected(base: usize, queries: usize) -> WorkerEvent {
+        WorkerEvent::Projected {
+            base,
+            queries,
+            points: 0,
+            explained: [0.5, 0.2],
+            fit_rows: base,
+            seconds: 0.1,
+        }
+    }
+
+    /// Answers `Built` and then every `Measure` of the round `cmds` started (not a grid):
+    /// every command after.
+    fn build_and_measure(page: &mut Page, cmds: &Cmds) -> Cmds {
+        let mut done = Vec::new();
+        for kind in IndexKind::BOTH {
+            let job = run_job(cmds, kind);
+            let built = WorkerEvent::Built { build_seconds: 1.0 };
+            done.extend(page.reply(WorkerId::Index(kind), job, built));
+        }
+        let mut measured = Vec::new();
+        while let Some((kind, job)) = measures(&done).into_iter().find(|m| !measured.contains(m)) {
+            measured.push((kind, job));
+            let algorithm = match kind {
+                IndexKind::Hnsw => Algorithm::Hnsw,
+                IndexKind::Svs => Algorithm::SvsVamana,
+            };
+            done.extend(page.reply(WorkerId::Index(kind), job, finished(algorithm)));
+        }
+        assert_eq!(measured.len(), 2);
+        done
+    }
+
+    #[test]
+    fn the_evaluation_set_is_projected_once_when_nothing_is_measured() {
+        // Prepared for a build: the view waits until both runs are measured.
+        let (mut page, cmds) = Page::build(NO_HELPERS, both());
+        assert!(project_post(&cmds).is_none(), "no projection during builds");
+        assert_eq!(projection_views(&cmds), vec![&ProjectionState::Waiting]);
+        let done = build_and_measure(&mut page, &cmds);
+        let (job, request, buffers) = project_post(&done).expect("a Project once measured");
+        assert_eq!((request.base.rows, request.queries.rows), (17, 3));
+        assert_eq!(request.metric, Metric::L2);
+        assert_eq!(
+            (request.fit_rows, request.seed),
+            (PROJECTION_FIT_ROWS, PROJECTION_SEED)
+        );
+        assert_eq!(buffers, 2, "the prepared base and queries");
+        assert_eq!(projection_views(&done), vec![&ProjectionState::Computing]);
+
+        let xy = Buf((0..40).collect());
+        let shown = page.reply_with(WorkerId::Data, job, projected(17, 3), vec![xy]);
+        let [ProjectionState::Ready(view)] = projection_views(&shown)[..] else {
+            panic!("{shown:#?}")
+        };
+        assert_eq!(
+            view.query_point(0),
+            Some((34.0, 35.0)),
+            "queries follow the base"
+        );
+        assert_eq!(view.explained, [0.5, 0.2]);
+
+        // The next build on the same set shows it at once and does not project again.
+        let again = page.ev(Event::Build {
+            settings: settings(),
+            builds: both(),
+        });
+        assert!(
+            find_run_job(&again, IndexKind::Hnsw).is_some(),
+            "{again:#?}"
+        );
+        assert!(matches!(
+            projection_views(&again)[..],
+            [ProjectionState::Ready(v)] if Arc::ptr_eq(v, view)
+        ));
+        let done = build_and_measure(&mut page, &again);
+        assert!(project_post(&done).is_none());
+
+        // A new base resets the view.
+        let (load, _) = page.load("b.npy");
+        let cmds = page.parsed(load, "b.npy");
+        assert_eq!(projection_views(&cmds), vec![&ProjectionState::Idle]);
+
+        // Prepared ahead of a build: projected while the user still chooses, shown once a
+        // build shows the set.
+        let ahead = page.ev(Event::PrepareAhead(settings()));
+        let prepare = only_job(&ahead, WorkerId::Data);
+        let (event, buffers) = prepared_reply();
+        let cmds = page.reply_with(WorkerId::Data, prepare, event, buffers);
+        let (job, _, _) = project_post(&cmds).expect("a Project after an idle Prepared");
+        assert!(
+            projection_views(&cmds).is_empty(),
+            "no build shows the set yet"
+        );
+        let xy = Buf((0..40).collect());
+        assert!(projection_views(&page.reply_with(
+            WorkerId::Data,
+            job,
+            projected(17, 3),
+            vec![xy]
+        ))
+        .is_empty());
+        let build = page.ev(Event::Build {
+            settings: settings(),
+            builds: both(),
+        });
+        assert!(matches!(
+            projection_views(&build)[..],
+            [ProjectionState::Ready(_)]
+        ));
+
+        // A projection still running when a build starts is stopped, and done again once
+        // the build is measured.
+        let (mut page, _) = Page::new(NO_HELPERS);
+        let (load, _) = page.load("a.npy");
+        page.parsed(load, "a.npy");
+        let ahead = page.ev(Event::PrepareAhead(settings()));
+        let prepare = only_job(&ahead, WorkerId::Data);
+        let (event, buffers) = prepared_reply();
+        let cmds = page.reply_with(WorkerId::Data, prepare, event, buffers);
+        let (stopped, _, _) = project_post(&cmds).unwrap();
+        let build = page.ev(Event::Build {
+            settings: settings(),
+            builds: both(),
+        });
+        assert!(
+            build.contains(&Command::Terminate(WorkerId::Data)),
+            "{build:#?}"
+        );
+        assert_eq!(projection_views(&build), vec![&ProjectionState::Waiting]);
+        let done = build_and_measure(&mut page, &build);
+        let (again, _, _) = project_post(&done).expect("projected again once measured");
+        assert_ne!(again, stopped);
+    }
+
+    /// A build measured to the end; the commands that posted its `Project`.
+    fn projecting(page: &mut Page, cmds: &Cmds) -> JobId {
+        let done = build_and_measure(page, cmds);
+        project_post(&done).expect("a Project").0
+    }
+
+    #[test]
+    fn a_failed_superseded_or_incomplete_projection_is_not_left_computing() {
+        // Failed: shown in the panel, not in the page's banner.
+        let (mut page, cmds) = Page::build(NO_HELPERS, both());
+        let job = projecting(&mut page, &cmds);
+        let error = WorkerEvent::Error {
+            message: "a 2-D view needs at least 2 dimensions (the data has 1)".into(),
+        };
+        let cmds = page.reply(WorkerId::Data, job, error);
+        assert!(matches!(
+            projection_views(&cmds)[..],
+            [ProjectionState::Failed(m)] if m.contains("2 dimensions")
+        ));
+        assert!(!views(&cmds)
+            .iter()
+            .any(|v| matches!(v, ViewUpdate::Error(_))));
+
+        // Incomplete points.
+        let (mut page, cmds) = Page::build(NO_HELPERS, both());
+        let job = projecting(&mut page, &cmds);
+        let short = page.reply_with(WorkerId::Data, job, projected(17, 3), vec![Buf(vec![1])]);
+        assert!(matches!(
+            projection_views(&short)[..],
+            [ProjectionState::Failed(_)]
+        ));
+
+        // Superseded by a file to parse: idle, and its late answer is dropped.
+        let (mut page, cmds) = Page::build(NO_HELPERS, both());
+        let job = projecting(&mut page, &cmds);
+        let parse = page.ev(Event::LoadFile {
+            name: "q.npy".into(),
+            role: FileRole::Queries,
+            bytes: Buf(vec![]),
+            titles: None,
+        });
+        assert_eq!(projection_views(&parse), vec![&ProjectionState::Idle]);
+        let late = page.reply_with(
+            WorkerId::Data,
+            job,
+            projected(17, 3),
+            vec![Buf((0..40).collect())],
+        );
+        assert!(projection_views(&late).is_empty());
+
+        // Lost with a crashed data worker.
+        let (mut page, cmds) = Page::build(NO_HELPERS, both());
+        projecting(&mut page, &cmds);
+        let crashed = page.ev(Event::Crashed {
+            worker: WorkerId::Data,
+            message: "out of memory".into(),
+        });
+        assert!(projection_views(&crashed).contains(&&ProjectionState::Idle));
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub mod lvq;
 pub mod lvq_codec;
 pub mod pca;
 mod prep;
+pub mod projection;
 mod records;
 pub mod simd;
 #[cfg(target_arch = "x86_64")]
