@@ -187,11 +187,18 @@ impl SessionFile {
             column: e.column(),
             detail: e.to_string(),
         };
-        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(not_json)?;
-        if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        // Format and version first, from a probe that skips the rest (one pass of the same
+        // slice reader as the full parse, so the page carries one deserializer per type).
+        #[derive(Deserialize)]
+        struct Probe {
+            format: Option<String>,
+            version: Option<u64>,
+        }
+        let probe: Probe = serde_json::from_slice(bytes).map_err(not_json)?;
+        if probe.format.as_deref() != Some(FORMAT) {
             return Err(SessionError::NotASession);
         }
-        match value.get("version").and_then(|v| v.as_u64()) {
+        match probe.version {
             Some(v) if v > u64::from(VERSION) => {
                 return Err(SessionError::TooNew {
                     version: u32::try_from(v).unwrap_or(u32::MAX),
@@ -200,7 +207,7 @@ impl SessionFile {
             Some(_) => {}
             None => return Err(SessionError::Inconsistent("no version".into())),
         }
-        let file: Self = serde_json::from_value(value)
+        let file: Self = serde_json::from_slice(bytes)
             .map_err(|e| SessionError::Inconsistent(format!("{e}")))?;
         file.check()?;
         Ok(file)

@@ -2,11 +2,13 @@
 //! refusal when the tab cannot hold it.
 //!
 //! How the base reaches the workers (docs/design.md, "Memory in the tab"): the page keeps one
-//! f32 copy (it re-sends the base when a worker restarts), the data worker holds the parsed copy
-//! and the prepared one, and every index worker and SVS helper gets its own copy, because wasm32
-//! linear memories are not shared without cross-origin isolation, which embeds rarely have.
-//! Each index adds its own structures: the Redis memory models of `annlab-core` (the same
-//! figures the comparison shows), so an estimate and a measured index agree by construction.
+//! f32 copy (it re-sends the base when a worker restarts), and every worker gets its own,
+//! because wasm32 linear memories are not shared without cross-origin isolation, which embeds
+//! rarely have. A linear memory never shrinks, so what counts is each worker's peak: the data
+//! worker held three copies (generated or parsed, the one it sent, the prepared one), an index
+//! worker two (the one received and its evaluation set's) plus the index (the Redis memory
+//! models of `annlab-core`, the figures the comparison shows), a helper one plus the store.
+//! The counts are what the workers reported at 100k × 768 (docs/design.md).
 
 use annlab_core::{hnsw, svs};
 use annlab_protocol::runner::IndexSpec;
