@@ -20,19 +20,7 @@ use annlab_worker::view::{GridProgress, IndexKind, RunState};
 use leptos::prelude::*;
 use serde_json::Value;
 
-/// The SVS compressions a grid can sweep: Redis's COMPRESSION values, plus no compression at
-/// FLOAT32 and at FLOAT16 (FP16 is a TYPE, not a COMPRESSION).
-pub const SVS_CHOICES: [&str; 9] = [
-    "none",
-    "FP16",
-    "GlobalSQ8",
-    "LVQ4",
-    "LVQ8",
-    "LVQ4x4",
-    "LVQ4x8",
-    "LeanVec4x8",
-    "LeanVec8x8",
-];
+pub use annlab_worker::share_link::GRID_COMPRESSIONS as SVS_CHOICES;
 
 /// The grid form, as typed: `/` lists per parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +76,58 @@ fn is_two_level(c: &str) -> bool {
 }
 
 impl GridForm {
+    /// The form as a link carries it (a list that does not parse is left out).
+    pub fn link(&self) -> annlab_worker::share_link::GridLink {
+        let list = |t: &str| {
+            let v: Option<Vec<usize>> = t
+                .split(['/', ',', ' '])
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| p.trim().parse().ok().filter(|&v| v > 0))
+                .collect();
+            v.filter(|v| !v.is_empty())
+        };
+        annlab_worker::share_link::GridLink {
+            hnsw: Some(self.hnsw),
+            m: list(&self.m),
+            ef_construction: list(&self.ef_construction),
+            ef_runtime: list(&self.ef_runtime),
+            svs: Some(self.svs),
+            graph_max_degree: list(&self.graph_max_degree),
+            construction_window_size: list(&self.construction_window_size),
+            search_window_size: list(&self.search_window_size),
+            compressions: Some(self.compressions.clone()),
+        }
+    }
+
+    /// Restores what a link carries; the other fields keep their values.
+    pub fn apply_link(&mut self, g: &annlab_worker::share_link::GridLink) {
+        let text = |v: &Vec<usize>| v.iter().map(usize::to_string).collect::<Vec<_>>().join("/");
+        if let Some(b) = g.hnsw {
+            self.hnsw = b;
+        }
+        if let Some(b) = g.svs {
+            self.svs = b;
+        }
+        for (field, value) in [
+            (&mut self.m, &g.m),
+            (&mut self.ef_construction, &g.ef_construction),
+            (&mut self.ef_runtime, &g.ef_runtime),
+            (&mut self.graph_max_degree, &g.graph_max_degree),
+            (
+                &mut self.construction_window_size,
+                &g.construction_window_size,
+            ),
+            (&mut self.search_window_size, &g.search_window_size),
+        ] {
+            if let Some(v) = value {
+                *field = text(v);
+            }
+        }
+        if let Some(c) = &g.compressions {
+            self.compressions = c.clone();
+        }
+    }
+
     /// The grid as `annlab sweep` SPEC strings (`--hnsw …`, `--svs …`): one HNSW spec, and
     /// one SVS spec per group of compressions that take the same keys (uncompressed,
     /// FP16, single-level, two-level with SEARCH_BUFFER_CAPACITY, LeanVec with REDUCE).
@@ -690,6 +730,8 @@ pub struct ExploreModel {
     pub thresholds: RwSignal<ThresholdsForm>,
     /// The point clicked in a chart or the table.
     pub selected: RwSignal<Option<PointRef>>,
+    /// A link's selected point, selected when the next grid starts (it names a point of it).
+    pub link_pick: RwSignal<Option<PointRef>>,
     pub hovered: RwSignal<Option<PointRef>>,
     pub sort: RwSignal<(SortKey, bool)>,
     /// What the decision views read (notified when a configuration finishes, not on
@@ -743,6 +785,7 @@ impl ExploreModel {
             budgets,
             thresholds: RwSignal::new(ThresholdsForm::default()),
             selected,
+            link_pick: RwSignal::new(None),
             hovered: RwSignal::new(None),
             sort: RwSignal::new((SortKey::Recall, true)),
             explored,
@@ -787,7 +830,8 @@ impl ExploreModel {
         );
         self.dataset.set(Some(dataset));
         self.show_import.set(false);
-        self.selected.set(None);
+        self.selected.set(self.link_pick.get_untracked());
+        self.link_pick.set(None);
         self.progress.set(None);
     }
 

@@ -551,6 +551,8 @@ impl FormsModel {
             window_sweep: sweep(&s.sweep),
             insertion: Some(s.insertion),
             panel: None,
+            grid: Default::default(),
+            pick: None,
         }
     }
 

@@ -44,6 +44,14 @@ pub fn hash_upload(state: AppState, file: &web_sys::File) {
 /// upload's fingerprint (tracked): what the link and the session file carry.
 pub fn setup_fragment(state: AppState) -> String {
     let mut setup = state.forms.shared();
+    setup.grid = state.explore.form.with(|f| f.link());
+    // A point of a grid run in this tab (an imported report's points are not the grid's).
+    setup.pick = state
+        .explore
+        .explored
+        .with(|e| e.as_ref().is_some_and(|e| e.source == "grid"))
+        .then(|| state.explore.selected.get().map(|p| (p.run, p.point)))
+        .flatten();
     setup.dataset = state.data.dataset.with(|d| {
         d.as_ref().and_then(|d| match sample_id(&d.name) {
             Some(id) => Some(DatasetRef::Sample(id.to_string())),
@@ -96,6 +104,15 @@ pub fn ShareLink() -> impl IntoView {
     if let Some((_, hash)) = page_url().filter(|(_, h)| h.len() > 1) {
         let link = decode(&hash);
         state.forms.apply_shared(&link.setup);
+        state
+            .explore
+            .form
+            .update(|f| f.apply_link(&link.setup.grid));
+        state.explore.link_pick.set(
+            link.setup
+                .pick
+                .map(|(run, point)| annlab_protocol::decide::PointRef { run, point }),
+        );
         let mut notes = link.ignored;
         match link.setup.dataset {
             Some(DatasetRef::Sample(id)) if SAMPLES.iter().any(|s| s.id == id) => {

@@ -92,3 +92,33 @@ test('a link made with an uploaded file asks for it and refuses another', async 
   assert.match(await page.getByTestId('share-url').inputValue(), new RegExp(`data=file:2000x128:${hash}`));
   await context.close();
 });
+
+test('a link carries the grid and its selected configuration', async () => {
+  const grid = 'grid_m=8&grid_efc=100&grid_efr=10/50&grid_r=32&grid_l=100&grid_w=10/50&grid_c=none';
+  const { context, page, requests } = await openAt(`v=1&data=sample:siftsmall-2k&metric=L2&${grid}&pick=1.1`);
+  await page.locator('[data-testid="dataset-n"]').waitFor({ timeout: 60_000 });
+  assert.equal(await input(page, 'grid-m'), '8');
+  assert.equal(await input(page, 'grid-efr'), '10/50');
+  assert.equal(await input(page, 'grid-sws'), '10/50');
+  assert.equal(await page.getByTestId('grid-c-none').isChecked(), true);
+  assert.equal(await page.getByTestId('grid-c-LVQ4x8').isChecked(), false);
+  await page.getByTestId('grid-run').click();
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="grid-progress"]')?.dataset.running === 'false',
+    null,
+    { timeout: 180_000 },
+  );
+  const selected = page.locator('[data-testid="grid-table"] tbody tr.selected');
+  assert.equal(await selected.count(), 1);
+  assert.deepEqual(
+    [await selected.getAttribute('data-run'), await selected.getAttribute('data-point')],
+    ['1', '1'],
+    'the link selected run 1, point 1 of the grid',
+  );
+  // The link of this page carries the same grid and pick back.
+  const url = await page.getByTestId('share-url').inputValue();
+  assert.match(url, /&grid_m=8&grid_efc=100&grid_efr=10\/50&/);
+  assert.match(url, /&pick=1\.1/);
+  assertLocalOnly(requests);
+  await context.close();
+});

@@ -79,6 +79,39 @@ pub struct SharedSetup {
     pub insertion: Option<Insertion>,
     /// The panel that was open (an element id of the page), if any.
     pub panel: Option<String>,
+    /// The grid form (each field `None` = not in the link).
+    pub grid: GridLink,
+    /// The grid point that was selected (`runs[run].search[point]` of the grid's report): the
+    /// same grid on the same data measures the same configurations in the same order.
+    pub pick: Option<(usize, usize)>,
+}
+
+/// The SVS compressions a grid can sweep: Redis's COMPRESSION values, plus no compression at
+/// FLOAT32 and at FLOAT16 (FP16 is a TYPE, not a COMPRESSION).
+pub const GRID_COMPRESSIONS: [&str; 9] = [
+    "none",
+    "FP16",
+    "GlobalSQ8",
+    "LVQ4",
+    "LVQ8",
+    "LVQ4x4",
+    "LVQ4x8",
+    "LeanVec4x8",
+    "LeanVec8x8",
+];
+
+/// The grid form as a link carries it: `/` lists of whole numbers and the chosen compressions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GridLink {
+    pub hnsw: Option<bool>,
+    pub m: Option<Vec<usize>>,
+    pub ef_construction: Option<Vec<usize>>,
+    pub ef_runtime: Option<Vec<usize>>,
+    pub svs: Option<bool>,
+    pub graph_max_degree: Option<Vec<usize>>,
+    pub construction_window_size: Option<Vec<usize>>,
+    pub search_window_size: Option<Vec<usize>>,
+    pub compressions: Option<Vec<String>>,
 }
 
 /// A link read back: what was valid, and one message per part that was ignored.
@@ -146,6 +179,21 @@ pub fn encode(setup: &SharedSetup) -> String {
     );
     put("insertion", setup.insertion.map(|i| i.name().to_string()));
     put("panel", setup.panel.clone());
+    let g = &setup.grid;
+    let on_off = |b: Option<bool>| b.map(|b| if b { "on" } else { "off" }.to_string());
+    put("grid_hnsw", on_off(g.hnsw));
+    put("grid_m", g.m.as_deref().map(sweep_text));
+    put("grid_efc", g.ef_construction.as_deref().map(sweep_text));
+    put("grid_efr", g.ef_runtime.as_deref().map(sweep_text));
+    put("grid_svs", on_off(g.svs));
+    put("grid_r", g.graph_max_degree.as_deref().map(sweep_text));
+    put(
+        "grid_l",
+        g.construction_window_size.as_deref().map(sweep_text),
+    );
+    put("grid_w", g.search_window_size.as_deref().map(sweep_text));
+    put("grid_c", g.compressions.as_ref().map(|c| c.join("/")));
+    put("pick", setup.pick.map(|(r, p)| format!("{r}.{p}")));
     parts.join("&")
 }
 
@@ -186,6 +234,14 @@ fn sweep(value: &str) -> Result<Vec<usize>, String> {
         return Err("a sweep is positive whole numbers separated by /".into());
     }
     Ok(values)
+}
+
+fn on_off(value: &str) -> Result<bool, String> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err("`on` or `off`".into()),
+    }
 }
 
 fn dataset(value: &str) -> Result<DatasetRef, String> {
@@ -280,6 +336,33 @@ fn apply(s: &mut SharedSetup, key: &str, value: &str) -> Result<(), String> {
             }
             s.panel = Some(value.to_string());
         }
+        "grid_hnsw" => s.grid.hnsw = Some(on_off(value)?),
+        "grid_svs" => s.grid.svs = Some(on_off(value)?),
+        "grid_m" => s.grid.m = Some(sweep(value)?),
+        "grid_efc" => s.grid.ef_construction = Some(sweep(value)?),
+        "grid_efr" => s.grid.ef_runtime = Some(sweep(value)?),
+        "grid_r" => s.grid.graph_max_degree = Some(sweep(value)?),
+        "grid_l" => s.grid.construction_window_size = Some(sweep(value)?),
+        "grid_w" => s.grid.search_window_size = Some(sweep(value)?),
+        "grid_c" => {
+            let mut chosen = Vec::new();
+            for name in value.split(['/', ',']).filter(|n| !n.is_empty()) {
+                let known = GRID_COMPRESSIONS
+                    .iter()
+                    .find(|c| c.eq_ignore_ascii_case(name))
+                    .ok_or_else(|| format!("`{name}` is not a compression a grid sweeps"))?;
+                chosen.push(known.to_string());
+            }
+            s.grid.compressions = Some(chosen);
+        }
+        "pick" => {
+            let bad = || "a pick is `RUN.POINT` (two whole numbers)".to_string();
+            let (run, point) = value.split_once('.').ok_or_else(bad)?;
+            s.pick = Some((
+                run.parse().map_err(|_| bad())?,
+                point.parse().map_err(|_| bad())?,
+            ));
+        }
         _ => return Err("not a setting annlab knows".into()),
     }
     Ok(())
@@ -352,6 +435,18 @@ mod tests {
             window_sweep: Some(vec![30, 60, 90]),
             insertion: Some(Insertion::Incremental),
             panel: Some("explore".into()),
+            grid: GridLink {
+                hnsw: Some(true),
+                m: Some(vec![8, 16]),
+                ef_construction: Some(vec![100]),
+                ef_runtime: Some(vec![10, 50]),
+                svs: Some(false),
+                graph_max_degree: Some(vec![32]),
+                construction_window_size: Some(vec![100, 200]),
+                search_window_size: Some(vec![10, 50]),
+                compressions: Some(vec!["none".into(), "LVQ8".into()]),
+            },
+            pick: Some((1, 0)),
         }
     }
 
@@ -419,6 +514,28 @@ mod tests {
             "`colour=red` ignored: not a setting annlab knows"
         );
         assert!(d.ignored[3].starts_with("`ef_sweep=10/0` ignored"));
+    }
+
+    #[test]
+    fn a_grid_in_a_link_names_what_it_cannot_sweep() {
+        let d = decode("v=1&grid_m=8/16&grid_c=none/lvq8/LVQ9&grid_svs=maybe&pick=2.x");
+        assert_eq!(d.setup.grid.m, Some(vec![8, 16]));
+        assert_eq!(d.setup.grid.compressions, None);
+        assert_eq!(d.setup.grid.svs, None);
+        assert_eq!(d.setup.pick, None);
+        assert_eq!(
+            d.ignored,
+            vec![
+                "`grid_c=none/lvq8/LVQ9` ignored: `LVQ9` is not a compression a grid sweeps",
+                "`grid_svs=maybe` ignored: `on` or `off`",
+                "`pick=2.x` ignored: a pick is `RUN.POINT` (two whole numbers)",
+            ]
+        );
+        let ok = decode("grid_c=none/lvq8");
+        assert_eq!(
+            ok.setup.grid.compressions,
+            Some(vec!["none".into(), "LVQ8".into()])
+        );
     }
 
     #[test]
