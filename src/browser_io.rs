@@ -41,6 +41,22 @@ pub fn cross_origin_isolated() -> Option<bool> {
         .as_bool()
 }
 
+/// The first file of the `<input type=file>` that `ev` came from. The input is cleared, so that
+/// picking the same file again (after changing it) fires another change.
+pub fn picked_file(ev: &web_sys::Event) -> Option<File> {
+    let input = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())?;
+    let file = input.files().and_then(|f| f.get(0));
+    input.set_value("");
+    file
+}
+
+/// A file's bytes, copied out of the browser.
+pub async fn file_bytes(file: &File) -> Result<Vec<u8>, String> {
+    read_file(file).await.map(|b| Uint8Array::new(&b).to_vec())
+}
+
 /// The bytes of a picked or dropped file.
 pub async fn read_file(file: &File) -> Result<ArrayBuffer, String> {
     let value = JsFuture::from(file.array_buffer())

@@ -3,7 +3,6 @@
 //! and the import of an `annlab sweep --json` document.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::components::field::Field;
 use crate::explore::{self, GridForm, SVS_CHOICES};
@@ -49,18 +48,12 @@ pub fn GridPanel() -> impl IntoView {
         state.data.dataset.with(Option::is_some) && !state.busy.get() && count.with(Result::is_ok)
     };
     let on_import = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+        let Some(file) = crate::browser_io::picked_file(&ev) else {
             return;
         };
         leptos::task::spawn_local(async move {
-            let bytes = match crate::browser_io::read_file(&file).await {
-                Ok(b) => js_sys::Uint8Array::new(&b).to_vec(),
+            let bytes = match crate::browser_io::file_bytes(&file).await {
+                Ok(b) => b,
                 Err(e) => return state.push_error(e),
             };
             match explore::parse_import(&bytes) {

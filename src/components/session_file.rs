@@ -2,7 +2,6 @@
 //! file (`annlab_worker::session`), and that file read back into the page.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::session;
 use crate::state::AppState;
@@ -23,20 +22,12 @@ pub fn SessionFileButtons() -> impl IntoView {
         Err(e) => state.push_error(e),
     };
     let on_open = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
+        let Some(file) = crate::browser_io::picked_file(&ev) else {
             return;
         };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
-            return;
-        };
-        // The same file may be opened again after a change.
-        input.set_value("");
         leptos::task::spawn_local(async move {
-            let bytes = match crate::browser_io::read_file(&file).await {
-                Ok(b) => js_sys::Uint8Array::new(&b).to_vec(),
+            let bytes = match crate::browser_io::file_bytes(&file).await {
+                Ok(b) => b,
                 Err(e) => return state.push_error(e),
             };
             match annlab_worker::session::SessionFile::parse(&bytes) {

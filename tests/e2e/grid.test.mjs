@@ -9,17 +9,12 @@ import {
   artifacts,
   assertLocalOnly,
   BUILD_TIMEOUT,
+  setField,
   open,
   pickSample,
   shot,
   uploadNetflix,
 } from './harness.mjs';
-
-async function setField(page, id, text) {
-  const input = page.locator(`#${id}`);
-  await input.fill(text);
-  await input.blur();
-}
 
 async function waitForGridEnd(page) {
   await page.waitForFunction(

@@ -93,6 +93,13 @@ export async function pickSample(page, id = 'netflix-2k') {
   await page.locator('[data-testid="dataset-n"]').waitFor({ timeout: 60_000 });
 }
 
+/** Types `text` into the field `#id` and leaves it, as a user would. */
+export async function setField(page, id, text) {
+  const input = page.locator(`#${id}`);
+  await input.fill(text);
+  await input.blur();
+}
+
 /** Checks `bytes` is a PNG (signature, IHDR first) of `width` × `height` pixels. */
 export function assertPng(bytes, width, height, label) {
   assert.equal(bytes.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', `${label}: PNG signature`);

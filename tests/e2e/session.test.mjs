@@ -10,17 +10,12 @@ import {
   artifacts,
   assertLocalOnly,
   BUILD_TIMEOUT,
+  setField,
   open,
   pickSample,
   shot,
   waitForResults,
 } from './harness.mjs';
-
-async function setField(page, id, text) {
-  const input = page.locator(`#${id}`);
-  await input.fill(text);
-  await input.blur();
-}
 
 /** What the user reads in the tables and the decision, as text. */
 async function tables(page) {
