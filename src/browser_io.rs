@@ -149,17 +149,7 @@ pub fn download_canvas_png(canvas: &web_sys::HtmlCanvasElement, name: &str) -> R
     let url = canvas
         .to_data_url_with_type("image/png")
         .map_err(|e| js_error("could not prepare the image", e))?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let anchor: HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(|e| js_error("could not prepare the download", e))?
-        .unchecked_into();
-    anchor.set_href(&url);
-    anchor.set_download(name);
-    anchor.click();
-    Ok(())
+    click_download(name, &url)
 }
 
 /// The presentation properties a chart takes from the page's stylesheet. A downloaded SVG has
@@ -275,8 +265,7 @@ pub async fn download_png(testid: &str, name: &str) -> Result<(), String> {
     context
         .draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, w, h)
         .map_err(failed)?;
-    let data_url = canvas.to_data_url_with_type("image/png").map_err(failed)?;
-    click_download(name, &data_url)
+    download_canvas_png(&canvas, name)
 }
 
 fn inline_style(window: &Window, original: &Element, copy: &Element) -> Result<(), String> {

@@ -678,6 +678,24 @@ pub fn download_png(state: AppState, testid: String, name: String) {
     });
 }
 
+/// Reads the file picked in the `<input type=file>` of `ev` and hands its name and bytes to
+/// `then`; a read failure goes to the error banner.
+pub fn read_picked(
+    state: AppState,
+    ev: &leptos::ev::Event,
+    then: impl FnOnce(String, Vec<u8>) + 'static,
+) {
+    let Some(file) = browser_io::picked_file(ev) else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        match browser_io::file_bytes(&file).await {
+            Ok(bytes) => then(file.name(), bytes),
+            Err(e) => state.push_error(e),
+        }
+    });
+}
+
 /// Offers `bytes` as a download (the export panel).
 pub fn download(state: AppState, name: &str, bytes: &[u8], mime: &str) {
     if let Err(e) = browser_io::download(name, bytes, mime) {

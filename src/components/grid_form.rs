@@ -47,21 +47,15 @@ pub fn GridPanel() -> impl IntoView {
     let can_run = move || {
         state.data.dataset.with(Option::is_some) && !state.busy.get() && count.with(Result::is_ok)
     };
-    let on_import = move |ev: leptos::ev::Event| {
-        let Some(file) = crate::browser_io::picked_file(&ev) else {
-            return;
+    let on_import =
+        move |ev: leptos::ev::Event| {
+            crate::worker_bridge::read_picked(state, &ev, move |name, bytes| {
+                match explore::parse_import(&bytes) {
+                    Ok(report) => state.explore.import(name, report),
+                    Err(e) => state.push_error(format!("{name}: {e}")),
+                }
+            });
         };
-        leptos::task::spawn_local(async move {
-            let bytes = match crate::browser_io::file_bytes(&file).await {
-                Ok(b) => b,
-                Err(e) => return state.push_error(e),
-            };
-            match explore::parse_import(&bytes) {
-                Ok(report) => state.explore.import(file.name(), report),
-                Err(e) => state.push_error(format!("{}: {e}", file.name())),
-            }
-        });
-    };
     view! {
         <section class="panel grid-panel" aria-labelledby="grid-h">
             <h2 id="grid-h">"5 · Grid"</h2>

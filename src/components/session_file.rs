@@ -22,21 +22,14 @@ pub fn SessionFileButtons() -> impl IntoView {
         Err(e) => state.push_error(e),
     };
     let on_open = move |ev: leptos::ev::Event| {
-        let Some(file) = crate::browser_io::picked_file(&ev) else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            let bytes = match crate::browser_io::file_bytes(&file).await {
-                Ok(b) => b,
-                Err(e) => return state.push_error(e),
-            };
+        worker_bridge::read_picked(state, &ev, move |name, bytes| {
             match annlab_worker::session::SessionFile::parse(&bytes) {
                 Ok(parsed) => {
-                    let mut said = vec![format!("Opened {}.", file.name())];
-                    said.extend(session::restore(state, parsed, &file.name()));
+                    let mut said = vec![format!("Opened {name}.")];
+                    said.extend(session::restore(state, parsed, &name));
                     notes.set(said);
                 }
-                Err(e) => state.push_error(format!("{}: {e}", file.name())),
+                Err(e) => state.push_error(format!("{name}: {e}")),
             }
         });
     };

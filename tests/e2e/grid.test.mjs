@@ -10,6 +10,7 @@ import {
   assertLocalOnly,
   BUILD_TIMEOUT,
   setField,
+  fillGrid,
   open,
   pickSample,
   shot,
@@ -39,17 +40,7 @@ test('grid on the 2k sample → table, Pareto charts, optimizer, go/no-go, advis
   await pickSample(page, 'netflix-2k');
 
   // 2 HNSW × (2 runtime points) + 3 SVS (none, LVQ8, LVQ4x8) × (2 runtime points).
-  await setField(page, 'grid-m', '8/16');
-  await setField(page, 'grid-efc', '100');
-  await setField(page, 'grid-efr', '10/50');
-  await setField(page, 'grid-degree', '32');
-  await setField(page, 'grid-cws', '100');
-  await setField(page, 'grid-sws', '10/50');
-  for (const c of ['none', 'LVQ8', 'LVQ4x8', 'LeanVec4x8']) {
-    const box = page.getByTestId(`grid-c-${c}`);
-    if (c === 'LeanVec4x8') await box.uncheck();
-    else await box.check();
-  }
+  await fillGrid(page, '8/16', ['none', 'LVQ8', 'LVQ4x8']);
   const run = page.getByTestId('grid-run');
   assert.match(await run.innerText(), /5 builds/);
   await run.click();

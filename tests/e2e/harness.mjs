@@ -100,6 +100,24 @@ export async function setField(page, id, text) {
   await input.blur();
 }
 
+/**
+ * Fills the grid form: `m` HNSW M values, EF_CONSTRUCTION 100, GRAPH_MAX_DEGREE 32,
+ * CONSTRUCTION_WINDOW_SIZE 100, runtime sweeps 10/50, and exactly the `compressions` checked.
+ */
+export async function fillGrid(page, m, compressions) {
+  await setField(page, 'grid-m', m);
+  await setField(page, 'grid-efc', '100');
+  await setField(page, 'grid-efr', '10/50');
+  await setField(page, 'grid-degree', '32');
+  await setField(page, 'grid-cws', '100');
+  await setField(page, 'grid-sws', '10/50');
+  for (const c of ['none', 'LVQ8', 'LVQ4x8', 'LeanVec4x8']) {
+    const box = page.getByTestId(`grid-c-${c}`);
+    if (compressions.includes(c)) await box.check();
+    else await box.uncheck();
+  }
+}
+
 /** Checks `bytes` is a PNG (signature, IHDR first) of `width` × `height` pixels. */
 export function assertPng(bytes, width, height, label) {
   assert.equal(bytes.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', `${label}: PNG signature`);

@@ -11,6 +11,7 @@ import {
   assertLocalOnly,
   BUILD_TIMEOUT,
   setField,
+  fillGrid,
   open,
   pickSample,
   shot,
@@ -39,17 +40,7 @@ test('a saved session reopens in a fresh tab with the same tables', async () => 
   await waitForResults(page);
 
   // 1 HNSW + 1 SVS (LVQ8) configuration, two runtime points each.
-  await setField(page, 'grid-m', '12');
-  await setField(page, 'grid-efc', '100');
-  await setField(page, 'grid-efr', '10/50');
-  await setField(page, 'grid-degree', '32');
-  await setField(page, 'grid-cws', '100');
-  await setField(page, 'grid-sws', '10/50');
-  for (const c of ['none', 'LVQ8', 'LVQ4x8', 'LeanVec4x8']) {
-    const box = page.getByTestId(`grid-c-${c}`);
-    if (c === 'LVQ8') await box.check();
-    else await box.uncheck();
-  }
+  await fillGrid(page, '12', ['LVQ8']);
   await page.getByTestId('grid-run').click();
   await page.waitForFunction(
     () => document.querySelector('[data-testid="grid-progress"]')?.dataset.running === 'false',
