@@ -59,7 +59,9 @@ pub trait VectorStore: Send + Sync {
     /// Prepares an external query (already preprocessed for the metric).
     fn scorer<'a>(&'a self, query: &[f32]) -> Self::Scorer<'a>;
 
-    /// Prepares stored row `id` as a query (used while building the graph).
+    /// Prepares stored row `id` as a query (used while building the graph): through
+    /// [`decode_row`](Self::decode_row), except that a store may measure a level from the row's
+    /// own code of that level (LeanVec's primary from its reduced code, as SVS's build does).
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a>;
 
     /// Re-aims `scorer` at stored row `id`: afterwards it scores exactly as
@@ -85,6 +87,14 @@ pub trait VectorStore: Send + Sync {
     /// search buffer capacity to floor(1.5 × window)).
     fn is_two_level(&self) -> bool {
         false
+    }
+
+    /// Whether graph construction measures the candidate pool and the prune with
+    /// [`QueryScorer::rerank_distance`], following SVS's build adaptors: two-level LVQ does
+    /// (primary traversal, then primary + residual), LeanVec does not (its whole build uses the
+    /// reduced primary), one-level stores have only one representation.
+    fn builds_on_full_representation(&self) -> bool {
+        self.is_two_level()
     }
 
     /// Whether every distance is an f32 kernel over exactly the rows [`Self::decode_row`]

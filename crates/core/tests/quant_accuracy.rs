@@ -263,12 +263,16 @@ fn fast_scorers_match_the_decode_oracle() {
                             }
                         }
                     }
-                    // Rows prepared as queries score themselves through their reconstruction.
+                    // Rows prepared as queries score themselves through their reconstruction
+                    // (LeanVec's primary through its own primary: checked below).
                     let own = s.scorer_for_row(3);
                     let mut row = Vec::new();
                     s.decode_row(3, &mut row);
                     let direct = s.scorer(&row);
-                    assert_eq!(own.distance(5).to_bits(), direct.distance(5).to_bits());
+                    assert_eq!(own.rerank_distance(5).to_bits(), direct.rerank_distance(5).to_bits());
+                    if !matches!(kind, CodecKind::LeanVec4x8 { .. } | CodecKind::LeanVec8x8 { .. }) {
+                        assert_eq!(own.distance(5).to_bits(), direct.distance(5).to_bits());
+                    }
                     // Out-of-range ids do not panic.
                     assert_eq!(own.distance(n as u32 + 10), if matches!(kind, CodecKind::Float32 | CodecKind::Float16) { own.distance(n as u32 + 10) } else { f32::INFINITY });
                 });
@@ -592,6 +596,54 @@ fn real_data_recall() {
                 rp / m,
                 rr / m
             );
+        }
+    }
+}
+
+/// A LeanVec row as a query measures its primary from its own primary `ŷ` (SVS's LeanVec build
+/// uses the primary for all of construction): the same distances as a query placed at the
+/// primary's reconstruction `μ + Wᵀŷ`, without projecting anything.
+#[test]
+fn leanvec_rows_score_from_their_primary_reconstruction() {
+    let (n, dim) = (300, 130);
+    let data = Matrix::new(dim, synthetic_clustered(n, dim, 5, 9)).unwrap();
+    for metric in [Metric::L2, Metric::Ip, Metric::Cosine] {
+        for kind in [
+            CodecKind::LeanVec4x8 { reduce: dim / 2 },
+            CodecKind::LeanVec8x8 { reduce: dim / 3 },
+        ] {
+            let store = train(kind, &data, metric, 200);
+            let CodecStore::LeanVec(s) = &store else {
+                panic!()
+            };
+            let w = s.projection();
+            let mut y = Vec::new();
+            let mut aimed = s.scorer_for_row(0);
+            for from in [3u32, 17, 250] {
+                s.decode_primary_reduced(from, &mut y);
+                let mut at: Vec<f32> = s.mean().to_vec();
+                for (r, &yr) in y.iter().enumerate() {
+                    for (a, &wv) in at.iter_mut().zip(&w[r * dim..(r + 1) * dim]) {
+                        *a += wv * yr;
+                    }
+                }
+                let direct = s.scorer(&at);
+                s.aim_at_row(&mut aimed, from);
+                let fresh = s.scorer_for_row(from);
+                for to in (0..n as u32).step_by(11) {
+                    let (own, want) = (fresh.distance(to), direct.distance(to));
+                    let scale = 1.0 + want.abs() + norm(&at) * norm(&at);
+                    assert!(
+                        (own - want).abs() <= 1e-4 * scale,
+                        "{kind:?} {metric} {from}->{to}: row scorer {own} vs reconstruction {want}"
+                    );
+                    assert_eq!(aimed.distance(to).to_bits(), own.to_bits());
+                    assert_eq!(
+                        aimed.rerank_distance(to).to_bits(),
+                        fresh.rerank_distance(to).to_bits()
+                    );
+                }
+            }
         }
     }
 }

@@ -15,6 +15,12 @@
 //!
 //! `rerank_distance` scores the LVQ8 secondary exactly like an LVQ8 store.
 //!
+//! Graph construction uses the primary alone, as SVS's LeanVec build adaptor does (traversal,
+//! candidate pool and prune; only searches re-rank with the secondary). A stored row as a query
+//! therefore starts from its own primary: with `q = μ + Wᵀŷᵢ`, `Wq = Wμ + ŷᵢ` and
+//! `q·μ = μ·μ + ŷᵢ·Wμ` (L2: `W(q − μ) = ŷᵢ`, nothing outside the subspace), so aiming a scorer
+//! at a row costs O(d′ + d), not a d′×d projection.
+//!
 //! REDUCE: 0 is rejected ([`QuantError::ZeroReduce`]); REDUCE ≥ DIM (UNCERTAIN what SVS does) is
 //! clamped to DIM, so the primary is a PCA rotation of the full vector.
 
@@ -48,6 +54,9 @@ pub struct LeanVecStore {
     mean: Vec<f32>,
     /// Row-major `reduced_dim × dim`.
     projection: Vec<f32>,
+    /// `Wμ` (d′ values) and `μ·μ`: what a stored row's primary query needs besides `ŷ`.
+    projected_mean: Vec<f32>,
+    mean_norm_sq: f32,
     primary_code_bytes: usize,
     primary_bytes: usize,
     data: Records,
@@ -84,6 +93,9 @@ impl LeanVecStore {
             encode_one_level(SECONDARY_BITS, &centred, tail, row)?;
             Ok(())
         })?;
+        let mut projected_mean = vec![0.0f32; reduced_dim];
+        project(&projection, dim, &mean, &mut projected_mean);
+        let mean_norm_sq = crate::distance::dot(&mean, &mean);
         Ok(Self {
             dim,
             reduced_dim,
@@ -91,6 +103,8 @@ impl LeanVecStore {
             primary_bits,
             mean,
             projection,
+            projected_mean,
+            mean_norm_sq,
             primary_code_bytes,
             primary_bytes,
             data,
@@ -138,13 +152,20 @@ impl LeanVecStore {
     }
 
     fn prepare(&self, query: &[f32], origin_missing: bool) -> LeanVecScorer<'_> {
+        let mut scorer = self.unprepared_scorer(origin_missing);
+        self.prepare_into(query, &mut scorer);
+        scorer
+    }
+
+    /// A scorer with empty buffers, to be prepared or aimed.
+    fn unprepared_scorer(&self, origin_missing: bool) -> LeanVecScorer<'_> {
         let empty = || PreparedOneLevel {
             q: Vec::new(),
             sum_q: 0.0,
             offset: 0.0,
             pad: 0.0,
         };
-        let mut scorer = LeanVecScorer {
+        LeanVecScorer {
             store: self,
             primary: empty(),
             secondary: empty(),
@@ -152,9 +173,7 @@ impl LeanVecStore {
             full: Vec::new(),
             centred: Vec::new(),
             row: Vec::new(),
-        };
-        self.prepare_into(query, &mut scorer);
-        scorer
+        }
     }
 
     /// Prepares `query` into `scorer`'s buffers: projected for the primary, at full dimension
@@ -174,7 +193,10 @@ impl LeanVecStore {
         q.reserve(padded);
         let (sum_q, offset) = if self.metric.is_inner_product() {
             self.project(full, q);
-            (q.iter().sum(), crate::distance::dot(full, &self.mean))
+            (
+                super::simd::lane_sum(q),
+                crate::distance::dot(full, &self.mean),
+            )
         } else {
             centred.clear();
             centred.extend(full.iter().zip(&self.mean).map(|(v, m)| v - m));
@@ -260,16 +282,37 @@ impl VectorStore for LeanVecStore {
     }
 
     fn scorer_for_row<'a>(&'a self, id: u32) -> Self::Scorer<'a> {
-        let mut row = Vec::new();
-        let missing = decode_origin(self, id, &mut row);
-        self.prepare(&row, missing)
+        let mut scorer = self.unprepared_scorer(false);
+        self.aim_at_row(&mut scorer, id);
+        scorer
     }
 
+    /// Each level measures from the row's own code of that level (see the module notes).
     fn aim_at_row<'a>(&'a self, scorer: &mut Self::Scorer<'a>, id: u32) {
         let mut row = std::mem::take(&mut scorer.row);
         scorer.origin_missing = decode_origin(self, id, &mut row);
-        self.prepare_into(&row, scorer);
+        scorer
+            .secondary
+            .reset(self.metric, SECONDARY_BITS, &row, &self.mean);
         scorer.row = row;
+        let primary = &mut scorer.primary;
+        self.decode_primary_reduced(id, &mut primary.q);
+        let (sum_q, offset) = if self.metric.is_inner_product() {
+            let offset = self.mean_norm_sq + crate::distance::dot(&primary.q, &self.projected_mean);
+            primary
+                .q
+                .iter_mut()
+                .zip(&self.projected_mean)
+                .for_each(|(q, m)| *q += m);
+            (super::simd::lane_sum(&primary.q), offset)
+        } else {
+            (0.0, 0.0)
+        };
+        let padded = padded_dims(self.primary_bits, self.reduced_dim);
+        primary.q.resize(padded, 0.0);
+        primary.sum_q = sum_q;
+        primary.offset = offset;
+        primary.pad = (padded - self.reduced_dim) as f32;
     }
 
     /// The best reconstruction: `μ +` the LVQ8 secondary.

@@ -58,9 +58,10 @@ impl PreparedOneLevel {
         let q = &mut self.q;
         q.clear();
         q.reserve(padded);
-        q.extend((0..dim).map(|i| query.get(i).copied().unwrap_or(0.0)));
+        q.extend_from_slice(query.get(..dim).unwrap_or(query));
+        q.resize(dim, 0.0);
         let (sum_q, offset) = if metric.is_inner_product() {
-            (q.iter().sum::<f32>(), crate::distance::dot(q, mean))
+            (simd::lane_sum(q), crate::distance::dot(q, mean))
         } else {
             q.iter_mut().zip(mean).for_each(|(v, m)| *v -= m);
             (0.0, 0.0)

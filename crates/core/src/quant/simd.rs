@@ -107,6 +107,19 @@ fn reduce(acc: &[f32; LANES]) -> f32 {
     a[0]
 }
 
+/// `Σ v[i]` with [`LANES`] independent partial sums (a plain fold is one serial chain of adds,
+/// which showed up in builds that prepare a query per kept neighbour).
+pub fn lane_sum(v: &[f32]) -> f32 {
+    let (chunks, tail) = v.as_chunks::<LANES>();
+    let mut acc = [0.0f32; LANES];
+    for chunk in chunks {
+        for l in 0..LANES {
+            acc[l] += chunk[l];
+        }
+    }
+    reduce(&acc) + tail.iter().sum::<f32>()
+}
+
 /// `Σ q[i]·c[i]` over `min(q.len(), c.len())` components.
 #[inline(always)]
 fn dot_u8_body<const FMA: bool>(q: &[f32], c: &[u8]) -> f32 {

@@ -93,11 +93,15 @@ fn round_alphas(metric: Metric, alpha: f32) -> ([f32; 2], usize) {
     }
 }
 
-/// Distance between two stored rows for graph construction: two-level codecs use their full
-/// representation (as SVS's build adaptor does), one-level stores their only one.
+/// Distance between two stored rows for graph construction: the full representation where the
+/// store builds on it ([`VectorStore::builds_on_full_representation`]), else the primary.
 #[inline]
-pub(crate) fn build_distance<Q: QueryScorer>(scorer: &Q, id: u32, two_level: bool) -> f32 {
-    if two_level {
+pub(crate) fn build_distance<Q: QueryScorer>(
+    scorer: &Q,
+    id: u32,
+    full_representation: bool,
+) -> f32 {
+    if full_representation {
         scorer.rerank_distance(id)
     } else {
         scorer.distance(id)
@@ -209,7 +213,7 @@ pub fn robust_prune<S: VectorStore>(
         return 0;
     }
     let metric = store.metric();
-    let two_level = store.is_two_level();
+    let full_representation = store.builds_on_full_representation();
     let rule = PruneRule::for_metric(metric);
     let (alphas, round_count) = round_alphas(metric, alpha);
     let PruneScratch {
@@ -299,8 +303,8 @@ pub fn robust_prune<S: VectorStore>(
             score_ids(
                 &*p_scorer,
                 exact_ids,
-                !two_level,
-                |s, id| build_distance(s, id, two_level),
+                !full_representation,
+                |s, id| build_distance(s, id, full_representation),
                 |_| {},
                 open_scored,
             );

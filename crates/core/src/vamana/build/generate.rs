@@ -99,7 +99,7 @@ impl NeighborGenerator {
         candidates: &[u32],
     ) -> usize {
         self.ensure_sketch(store, config);
-        let two_level = store.is_two_level();
+        let full_representation = store.builds_on_full_representation();
         let scorer = store.scorer_for_row(target);
         // Few rows (R plus the overflow): load them all at once.
         for &id in candidates {
@@ -109,8 +109,8 @@ impl NeighborGenerator {
         score_ids(
             &scorer,
             candidates,
-            !two_level,
-            |s, id| build_distance(s, id, two_level),
+            !full_representation,
+            |s, id| build_distance(s, id, full_representation),
             |_| {},
             &mut self.pool,
         );
@@ -138,7 +138,7 @@ impl NeighborGenerator {
         node: u32,
     ) -> usize {
         self.ensure_sketch(store, config);
-        let two_level = store.is_two_level();
+        let full_representation = store.builds_on_full_representation();
         let scorer = store.scorer_for_row(node);
         self.history.clear();
         let history = if config.use_full_search_history {
@@ -179,13 +179,13 @@ impl NeighborGenerator {
         score_ids(
             &scorer,
             &self.edges,
-            !two_level,
-            |s, id| build_distance(s, id, two_level),
+            !full_representation,
+            |s, id| build_distance(s, id, full_representation),
             |_| {},
             &mut self.pool,
         );
         computed += self.edges.len();
-        if two_level {
+        if full_representation {
             // Traversal used primary codes; the pool is ordered by the full representation.
             for c in self.pool.iter_mut() {
                 c.distance = scorer.rerank_distance(c.id);
