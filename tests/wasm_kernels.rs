@@ -3,6 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use annlab_core::distance::{self, reference, KernelPath};
+use annlab_core::quant::simd::{self, Isa};
 use annlab_core::rng::synthetic_clustered;
 use annlab_core::store::FullPrecisionStore;
 use annlab_core::vamana::{BuildConfig, VamanaBuilder, VamanaGraph};
@@ -53,5 +54,61 @@ fn prescreened_builds_match_exact_builds() {
             },
         );
         assert_eq!(build(&store, config), exact, "{metric}");
+    }
+}
+
+/// The simd128 code-domain kernels (LVQ, LeanVec) against their portable scalar bodies.
+#[wasm_bindgen_test]
+fn code_domain_kernels_match_their_scalar_bodies() {
+    let isa = Isa::detect();
+    assert_eq!(isa.name(), "wasm-simd128");
+    let close = |fast: f32, slow: f32, terms: f32, what: &str| {
+        assert!(
+            (fast - slow).abs() <= 1e-5 * (terms + 1.0),
+            "{what}: {fast} vs {slow}"
+        );
+    };
+    for len in [0usize, 1, 15, 16, 17, 100, 128, 256, 384, 769] {
+        let q: Vec<f32> = (0..len)
+            .map(|i| ((i * 37 % 101) as f32 / 50.0) - 1.0)
+            .collect();
+        let c: Vec<u8> = (0..len).map(|i| (i * 91 % 256) as u8).collect();
+        let terms: f32 = q
+            .iter()
+            .zip(&c)
+            .map(|(a, b)| (a * f32::from(*b)).abs())
+            .sum::<f32>()
+            + 1.0;
+        close(
+            simd::dot_u8(isa, &q, &c),
+            simd::dot_u8_scalar(&q, &c),
+            terms,
+            "dot_u8",
+        );
+        let l2 = simd::l2_u8_scalar(&q, 0.3, 0.01, &c);
+        close(simd::l2_u8(isa, &q, 0.3, 0.01, &c), l2, l2, "l2_u8");
+        let padded = len.div_ceil(128) * 128;
+        let mut qp = q.clone();
+        qp.resize(padded, 0.0);
+        let packed: Vec<u8> = (0..padded / 2).map(|i| (i * 53 % 256) as u8).collect();
+        let slow = simd::dot_u4_blocked_scalar(&qp, &packed);
+        close(
+            simd::dot_u4_blocked(isa, &qp, &packed),
+            slow,
+            terms * 16.0,
+            "dot_u4_blocked",
+        );
+        let slow = simd::l2_u4_blocked_scalar(&qp, -0.2, 0.05, &packed);
+        close(
+            simd::l2_u4_blocked(isa, &qp, -0.2, 0.05, &packed),
+            slow,
+            slow,
+            "l2_u4_blocked",
+        );
+        let residual: Vec<u8> = (0..padded).map(|i| (i * 29 % 256) as u8).collect();
+        let constants = (-0.25, 0.05, 0.05 / 256.0);
+        let slow = simd::l2_u4x8_blocked_scalar(&qp, constants, &packed, &residual);
+        let fast = simd::l2_u4x8_blocked(isa, &qp, constants, &packed, &residual);
+        close(fast, slow, slow, "l2_u4x8_blocked");
     }
 }

@@ -6,6 +6,7 @@ fairer basis for ratios.
 """
 import argparse
 import json
+import os
 import struct
 import time
 from pathlib import Path
@@ -21,6 +22,13 @@ def fvecs(path, dtype):
 
 
 def load(data_dir, name):
+    if name == "synth50k":
+        # bench/synth/make.py's seeded set (bench/out/synth50k, or ANNLAB_SYNTH_DIR).
+        d = Path(os.environ.get("ANNLAB_SYNTH_DIR", Path(__file__).parent.parent / "out" / "synth50k"))
+        base = np.load(d / "synth_base.npy").astype(np.float32)
+        queries = np.load(d / "synth_query.npy").astype(np.float32)
+        truth = np.load(d / "synth_gt_top100.npy")
+        return "synth50k", base, queries, truth, "cosine"
     if name in ("netflix", "netflix-minilm"):
         d = Path(data_dir) / "netflix-minilm"
         base = np.load(d / "netflix_minilm384_base.npy").astype(np.float32)

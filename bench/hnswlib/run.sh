@@ -2,7 +2,8 @@
 # Side-by-side HNSW benchmark: PyPI hnswlib vs annlab on the shared datasets, same M, efC and
 # ef, one thread, one query at a time. Usage (from anywhere):
 #   bench/hnswlib/run.sh [--m 8,16,32] [--efc 200] [--ef 10,20,50,100,200] [--repeat 3] \
-#                        [--rounds 2] [--dataset netflix,siftsmall]
+#                        [--rounds 2] [--dataset netflix,siftsmall,synth50k]
+# synth50k is bench/synth/make.py's seeded 50,000 × 384 COSINE set, made on first use.
 # Rounds alternate annlab and hnswlib; the comparison takes the best of each side, which
 # damps the noise of a shared machine.
 # Environment: ANNLAB_DATA (default /work/shared/data or ../shared/data), CARGO_TARGET_DIR.
@@ -45,6 +46,10 @@ if ! "$venv/bin/python" -c "import hnswlib, numpy" 2>/dev/null; then
     || { "$venv/bin/pip" install --quiet pybind11 setuptools wheel \
          && "$venv/bin/pip" install --quiet --no-build-isolation hnswlib; }
 fi
+
+case "$datasets" in *synth50k*)
+  [ -f "$repo/bench/out/synth50k/synth_base.npy" ] || "$venv/bin/python" "$repo/bench/synth/make.py" ;;
+esac
 
 echo "== building annlab example (release)"
 (cd "$repo" && cargo build --quiet --release -p annlab-core --example hnsw_table)

@@ -48,6 +48,13 @@ def load(name):
         queries = read_vecs(os.path.join(d, "siftsmall_query.fvecs"), "float32")
         gt = read_vecs(os.path.join(d, "siftsmall_groundtruth.ivecs"), "int32")
         return np.ascontiguousarray(base), np.ascontiguousarray(queries), gt, "l2"
+    if name == "synth50k":
+        # bench/synth/make.py's seeded set (already normalised, COSINE searched as IP).
+        d = os.environ.get("ANNLAB_SYNTH_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "out", "synth50k"))
+        base = np.load(os.path.join(d, "synth_base.npy")).astype(np.float32)
+        queries = np.load(os.path.join(d, "synth_query.npy")).astype(np.float32)
+        gt = np.load(os.path.join(d, "synth_gt_top100.npy"))
+        return base, queries, gt, "ip"
     d = os.path.join(root, "netflix-minilm")
     base = np.load(os.path.join(d, "netflix_minilm384_base.npy")).astype(np.float32)
     queries = np.load(os.path.join(d, "netflix_minilm384_query.npy")).astype(np.float32)

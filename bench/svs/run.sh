@@ -2,7 +2,8 @@
 # Side-by-side: annlab's Vamana vs Intel SVS (PyPI scalable-vs, `import svs`), uncompressed,
 # same R, L = 200, alpha (1.2 L2 / 0.95 IP), W sweep, one thread, one query at a time.
 #
-#   [ROUNDS=3] bench/svs/run.sh [siftsmall|netflix|all] [R,R]
+#   [ROUNDS=3] bench/svs/run.sh [siftsmall|netflix|synth50k|all] [R,R]
+#   (synth50k: bench/synth/make.py's seeded 50,000 × 384 COSINE set, made on first use)
 #
 # Each side runs ROUNDS times, alternating; the best build time and best QPS per window count.
 #
@@ -20,6 +21,10 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet scalable-vs numpy
+
+case "$which" in *synth50k*)
+  [ -f "$root/bench/out/synth50k/synth_base.npy" ] || "$venv/bin/python" "$root/bench/synth/make.py" ;;
+esac
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 (cd "$root" && cargo build --release -p annlab-core --example svs_bench_ours)

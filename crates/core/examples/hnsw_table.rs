@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p annlab-core --example hnsw_table -- \
-//!     [--dataset netflix,siftsmall] [--m 8,16,32] [--efc 200] [--ef 10,20,50,100,200] \
+//!     [--dataset netflix,siftsmall,synth50k] [--m 8,16,32] [--efc 200] [--ef 10,20,50,100,200] \
 //!     [--k 10] [--repeat 5] [--type float32] [--json out.json]
 //! ```
 //!
@@ -74,6 +74,7 @@ fn main() {
         let ds = match name.as_str() {
             "netflix" | "netflix-minilm" => hnsw_data::netflix(&dir),
             "siftsmall" | "sift" => hnsw_data::siftsmall(&dir),
+            "synth50k" => hnsw_data::synth50k(),
             other => panic!("unknown dataset {other}"),
         };
         let base = Matrix::new(ds.dim, ds.base.clone()).expect("matrix");

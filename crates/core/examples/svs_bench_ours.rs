@@ -2,7 +2,7 @@
 //! data set, one thread, one query at a time. Prints one JSON object per R.
 //!
 //! ```text
-//! svs_bench_ours <siftsmall|netflix> <R[,R]> <W[,W...]>
+//! svs_bench_ours <siftsmall|netflix|synth50k> <R[,R]> <W[,W...]>
 //! ```
 #[path = "../tests/vamana_support/datasets.rs"]
 mod datasets;
@@ -15,11 +15,8 @@ use annlab_core::NoControl;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let ds = match args.get(1).map(String::as_str) {
-        Some("netflix") => datasets::netflix(),
-        _ => datasets::siftsmall(),
-    }
-    .expect("shared data not found");
+    let ds = datasets::by_name(args.get(1).map(String::as_str).unwrap_or("siftsmall"))
+        .expect("data not found (synth50k: run bench/synth/make.py first)");
     let list = |i: usize, default: &str| -> Vec<usize> {
         args.get(i)
             .map(String::as_str)

@@ -390,6 +390,28 @@ fn simd_kernels_match_scalar_bodies() {
                 blk_l2,
                 "l2_u4_blocked_scalar",
             );
+            // Two-level LVQ4x8: primary nibbles plus one residual byte per dimension.
+            let residual: Vec<u8> = (0..blocks * 128).map(|_| rng.random()).collect();
+            let fine = step / 256.0;
+            let constants = (bias - fine * 127.5, step, fine);
+            let two_level_l2: f32 = (0..blocks * 128)
+                .map(|i| {
+                    let x = constants.0 + step * f32::from(code(i)) + fine * f32::from(residual[i]);
+                    (qp[i] - x).powi(2)
+                })
+                .sum();
+            check(
+                simd::l2_u4x8_blocked(isa, &qp, constants, &packed, &residual),
+                two_level_l2,
+                two_level_l2,
+                "l2_u4x8_blocked",
+            );
+            check(
+                simd::l2_u4x8_blocked_scalar(&qp, constants, &packed, &residual),
+                two_level_l2,
+                two_level_l2,
+                "l2_u4x8_blocked_scalar",
+            );
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Distance kernels.
 //!
 //! [`reference`] holds the scalar oracle for every kernel. The public functions here dispatch to
-//! the fastest available path (x86_64 AVX2+FMA detected at run time, wasm32 `simd128` chosen at
-//! compile time) and fall back to the reference. SIMD results differ from the reference only by
+//! the fastest available path (x86_64 AVX2+FMA, AVX-512F for the f32 pair and 1×4 kernels, detected
+//! at run time; wasm32 `simd128` chosen at compile time) and fall back to the reference. SIMD results differ from the reference only by
 //! float reassociation (and FMA's single rounding on x86); the tolerances are named in the tests
 //! (`tests/distance_props.rs`).
 //!
@@ -18,6 +18,8 @@ pub mod reference;
 mod wasm;
 #[cfg(target_arch = "x86_64")]
 mod x86;
+#[cfg(target_arch = "x86_64")]
+mod x86_512;
 
 /// Which kernel family the dispatcher uses on this machine/build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +30,9 @@ pub enum KernelPath {
     Avx2Fma,
     /// x86_64 AVX2 + FMA + F16C: every kernel vectorised.
     Avx2FmaF16c,
+    /// x86_64 AVX-512F on top of AVX2 + FMA + F16C: the f32 pair and 1×4 kernels run 16 lanes
+    /// wide, everything else as [`KernelPath::Avx2FmaF16c`].
+    Avx512,
     /// wasm32 `simd128` (selected at compile time).
     WasmSimd128,
 }
@@ -38,6 +43,7 @@ impl KernelPath {
             KernelPath::Scalar => "scalar",
             KernelPath::Avx2Fma => "avx2+fma",
             KernelPath::Avx2FmaF16c => "avx2+fma+f16c",
+            KernelPath::Avx512 => "avx512f+avx2+fma+f16c",
             KernelPath::WasmSimd128 => "wasm-simd128",
         }
     }
@@ -72,13 +78,17 @@ fn x86_level() -> KernelPath {
         1 => KernelPath::Scalar,
         2 => KernelPath::Avx2Fma,
         3 => KernelPath::Avx2FmaF16c,
+        4 => KernelPath::Avx512,
         _ => {
             let (path, code) =
                 if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-                    if is_x86_feature_detected!("f16c") {
-                        (KernelPath::Avx2FmaF16c, 3)
-                    } else {
-                        (KernelPath::Avx2Fma, 2)
+                    match (
+                        is_x86_feature_detected!("f16c"),
+                        is_x86_feature_detected!("avx512f"),
+                    ) {
+                        (true, true) => (KernelPath::Avx512, 4),
+                        (true, false) => (KernelPath::Avx2FmaF16c, 3),
+                        _ => (KernelPath::Avx2Fma, 2),
                     }
                 } else {
                     (KernelPath::Scalar, 1)
@@ -91,12 +101,22 @@ fn x86_level() -> KernelPath {
 
 /// Dispatches one kernel: `$x86` needs AVX2+FMA (plus F16C when `$f16c` is true).
 macro_rules! dispatch {
+    ($name:ident($($arg:expr),*), f16c = $f16c:expr, avx512) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            if x86_level() == KernelPath::Avx512 {
+                // SAFETY: x86_level() confirmed at run time that the CPU supports AVX-512F.
+                return unsafe { x86_512::$name($($arg),*) };
+            }
+        }
+        dispatch!($name($($arg),*), f16c = $f16c)
+    }};
     ($name:ident($($arg:expr),*), f16c = $f16c:expr) => {{
         #[cfg(target_arch = "x86_64")]
         {
             let level = x86_level();
             let ok = match level {
-                KernelPath::Avx2FmaF16c => true,
+                KernelPath::Avx2FmaF16c | KernelPath::Avx512 => true,
                 KernelPath::Avx2Fma => !$f16c,
                 _ => false,
             };
@@ -142,11 +162,22 @@ impl<E> PairKernel<E> {
 /// Picks the kernel the dispatcher would use on this machine. `$x86` needs AVX2+FMA (plus F16C
 /// when `f16c` is true).
 macro_rules! resolve_pair {
+    ($name:ident, $elem:ty, f16c = $f16c:expr, avx512) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            if x86_level() == KernelPath::Avx512 {
+                return PairKernel::<$elem> {
+                    kernel: x86_512::$name,
+                };
+            }
+        }
+        resolve_pair!($name, $elem, f16c = $f16c)
+    }};
     ($name:ident, $elem:ty, f16c = $f16c:expr) => {{
         #[cfg(target_arch = "x86_64")]
         {
             let ok = match x86_level() {
-                KernelPath::Avx2FmaF16c => true,
+                KernelPath::Avx2FmaF16c | KernelPath::Avx512 => true,
                 KernelPath::Avx2Fma => !$f16c,
                 _ => false,
             };
@@ -169,11 +200,11 @@ macro_rules! resolve_pair {
 
 /// Resolved `dot` for f32 rows.
 pub fn dot_kernel() -> PairKernel<f32> {
-    resolve_pair!(dot, f32, f16c = false)
+    resolve_pair!(dot, f32, f16c = false, avx512)
 }
 /// Resolved `l2sq` for f32 rows.
 pub fn l2sq_kernel() -> PairKernel<f32> {
-    resolve_pair!(l2sq, f32, f16c = false)
+    resolve_pair!(l2sq, f32, f16c = false, avx512)
 }
 /// Resolved `dot_f16`.
 pub fn dot_f16_kernel() -> PairKernel<f16> {
@@ -218,6 +249,11 @@ macro_rules! resolve_batch4 {
     ($name:ident) => {{
         #[cfg(target_arch = "x86_64")]
         {
+            if x86_level() == KernelPath::Avx512 {
+                return Batch4Kernel {
+                    kernel: x86_512::$name,
+                };
+            }
             if matches!(x86_level(), KernelPath::Avx2Fma | KernelPath::Avx2FmaF16c) {
                 return Batch4Kernel { kernel: x86::$name };
             }
@@ -275,7 +311,10 @@ impl CodeBatch4Kernel {
 pub fn code_dot_1x4_kernel() -> CodeBatch4Kernel {
     #[cfg(target_arch = "x86_64")]
     {
-        if matches!(x86_level(), KernelPath::Avx2Fma | KernelPath::Avx2FmaF16c) {
+        if matches!(
+            x86_level(),
+            KernelPath::Avx2Fma | KernelPath::Avx2FmaF16c | KernelPath::Avx512
+        ) {
             return CodeBatch4Kernel {
                 kernel: x86::dot_i16_1x4,
             };
@@ -309,13 +348,13 @@ pub fn l2sq_1x4(query: &[f32], rows: [&[f32]; 4]) -> [f32; 4] {
 /// `sum(a[i] * b[i])`. Extra elements of the longer slice are ignored.
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    dispatch!(dot(a, b), f16c = false)
+    dispatch!(dot(a, b), f16c = false, avx512)
 }
 
 /// `sum((a[i] - b[i])^2)`.
 #[inline]
 pub fn l2sq(a: &[f32], b: &[f32]) -> f32 {
-    dispatch!(l2sq(a, b), f16c = false)
+    dispatch!(l2sq(a, b), f16c = false, avx512)
 }
 
 /// Mixed-precision dot product: f32 query, FP16 row.
@@ -387,4 +426,80 @@ pub fn normalize(v: &mut [f32]) -> bool {
     let inv = 1.0 / n;
     v.iter_mut().for_each(|x| *x *= inv);
     true
+}
+
+/// Both x86 f32 families against the reference, whichever one the dispatcher picks here (an
+/// AVX-512 machine never runs the AVX2 pair kernels through the public functions).
+#[cfg(all(test, target_arch = "x86_64"))]
+mod x86_family_tests {
+    use super::{reference, x86, x86_512};
+
+    fn close(fast: f32, exact: f32, terms: f32, what: &str) {
+        assert!(
+            (fast - exact).abs() <= 1e-5 * (terms + 1.0),
+            "{what}: {fast} vs {exact}"
+        );
+    }
+
+    #[test]
+    fn avx2_and_avx512_f32_kernels_match_the_reference() {
+        let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+        let avx512 = is_x86_feature_detected!("avx512f");
+        let mut state = 7u32;
+        let mut next = || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0
+        };
+        for len in [
+            0usize, 1, 15, 16, 17, 31, 33, 63, 64, 65, 127, 128, 384, 769,
+        ] {
+            let q: Vec<f32> = (0..len).map(|_| next()).collect();
+            let rows: Vec<Vec<f32>> = (0..4).map(|_| (0..len).map(|_| next()).collect()).collect();
+            let four = [&rows[0][..], &rows[1][..], &rows[2][..], &rows[3][..]];
+            let terms: f32 = q.iter().map(|x| x.abs() * 4.0).sum();
+            let (dots, l2s) = (
+                four.map(|r| reference::dot(&q, r)),
+                four.map(|r| reference::l2sq(&q, r)),
+            );
+            if avx2 {
+                // SAFETY: AVX2 + FMA was detected above.
+                let (d4, l4) = unsafe { (x86::dot_1x4(&q, four), x86::l2sq_1x4(&q, four)) };
+                for r in 0..4 {
+                    // SAFETY: AVX2 + FMA was detected above.
+                    close(unsafe { x86::dot(&q, four[r]) }, dots[r], terms, "avx2 dot");
+                    close(
+                        // SAFETY: AVX2 + FMA was detected above.
+                        unsafe { x86::l2sq(&q, four[r]) },
+                        l2s[r],
+                        terms,
+                        "avx2 l2sq",
+                    );
+                    close(d4[r], dots[r], terms, "avx2 dot_1x4");
+                    close(l4[r], l2s[r], terms, "avx2 l2sq_1x4");
+                }
+            }
+            if avx512 {
+                // SAFETY: AVX-512F was detected above.
+                let (d4, l4) = unsafe { (x86_512::dot_1x4(&q, four), x86_512::l2sq_1x4(&q, four)) };
+                for r in 0..4 {
+                    close(
+                        // SAFETY: AVX-512F was detected above.
+                        unsafe { x86_512::dot(&q, four[r]) },
+                        dots[r],
+                        terms,
+                        "avx512 dot",
+                    );
+                    close(
+                        // SAFETY: AVX-512F was detected above.
+                        unsafe { x86_512::l2sq(&q, four[r]) },
+                        l2s[r],
+                        terms,
+                        "avx512 l2sq",
+                    );
+                    close(d4[r], dots[r], terms, "avx512 dot_1x4");
+                    close(l4[r], l2s[r], terms, "avx512 l2sq_1x4");
+                }
+            }
+        }
+    }
 }

@@ -231,12 +231,28 @@ impl LvqScorer<'_> {
         let step = residual_step(s.residual_bits, scale);
         let base = bias - step * residual_centre(s.residual_bits);
         let (primary_blocks, _) = codes.as_chunks::<BLOCK_BYTES>();
+        // Whole blocks with an 8-bit residual: one fused pass over codes and residual.
+        let fused = if s.residual_bits == 8 {
+            s.dim / BLOCK_DIMS
+        } else {
+            0
+        };
+        let mut acc = match (
+            self.prepared.q.get(..fused * BLOCK_DIMS),
+            codes.get(..fused * BLOCK_BYTES),
+            residual.get(..fused * BLOCK_DIMS),
+        ) {
+            (Some(q), Some(c), Some(k)) if fused > 0 => {
+                simd::l2_u4x8_blocked(s.isa, q, (base, scale, step), c, k)
+            }
+            _ => 0.0,
+        };
         let mut block = [0.0f32; BLOCK_DIMS];
-        let mut acc = 0.0f32;
         for ((start, q), packed) in (0..s.dim)
             .step_by(BLOCK_DIMS)
             .zip(self.prepared.q.chunks(BLOCK_DIMS))
             .zip(primary_blocks)
+            .skip(fused)
         {
             let len = (s.dim - start).min(BLOCK_DIMS);
             // Two-level primaries are always 4-bit blocks: byte j = dims j (low) and 64 + j.

@@ -47,6 +47,8 @@ mod prep;
 pub mod projection;
 mod records;
 pub mod simd;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd_wasm;
 #[cfg(target_arch = "x86_64")]
 mod simd_x86;
 pub mod sq8;

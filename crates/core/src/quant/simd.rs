@@ -35,6 +35,9 @@ enum Level {
     Portable,
     #[cfg(target_arch = "x86_64")]
     Avx2Fma,
+    /// A build with `simd128` enabled (a compile-time property: nothing to check at run time).
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    WasmSimd128,
 }
 
 impl Isa {
@@ -46,13 +49,20 @@ impl Isa {
             use crate::distance::KernelPath;
             if matches!(
                 crate::distance::kernel_path(),
-                KernelPath::Avx2Fma | KernelPath::Avx2FmaF16c
+                KernelPath::Avx2Fma | KernelPath::Avx2FmaF16c | KernelPath::Avx512
             ) {
                 return Isa {
                     level: Level::Avx2Fma,
                 };
             }
         }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        {
+            return Isa {
+                level: Level::WasmSimd128,
+            };
+        }
+        #[allow(unreachable_code)]
         Self::portable()
     }
 
@@ -76,10 +86,12 @@ impl Isa {
     }
 
     pub fn name(self) -> &'static str {
-        if self.is_avx2_fma() {
-            "avx2+fma"
-        } else {
-            "portable"
+        match self.level {
+            Level::Portable => "portable",
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx2Fma => "avx2+fma",
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Level::WasmSimd128 => "wasm-simd128",
         }
     }
 }
@@ -205,6 +217,44 @@ fn l2_u4_blocked_body<const FMA: bool>(q: &[f32], bias: f32, step: f32, c: &[u8]
     reduce(&acc)
 }
 
+/// `Σ (q[i] − x[i])²` with `x = base + scale·c + step·k`: the blocked 4-bit primary `c` and
+/// an 8-bit residual `k` (one byte per dimension) of two-level LVQ, over whole 128-blocks only
+/// (the caller scores a partial last block). One pass instead of decoding the row first.
+#[inline(always)]
+fn l2_u4x8_blocked_body<const FMA: bool>(
+    q: &[f32],
+    (base, scale, step): (f32, f32, f32),
+    c: &[u8],
+    k: &[u8],
+) -> f32 {
+    let (qb, _) = q.as_chunks::<128>();
+    let (cb, _) = c.as_chunks::<64>();
+    let (kb, _) = k.as_chunks::<128>();
+    let mut acc = [0.0f32; LANES];
+    for ((qs, cs), ks) in qb.iter().zip(cb).zip(kb) {
+        for g in 0..64 / LANES {
+            for l in 0..LANES {
+                let j = g * LANES + l;
+                let byte = cs[j];
+                let x_lo = madd::<FMA>(
+                    scale,
+                    f32::from(byte & 0x0f),
+                    madd::<FMA>(step, f32::from(ks[j]), base),
+                );
+                let x_hi = madd::<FMA>(
+                    scale,
+                    f32::from(byte >> 4),
+                    madd::<FMA>(step, f32::from(ks[64 + j]), base),
+                );
+                let (d_lo, d_hi) = (qs[j] - x_lo, qs[64 + j] - x_hi);
+                acc[l] = madd::<FMA>(d_lo, d_lo, acc[l]);
+                acc[l] = madd::<FMA>(d_hi, d_hi, acc[l]);
+            }
+        }
+    }
+    reduce(&acc)
+}
+
 /// Sequential 4-bit layout: byte `i` holds dimension `2i` (low nibble) and `2i + 1` (high).
 #[inline(always)]
 fn dot_u4_seq_body<const FMA: bool>(q: &[f32], c: &[u8]) -> f32 {
@@ -234,7 +284,7 @@ fn dot_u4_seq_body<const FMA: bool>(q: &[f32], c: &[u8]) -> f32 {
 }
 
 macro_rules! dispatch_kernel {
-    ($(#[$doc:meta])* $name:ident, $scalar:ident, $avx:path, $body:ident, ($($arg:ident: $ty:ty),*)) => {
+    ($(#[$doc:meta])* $name:ident, $scalar:ident, $avx:path, $wasm:path, $body:ident, ($($arg:ident: $ty:ty),*)) => {
         $(#[$doc])*
         #[inline]
         pub fn $name(isa: Isa, $($arg: $ty),*) -> f32 {
@@ -244,6 +294,8 @@ macro_rules! dispatch_kernel {
                 // SAFETY: `Level::Avx2Fma` is private and only set by `Isa::detect` after
                 // the CPU was checked for AVX2 and FMA at run time.
                 Level::Avx2Fma => unsafe { $avx($($arg),*) },
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                Level::WasmSimd128 => $wasm($($arg),*),
             }
         }
 
@@ -256,27 +308,41 @@ macro_rules! dispatch_kernel {
 
 dispatch_kernel!(
     /// `Σ q[i]·c[i]` over u8 codes.
-    dot_u8, dot_u8_scalar, super::simd_x86::dot_u8, dot_u8_body, (q: &[f32], c: &[u8])
+    dot_u8, dot_u8_scalar, super::simd_x86::dot_u8, super::simd_wasm::dot_u8, dot_u8_body,
+    (q: &[f32], c: &[u8])
 );
 dispatch_kernel!(
     /// `Σ (q[i] − bias − step·c[i])²` over u8 codes.
-    l2_u8, l2_u8_scalar, super::simd_x86::l2_u8, l2_u8_body,
+    l2_u8, l2_u8_scalar, super::simd_x86::l2_u8, super::simd_wasm::l2_u8, l2_u8_body,
     (q: &[f32], bias: f32, step: f32, c: &[u8])
 );
 dispatch_kernel!(
     /// `Σ q[i]·c[i]` over the blocked 4-bit layout (`q` padded to whole 128-blocks).
     dot_u4_blocked, dot_u4_blocked_scalar, super::simd_x86::dot_u4_blocked,
-    dot_u4_blocked_body, (q: &[f32], c: &[u8])
+    super::simd_wasm::dot_u4_blocked, dot_u4_blocked_body, (q: &[f32], c: &[u8])
 );
 dispatch_kernel!(
     /// `Σ (q[i] − bias − step·c[i])²` over every padded dimension of the blocked 4-bit layout.
-    l2_u4_blocked, l2_u4_blocked_scalar, super::simd_x86::l2_u4_blocked, l2_u4_blocked_body,
+    l2_u4_blocked, l2_u4_blocked_scalar, super::simd_x86::l2_u4_blocked,
+    super::simd_wasm::l2_u4_blocked, l2_u4_blocked_body,
     (q: &[f32], bias: f32, step: f32, c: &[u8])
 );
 dispatch_kernel!(
-    /// `Σ q[i]·c[i]` over the sequential 4-bit layout (re-ranking only: auto-vectorised).
-    dot_u4_seq, dot_u4_seq_scalar, dot_u4_seq_avx2, dot_u4_seq_body, (q: &[f32], c: &[u8])
+    /// Two-level LVQ4x8 squared L2 over whole 128-blocks (see the body).
+    l2_u4x8_blocked, l2_u4x8_blocked_scalar, super::simd_x86::l2_u4x8_blocked,
+    super::simd_wasm::l2_u4x8_blocked, l2_u4x8_blocked_body,
+    (q: &[f32], constants: (f32, f32, f32), c: &[u8], k: &[u8])
 );
+dispatch_kernel!(
+    /// `Σ q[i]·c[i]` over the sequential 4-bit layout (re-ranking only: auto-vectorised).
+    dot_u4_seq, dot_u4_seq_scalar, dot_u4_seq_avx2, dot_u4_seq_portable, dot_u4_seq_body,
+    (q: &[f32], c: &[u8])
+);
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn dot_u4_seq_portable(q: &[f32], c: &[u8]) -> f32 {
+    dot_u4_seq_body::<false>(q, c)
+}
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]

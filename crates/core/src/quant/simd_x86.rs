@@ -152,3 +152,42 @@ pub fn l2_u4_blocked(q: &[f32], bias: f32, step: f32, c: &[u8]) -> f32 {
     }
     hsum4(acc)
 }
+
+#[target_feature(enable = "avx2,fma")]
+pub fn l2_u4x8_blocked(q: &[f32], (base, scale, step): (f32, f32, f32), c: &[u8], k: &[u8]) -> f32 {
+    let (qb, _) = q.as_chunks::<128>();
+    let (cb, _) = c.as_chunks::<64>();
+    let (kb, _) = k.as_chunks::<128>();
+    let (vb, vs, vt) = (
+        _mm256_set1_ps(base),
+        _mm256_set1_ps(scale),
+        _mm256_set1_ps(step),
+    );
+    let mut acc = [_mm256_setzero_ps(); 4];
+    for ((qs, cs), ks) in qb.iter().zip(cb).zip(kb) {
+        let g = groups(qs);
+        let r = ks.as_chunks::<16>().0;
+        for (j, bytes) in cs.as_chunks::<16>().0.iter().enumerate() {
+            let (lo, hi) = nibbles(load_bytes(bytes));
+            let (l0, l1) = widen16(lo);
+            let (h0, h1) = widen16(hi);
+            let (rl0, rl1) = widen16(load_bytes(&r[j]));
+            let (rh0, rh1) = widen16(load_bytes(&r[j + 4]));
+            let (ql, qh) = (&g[j], &g[j + 4]);
+            for (slot, (code, residual, qs, half)) in [
+                (l0, rl0, ql, 0),
+                (l1, rl1, ql, 1),
+                (h0, rh0, qh, 0),
+                (h1, rh1, qh, 1),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let x = _mm256_fmadd_ps(vs, code, _mm256_fmadd_ps(vt, residual, vb));
+                let d = _mm256_sub_ps(load8(qs, half), x);
+                acc[slot] = _mm256_fmadd_ps(d, d, acc[slot]);
+            }
+        }
+    }
+    hsum4(acc)
+}

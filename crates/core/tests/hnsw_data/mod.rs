@@ -123,6 +123,26 @@ pub fn netflix(dir: &Path) -> Dataset {
     }
 }
 
+/// The seeded 50k × 384 COSINE set `bench/synth/make.py` writes (`bench/out/synth50k`, or
+/// `ANNLAB_SYNTH_DIR`).
+pub fn synth50k() -> Dataset {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let d = std::env::var_os("ANNLAB_SYNTH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("../../bench/out/synth50k"));
+    let (dim, base) = npy_f32(&d.join("synth_base.npy"));
+    let (_, queries) = npy_f32(&d.join("synth_query.npy"));
+    let truth = npy_i32_rows(&d.join("synth_gt_top100.npy"));
+    Dataset {
+        name: "synth50k",
+        dim,
+        base,
+        queries,
+        truth,
+        metric: annlab_core::Metric::Cosine,
+    }
+}
+
 pub fn siftsmall(dir: &Path) -> Dataset {
     let d = dir.join("siftsmall");
     let (dim, base) = vecs_rows(&d.join("siftsmall_base.fvecs"));

@@ -103,6 +103,35 @@ pub fn netflix() -> Option<Dataset> {
     })
 }
 
+/// The seeded 50k × 384 COSINE set `bench/synth/make.py` writes (into `bench/out/synth50k`, or
+/// `ANNLAB_SYNTH_DIR`); `None` until it has been made.
+pub fn synth50k() -> Option<Dataset> {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::var_os("ANNLAB_SYNTH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest.join("../../bench/out/synth50k"));
+    let (bs, base) = read_npy(&dir.join("synth_base.npy"))?;
+    let (_, queries) = read_npy(&dir.join("synth_query.npy"))?;
+    let (gs, gt) = read_npy(&dir.join("synth_gt_top100.npy"))?;
+    let d = *bs.get(1)?;
+    Some(Dataset {
+        name: "synth50k",
+        base: Matrix::new(d, to_f32(&base)).ok()?,
+        queries: Matrix::new(d, to_f32(&queries)).ok()?,
+        truth: to_rows(&gt, *gs.get(1)?, 100),
+        metric: Metric::Cosine,
+    })
+}
+
+/// A data set by its bench name (`siftsmall`, `netflix`, `synth50k`).
+pub fn by_name(name: &str) -> Option<Dataset> {
+    match name {
+        "netflix" => netflix(),
+        "synth50k" => synth50k(),
+        _ => siftsmall(),
+    }
+}
+
 /// Mean recall@k of result id lists against the truth.
 pub fn recall(results: &[Vec<u32>], truth: &[Vec<u32>], k: usize) -> f64 {
     let mut total = 0.0;
