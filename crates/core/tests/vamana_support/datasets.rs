@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use annlab_core::{Matrix, Metric};
 
@@ -90,16 +90,31 @@ pub fn siftsmall() -> Option<Dataset> {
 
 pub fn netflix() -> Option<Dataset> {
     let dir = data_dir()?.join("netflix-minilm");
-    let (bs, base) = read_npy(&dir.join("netflix_minilm384_base.npy"))?;
-    let (_, queries) = read_npy(&dir.join("netflix_minilm384_query.npy"))?;
-    let (gs, gt) = read_npy(&dir.join("netflix_minilm384_gt_top100.npy"))?;
+    let files = [
+        "netflix_minilm384_base.npy",
+        "netflix_minilm384_query.npy",
+        "netflix_minilm384_gt_top100.npy",
+    ];
+    npy_set(&dir, files, "netflix-minilm", Metric::Cosine)
+}
+
+/// A set stored as three `.npy` files: base and queries (f32 rows), exact neighbours (i32 rows).
+fn npy_set(
+    dir: &Path,
+    [base, queries, gt]: [&str; 3],
+    name: &'static str,
+    metric: Metric,
+) -> Option<Dataset> {
+    let (bs, base) = read_npy(&dir.join(base))?;
+    let (_, queries) = read_npy(&dir.join(queries))?;
+    let (gs, gt) = read_npy(&dir.join(gt))?;
     let d = *bs.get(1)?;
     Some(Dataset {
-        name: "netflix-minilm",
+        name,
         base: Matrix::new(d, to_f32(&base)).ok()?,
         queries: Matrix::new(d, to_f32(&queries)).ok()?,
         truth: to_rows(&gt, *gs.get(1)?, 100),
-        metric: Metric::Cosine,
+        metric,
     })
 }
 
@@ -110,17 +125,8 @@ pub fn synth50k() -> Option<Dataset> {
     let dir = std::env::var_os("ANNLAB_SYNTH_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| manifest.join("../../bench/out/synth50k"));
-    let (bs, base) = read_npy(&dir.join("synth_base.npy"))?;
-    let (_, queries) = read_npy(&dir.join("synth_query.npy"))?;
-    let (gs, gt) = read_npy(&dir.join("synth_gt_top100.npy"))?;
-    let d = *bs.get(1)?;
-    Some(Dataset {
-        name: "synth50k",
-        base: Matrix::new(d, to_f32(&base)).ok()?,
-        queries: Matrix::new(d, to_f32(&queries)).ok()?,
-        truth: to_rows(&gt, *gs.get(1)?, 100),
-        metric: Metric::Cosine,
-    })
+    let files = ["synth_base.npy", "synth_query.npy", "synth_gt_top100.npy"];
+    npy_set(&dir, files, "synth50k", Metric::Cosine)
 }
 
 /// A data set by its bench name (`siftsmall`, `netflix`, `synth50k`).
